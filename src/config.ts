@@ -1,0 +1,133 @@
+import path from 'node:path';
+
+/** Every setting the service reads from the environment, parsed and validated once at start. */
+export interface Config {
+  port: number;
+  host: string;
+  role: 'all' | 'api' | 'worker';
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  adminToken: string | undefined;
+  secretKey: string | undefined;
+  publicBaseUrl: string;
+  logLevel: string;
+  demo: 'auto' | 'on' | 'off';
+  trustProxy: boolean;
+  sessionTtlHours: number;
+  webhooks: {
+    allowPrivate: boolean;
+    retryJitter: number;
+    autoDisableAfterHours: number;
+    maxInFlightPerSubscription: number;
+    maxInFlight: number;
+    timeoutMs: number;
+    connectTimeoutMs: number;
+    pollIntervalMs: number;
+  };
+  retentionDays: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a number between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be 1/0, true/false, yes/no or on/off, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${protocols.join(' or ')}), got an unparsable value`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const adminToken = read(env, 'FARO_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 24) {
+    throw new ConfigError('FARO_ADMIN_TOKEN must be at least 24 characters');
+  }
+  const secretKey = read(env, 'FARO_SECRET_KEY');
+  if (secretKey !== undefined && Buffer.from(secretKey, 'base64').length !== 32) {
+    throw new ConfigError('FARO_SECRET_KEY must be 32 bytes encoded as base64 (openssl rand -base64 32)');
+  }
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (databaseUrl !== undefined && secretKey === undefined) {
+    throw new ConfigError('FARO_SECRET_KEY is required with DATABASE_URL (it encrypts webhook secrets at rest)');
+  }
+  return {
+    port,
+    host: read(env, 'HOST') ?? '127.0.0.1',
+    role: oneOf(env, 'FARO_ROLE', ['all', 'api', 'worker'], 'all'),
+    databaseUrl,
+    dataDir: path.resolve(read(env, 'FARO_DATA_DIR') ?? '.faro'),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    adminToken,
+    secretKey,
+    publicBaseUrl: (url(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    demo: oneOf(env, 'FARO_DEMO', ['auto', 'on', 'off'], 'auto'),
+    trustProxy: flag(env, 'FARO_TRUST_PROXY', false),
+    sessionTtlHours: integer(env, 'FARO_SESSION_TTL_HOURS', 12, 1, 24 * 30),
+    webhooks: {
+      allowPrivate: flag(env, 'FARO_WEBHOOK_ALLOW_PRIVATE', false),
+      retryJitter: decimal(env, 'FARO_WEBHOOK_RETRY_JITTER', 0.2, 0, 0.5),
+      autoDisableAfterHours: integer(env, 'FARO_WEBHOOK_AUTO_DISABLE_HOURS', 120, 1, 24 * 90),
+      maxInFlightPerSubscription: integer(env, 'FARO_WEBHOOK_MAX_IN_FLIGHT_PER_SUBSCRIPTION', 10, 1, 1000),
+      maxInFlight: integer(env, 'FARO_WEBHOOK_MAX_IN_FLIGHT', 200, 1, 10000),
+      timeoutMs: integer(env, 'FARO_WEBHOOK_TIMEOUT_MS', 15000, 100, 120000),
+      connectTimeoutMs: integer(env, 'FARO_WEBHOOK_CONNECT_TIMEOUT_MS', 5000, 100, 60000),
+      pollIntervalMs: integer(env, 'FARO_WEBHOOK_POLL_INTERVAL_MS', 5000, 50, 600000),
+    },
+    retentionDays: integer(env, 'FARO_RETENTION_DAYS', 30, 1, 3650),
+  };
+}

@@ -1,0 +1,89 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
+import type { DB, Executor } from './types.ts';
+import { openEmbeddedPglite, SerializedPGliteDialect } from './pglite.ts';
+
+/**
+ * The database handle shared by every domain. `kind` tells the two backends apart only where
+ * they truly differ (wake-up signalling, pool size); queries are the same SQL on both.
+ */
+export interface Database {
+  db: Kysely<DB>;
+  kind: 'postgres' | 'pglite';
+  /** Subscribe to NOTIFY on a channel; returns the unsubscribe function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** Raise a NOTIFY; inside a transaction it is delivered only if and when that transaction commits. */
+export async function notify(executor: Executor, channel: string, payload = ''): Promise<void> {
+  await sql`select pg_notify(${channel}, ${payload})`.execute(executor);
+}
+
+const INT8 = 20;
+
+export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
+  const types = {
+    getTypeParser(oid: number, format?: string) {
+      // counts come back as int8; they fit a JS number by far.
+      if (oid === INT8) return (value: string) => Number(value);
+      return pg.types.getTypeParser(oid, format as 'text');
+    },
+  };
+  const pool = new pg.Pool({ connectionString, max: poolSize, types });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it. Queries surface their own errors.
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const listeners: pg.Client[] = [];
+  return {
+    db,
+    kind: 'postgres',
+    async listen(channel, onPayload) {
+      const client = new pg.Client({ connectionString, types });
+      await client.connect();
+      client.on('notification', (message) => {
+        if (message.channel === channel) onPayload(message.payload ?? '');
+      });
+      client.on('error', () => {
+        // The backstop poll keeps deliveries moving if the LISTEN connection drops.
+      });
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      listeners.push(client);
+      return async () => {
+        listeners.splice(listeners.indexOf(client), 1);
+        await client.end().catch(() => undefined);
+      };
+    },
+    async close() {
+      await Promise.all(listeners.splice(0).map((client) => client.end().catch(() => undefined)));
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Wrap an open PGlite (embedded mode and tests) in the same Database interface. Closing the
+ * Kysely instance closes PGlite too; `onClose` runs after (e.g. to release the data-dir lock).
+ */
+export function wrapPglite(pglite: PGlite, onClose: () => Promise<void> = async () => undefined): Database {
+  const db = new Kysely<DB>({ dialect: new SerializedPGliteDialect(pglite) });
+  return {
+    db,
+    kind: 'pglite',
+    async listen(channel, onPayload) {
+      return pglite.listen(channel, onPayload);
+    },
+    async close() {
+      await db.destroy();
+      await onClose();
+    },
+  };
+}
+
+export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir: string }): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+  const embedded = await openEmbeddedPglite(options.dataDir);
+  return wrapPglite(embedded.pglite, embedded.close);
+}

@@ -1,0 +1,160 @@
+import type { ColumnType, Generated, Insertable, Kysely, Selectable, Transaction } from 'kysely';
+
+/** A timestamptz column: read as Date, written as Date or ISO string, defaulted by the database. */
+export type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+export type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** numeric is read as a string by both drivers; never as a float that could lose cents. */
+export type Numeric = ColumnType<string | null, string | number | null | undefined, string | number | null>;
+/** jsonb: written as a JSON string parameter, read back parsed. */
+export type Json<T> = ColumnType<T, string, string>;
+
+export type Tier = 'starter' | 'growth' | 'scale' | 'enterprise';
+export type Role = 'owner' | 'admin' | 'member';
+
+export interface AgenciesTable {
+  id: string;
+  name: string;
+  tier: Tier;
+  api_rate_limit: number | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface UsersTable {
+  id: string;
+  agency_id: string;
+  email: string;
+  name: Generated<string>;
+  password_hash: string;
+  role: Role;
+  created_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  agency_id: string;
+  csrf_token: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface LocationsTable {
+  id: string;
+  agency_id: string;
+  name: string;
+  address_line1: string;
+  city: string;
+  region: string;
+  postal_code: string;
+  country: string;
+  phone: string | null;
+  website: string | null;
+  timezone: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ConversationsTable {
+  id: string;
+  agency_id: string;
+  location_id: string;
+  channel: 'sms' | 'webchat' | 'google' | 'facebook' | 'email';
+  contact_name: string;
+  contact_phone: string | null;
+  contact_email: string | null;
+  status: 'open' | 'closed';
+  last_message_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MessagesTable {
+  id: string;
+  agency_id: string;
+  conversation_id: string;
+  direction: 'inbound' | 'outbound';
+  body: string;
+  status: 'received' | 'queued' | 'sent' | 'delivered' | 'failed';
+  sent_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface ReviewsTable {
+  id: string;
+  agency_id: string;
+  location_id: string;
+  source: 'google' | 'facebook' | 'yelp';
+  rating: number;
+  author_name: string;
+  body: string;
+  reply: string | null;
+  replied_at: NullableTimestamp;
+  published_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type LeadStatus = 'new' | 'contacted' | 'qualified' | 'converted' | 'lost';
+
+export interface LeadsTable {
+  id: string;
+  agency_id: string;
+  location_id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  source: string;
+  status: LeadStatus;
+  value: Numeric;
+  notes: string;
+  converted_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SyncRunsTable {
+  id: string;
+  agency_id: string;
+  location_id: string;
+  provider: 'google' | 'facebook' | 'yelp';
+  status: 'running' | 'succeeded' | 'failed';
+  error: string | null;
+  started_at: Timestamp;
+  finished_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface EventsTable {
+  id: string;
+  agency_id: string;
+  type: string;
+  data: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  dispatched_at: NullableTimestamp;
+}
+
+export interface SchemaMigrationsTable {
+  name: string;
+  applied_at: CreatedAt;
+}
+
+export interface DB {
+  agencies: AgenciesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  locations: LocationsTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  reviews: ReviewsTable;
+  leads: LeadsTable;
+  sync_runs: SyncRunsTable;
+  events: EventsTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
+/** What repositories accept: the database or an open transaction on it. */
+export type Executor = Kysely<DB> | Transaction<DB>;
+export type Row<T extends keyof DB> = Selectable<DB[T]>;
+export type NewRow<T extends keyof DB> = Insertable<DB[T]>;

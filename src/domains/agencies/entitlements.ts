@@ -1,0 +1,25 @@
+import type { Tier } from '../../db/types.ts';
+
+export const TIERS: readonly Tier[] = ['starter', 'growth', 'scale', 'enterprise'];
+
+/** The integration surface (API keys, public API, webhooks) starts at this tier. */
+export const INTEGRATIONS_TIER: Tier = 'scale';
+
+export const SCALE_HOURLY_LIMIT = 1000;
+export const ENTERPRISE_DEFAULT_HOURLY_LIMIT = 10_000;
+
+export function tierAtLeast(tier: Tier, required: Tier): boolean {
+  return TIERS.indexOf(tier) >= TIERS.indexOf(required);
+}
+
+/** Requests per hour an agency's keys get by default; 0 below Scale (no API access at all). */
+export function agencyHourlyLimit(agency: { tier: Tier; api_rate_limit: number | null }): number {
+  switch (agency.tier) {
+    case 'enterprise':
+      return agency.api_rate_limit ?? ENTERPRISE_DEFAULT_HOURLY_LIMIT;
+    case 'scale':
+      return SCALE_HOURLY_LIMIT;
+    default:
+      return 0;
+  }
+}

@@ -1,0 +1,35 @@
+import type { App } from '../../http/app.ts';
+import { ProblemResponses } from '../../http/problem-schema.ts';
+import { clearSessionCookie, loadPortalSession, requirePortalSession, setSessionCookie } from '../../http/portal-auth.ts';
+import { LoginBody, SessionView } from './schemas.ts';
+import { sessionView } from './sessions.ts';
+
+/** Portal login, logout and "who am I". */
+export async function portalSessionRoutes(app: App): Promise<void> {
+  const { sessions } = app.ctx.services;
+
+  app.post('/portal/api/session', {
+    schema: { hide: true, body: LoginBody, response: { 200: SessionView, ...ProblemResponses } },
+    handler: async (request, reply) => {
+      const { token, expiresAt, session } = await sessions.login(request.body.email, request.body.password, request.ip);
+      setSessionCookie(reply, token, expiresAt, request.protocol === 'https');
+      return sessionView(session);
+    },
+  });
+
+  app.get('/portal/api/me', {
+    schema: { hide: true, response: { 200: SessionView, ...ProblemResponses } },
+    preHandler: requirePortalSession(sessions),
+    handler: async (request) => sessionView(request.portalSession!),
+  });
+
+  app.delete('/portal/api/session', {
+    schema: { hide: true },
+    handler: async (request, reply) => {
+      const session = await loadPortalSession(request, sessions);
+      if (session) await sessions.logout(session.sessionId);
+      clearSessionCookie(reply, request.protocol === 'https');
+      return reply.code(204).send();
+    },
+  });
+}

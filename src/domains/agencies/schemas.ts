@@ -1,0 +1,68 @@
+import { Type, type Static } from 'typebox';
+
+export const TierSchema = Type.Union(
+  [Type.Literal('starter'), Type.Literal('growth'), Type.Literal('scale'), Type.Literal('enterprise')],
+  { description: 'Plan of the agency; the integrations need scale or enterprise.' },
+);
+export const RoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
+
+export const AgencySchema = Type.Object({
+  id: Type.String({ examples: ['agy_01jd5m0d9d6v3fw8p3n4q7r2s1'] }),
+  name: Type.String(),
+  tier: TierSchema,
+  api_rate_limit: Type.Union([Type.Integer(), Type.Null()], { description: 'Custom hourly limit (enterprise).' }),
+  effective_api_rate_limit: Type.Integer({ description: 'Requests per hour each API key gets by default.' }),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+export type Agency = Static<typeof AgencySchema>;
+
+export const UserSchema = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  role: RoleSchema,
+});
+export type User = Static<typeof UserSchema>;
+
+const Email = Type.String({ format: 'email', maxLength: 254 });
+const Password = Type.String({ minLength: 10, maxLength: 200, description: 'At least 10 characters.' });
+
+export const CreateAgencyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    tier: TierSchema,
+    admin_email: Email,
+    admin_password: Password,
+    api_rate_limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateAgencyInput = Static<typeof CreateAgencyBody>;
+
+export const UpdateAgencyBody = Type.Object(
+  {
+    tier: Type.Optional(TierSchema),
+    api_rate_limit: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10_000_000 }), Type.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateAgencyInput = Static<typeof UpdateAgencyBody>;
+
+export const CreateUserBody = Type.Object(
+  { email: Email, password: Password, role: RoleSchema, name: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
+export type CreateUserInput = Static<typeof CreateUserBody>;
+
+export const LoginBody = Type.Object(
+  { email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
+export const SessionView = Type.Object({
+  user: UserSchema,
+  agency: Type.Object({ id: Type.String(), name: Type.String(), tier: TierSchema, api_rate_limit: Type.Integer() }),
+  csrf_token: Type.String(),
+});
+export type SessionViewType = Static<typeof SessionView>;

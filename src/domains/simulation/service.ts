@@ -1,0 +1,81 @@
+import type { Kysely, Transaction as KyselyTransaction } from 'kysely';
+import type { DB } from '../../db/types.ts';
+import { latestOpenConversation } from '../conversations/repository.ts';
+import { latestUnconvertedLead } from '../leads/repository.ts';
+import { firstLocation } from '../locations/repository.ts';
+import { toConversation } from '../conversations/schemas.ts';
+import { toLocation } from '../locations/schemas.ts';
+import type { ResourceServices } from '../../services.ts';
+import * as fake from './fake-data.ts';
+
+type Transaction = KyselyTransaction<DB>;
+
+export const SIMULATED_EVENTS = ['conversation.created', 'message.received', 'review.created', 'lead.converted', 'sync.failed'] as const;
+export type SimulatedEvent = (typeof SIMULATED_EVENTS)[number];
+
+/**
+ * Make a domain event happen for real: the same service calls the product makes, with generated
+ * data, in one transaction (a location is created first when the agency has none).
+ */
+export function createSimulationService({ db, services }: { db: Kysely<DB>; services: ResourceServices }) {
+  async function ensureLocation(trx: Transaction, agencyId: string) {
+    const existing = await firstLocation(trx, agencyId);
+    if (existing) return toLocation(existing);
+    return services.locations.create(agencyId, fake.pick(fake.DEMO_LOCATIONS), trx);
+  }
+
+  async function newConversation(trx: Transaction, agencyId: string) {
+    const location = await ensureLocation(trx, agencyId);
+    const person = fake.fakePerson();
+    return services.conversations.create(agencyId, { location_id: location.id, channel: fake.fakeChannel(), contact: person }, trx);
+  }
+
+  return {
+    async simulate(agencyId: string, event: SimulatedEvent): Promise<{ event_id: string; event_type: SimulatedEvent; resource: Record<string, unknown> }> {
+      return db.transaction().execute(async (trx) => {
+        switch (event) {
+          case 'conversation.created': {
+            const { conversation, eventId } = await newConversation(trx, agencyId);
+            return { event_id: eventId, event_type: event, resource: conversation };
+          }
+          case 'message.received': {
+            const open = await latestOpenConversation(trx, agencyId);
+            const conversation = open ? toConversation(open) : (await newConversation(trx, agencyId)).conversation;
+            const { message, eventId } = await services.messages.recordInbound(agencyId, conversation.id, fake.fakeInbound(), trx);
+            return { event_id: eventId, event_type: event, resource: message };
+          }
+          case 'review.created': {
+            const location = await ensureLocation(trx, agencyId);
+            const [rating, body] = fake.fakeReview();
+            const { review, eventId } = await services.reviews.create(
+              agencyId,
+              { location_id: location.id, source: fake.pick(['google', 'facebook', 'yelp'] as const), rating, body, author_name: fake.fakePerson().name },
+              trx,
+            );
+            return { event_id: eventId, event_type: event, resource: review };
+          }
+          case 'lead.converted': {
+            const location = await ensureLocation(trx, agencyId);
+            const pending = await latestUnconvertedLead(trx, agencyId);
+            const leadId =
+              pending?.id ??
+              (await services.leads.create(agencyId, { location_id: location.id, ...fake.fakePerson(), source: fake.fakeLeadSource(), status: 'qualified' }, trx)).lead.id;
+            const { lead, eventId } = await services.leads.update(agencyId, leadId, { status: 'converted', value: fake.fakeLeadValue() }, trx);
+            return { event_id: eventId as string, event_type: event, resource: lead };
+          }
+          case 'sync.failed': {
+            const location = await ensureLocation(trx, agencyId);
+            const { syncRun, eventId } = await services.sync.recordRun(
+              agencyId,
+              { location_id: location.id, provider: fake.fakeProvider(), started_at: new Date(Date.now() - 42_000), error: fake.fakeSyncError() },
+              trx,
+            );
+            return { event_id: eventId as string, event_type: event, resource: syncRun };
+          }
+        }
+      });
+    },
+  };
+}
+
+export type SimulationService = ReturnType<typeof createSimulationService>;

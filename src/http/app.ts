@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {} from '@fastify/swagger';
+import cookie from '@fastify/cookie';
+import type { AppContext } from '../services.ts';
+import { ApiError, renderProblem } from './errors.ts';
+import { toFieldErrors, validatorCompiler } from './validation.ts';
+import { registerRoutes } from './routes.ts';
+
+export type App = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+  }
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Translate framework errors (bad JSON, body size, media type, schema) into catalogue errors. */
+function toApiError(error: FastifyError): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error.validation) {
+    return new ApiError('validation_failed', 'One or more fields are not valid; see errors.', {
+      errors: toFieldErrors(error.validation as never, error.validationContext),
+    });
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError('malformed_json', 'The request body could not be parsed as JSON.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('malformed_json', 'The content-type is application/json but the body is empty.');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('payload_too_large', `Request bodies are limited to ${BODY_LIMIT_BYTES} bytes.`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('unsupported_media_type', 'Send request bodies as application/json.');
+  }
+  if (error instanceof SyntaxError && error.statusCode === 400) {
+    return new ApiError('malformed_json', 'The request body could not be parsed as JSON.');
+  }
+  return new ApiError('internal_error', 'Something went wrong on our side; the request id identifies it.', {
+    cause: error,
+  });
+}
+
+export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseLogger } = {}): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: ctx.config.trustProxy,
+    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('ctx', ctx);
+  app.setValidatorCompiler(validatorCompiler);
+  await app.register(cookie);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('Request-Id', request.id);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    } else {
+      request.log.info({ code: apiError.code }, apiError.message);
+    }
+    void reply
+      .code(apiError.status)
+      .headers(apiError.headers)
+      .type('application/problem+json')
+      .send(renderProblem(apiError, request.url.split('?')[0] ?? request.url, request.id));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ApiError('route_not_found', `${request.method} ${request.url.split('?')[0]} is not an endpoint of this API.`);
+    void reply.code(404).type('application/problem+json').send(renderProblem(error, request.url.split('?')[0] ?? '', request.id));
+  });
+
+  await registerRoutes(app as unknown as App);
+  return app as unknown as App;
+}

@@ -1,0 +1,21 @@
+import { Type } from 'typebox';
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({ format: 'uri', examples: ['https://docs.faro.app/problems/validation-failed'] }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.String(),
+    code: Type.String({ description: 'Stable machine-readable error code.' }),
+    request_id: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  },
+  { title: 'Problem', description: 'RFC 9457 problem details.', additionalProperties: true },
+);
+
+/** Error responses every route may give; the error handler serialises them itself. */
+export const ProblemResponses = {
+  '4xx': ProblemSchema,
+  '5xx': ProblemSchema,
+};

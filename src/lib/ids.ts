@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+
+/** Type prefixes of every public id (DESIGN.md: "Public ids"). */
+export type IdPrefix =
+  | 'agy' | 'usr' | 'loc' | 'conv' | 'msg' | 'rev' | 'lead' | 'sync' | 'evt'
+  | 'whsub' | 'whdel' | 'whatt' | 'key' | 'audit';
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/**
+ * A prefixed, time-ordered id: `<prefix>_` + 10 chars of milliseconds + 16 random chars (ULID
+ * layout, lower-case Crockford base32). Sorting ids sorts by creation time, which is what makes
+ * newest-first cursors a plain `id < $cursor`.
+ */
+export function newId(prefix: IdPrefix, at: Date = new Date()): string {
+  let time = at.getTime();
+  let timePart = '';
+  for (let i = 0; i < 10; i++) {
+    timePart = CROCKFORD[time % 32] + timePart;
+    time = Math.floor(time / 32);
+  }
+  const random = randomBytes(16);
+  let randomPart = '';
+  for (let i = 0; i < 16; i++) randomPart += CROCKFORD[random[i]! % 32];
+  return `${prefix}_${timePart}${randomPart}`;
+}
+
+const ID_BODY = /^[0-9a-hjkmnp-tv-z]{26}$/;
+
+/** True when `value` looks like an id of this type; used to answer 404 without a query. */
+export function isId(prefix: IdPrefix, value: string): boolean {
+  return value.startsWith(`${prefix}_`) && ID_BODY.test(value.slice(prefix.length + 1));
+}

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { migrate } from './db/migrator.ts';
+import { DataDirLockedError } from './db/pglite.ts';
+import { systemClock } from './lib/clock.ts';
+import { readOrCreateLocalSecret } from './lib/local-secrets.ts';
+import { buildApp, type App } from './http/app.ts';
+import { createAppContext, type AppContext } from './services.ts';
+import { DEMO_EMAIL, seedDemo } from './domains/simulation/demo-seed.ts';
+import { startBackgroundJobs } from './jobs/background.ts';
+
+export function createLogger(level: string): FastifyBaseLogger {
+  return pino({
+    level,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.secret', '*.key'],
+      censor: '[redacted]',
+    },
+  }) as FastifyBaseLogger;
+}
+
+/** Embedded mode generates its operator token and encryption key once and keeps them in the data dir. */
+function resolveLocalSecrets(config: Config): Config {
+  if (config.databaseUrl) {
+    return { ...config, adminToken: config.adminToken ?? undefined };
+  }
+  return {
+    ...config,
+    adminToken: config.adminToken ?? readOrCreateLocalSecret(config.dataDir, 'admin-token', () => `fadm_${randomBytes(24).toString('base64url')}`),
+    secretKey: config.secretKey ?? readOrCreateLocalSecret(config.dataDir, 'secret.key', () => randomBytes(32).toString('base64')),
+  };
+}
+
+export interface RunningService {
+  app: App;
+  context: AppContext;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startService(baseConfig: Config, logger = createLogger(baseConfig.logLevel)): Promise<RunningService> {
+  const config = resolveLocalSecrets(baseConfig);
+  if (!config.adminToken) throw new ConfigError('FARO_ADMIN_TOKEN is required with DATABASE_URL (the operator API needs it)');
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const applied = await migrate(database.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+
+    let demo: { created: boolean; password: string } | undefined;
+    const embedded = database.kind === 'pglite';
+    if (config.demo === 'on' || (config.demo === 'auto' && embedded)) {
+      const password = embedded
+        ? readOrCreateLocalSecret(config.dataDir, 'demo-password', () => randomBytes(9).toString('base64url'))
+        : randomBytes(9).toString('base64url');
+      const result = await seedDemo(database.db, password);
+      demo = { created: result.created, password: embedded || result.created ? password : '(set when it was created)' };
+    }
+
+    const context = createAppContext({ config, database, clock: systemClock, logger });
+    const app = await buildApp(context, { logger });
+    let url = '';
+    if (config.role !== 'worker') {
+      url = await app.listen({ port: config.port, host: config.host });
+    } else {
+      await app.ready();
+    }
+    const jobs = config.role === 'api' ? undefined : startBackgroundJobs(context);
+
+    printBanner(config, url, demo);
+    return {
+      app,
+      context,
+      url,
+      async stop() {
+        await app.close();
+        await jobs?.stop();
+        await context.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function printBanner(config: Config, url: string, demo: { created: boolean; password: string } | undefined): void {
+  const lines = ['', `FARO Integrations (${config.role}) ${config.databaseUrl ? 'on PostgreSQL' : `embedded, data in ${config.dataDir}`}`];
+  if (url) {
+    lines.push(`  Portal:         ${config.publicBaseUrl}/`);
+    lines.push(`  API reference:  ${config.publicBaseUrl}/docs`);
+  }
+  if (demo) lines.push(`  Demo login:     ${DEMO_EMAIL} / ${demo.password}${demo.created ? '  (demo agency created)' : ''}`);
+  if (!config.databaseUrl || !process.env.FARO_ADMIN_TOKEN) lines.push(`  Admin token:    ${config.adminToken}`);
+  lines.push('');
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** Entry point: start, then stop cleanly on SIGINT/SIGTERM (in-flight requests finish first). */
+export async function main(): Promise<void> {
+  let service: RunningService;
+  try {
+    service = await startService(loadConfig());
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+      process.stderr.write(`faro: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    service.context.logger.info({ signal }, 'shutting down');
+    service
+      .stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        service.context.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}

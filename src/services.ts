@@ -1,0 +1,74 @@
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import type { DB } from './db/types.ts';
+import type { Clock } from './lib/clock.ts';
+import type { RateLimiter } from './domains/api/rate-limiter.ts';
+import { createMemoryRateLimiter } from './domains/api/rate-limiter.ts';
+import { createRedisRateLimiter } from './domains/api/redis-rate-limiter.ts';
+import { createAgencyService } from './domains/agencies/service.ts';
+import { createSessionService } from './domains/agencies/sessions.ts';
+import { createLocationService } from './domains/locations/service.ts';
+import { createConversationService } from './domains/conversations/service.ts';
+import { createMessageService } from './domains/messages/service.ts';
+import { createReviewService } from './domains/reviews/service.ts';
+import { createLeadService } from './domains/leads/service.ts';
+import { createSyncService } from './domains/sync/service.ts';
+import { createSimulationService } from './domains/simulation/service.ts';
+
+/** The services over the five resources (and sync runs) that raise the domain events. */
+export function createResourceServices(deps: { db: Kysely<DB>; clock: Clock }) {
+  return {
+    locations: createLocationService(deps),
+    conversations: createConversationService(deps),
+    messages: createMessageService(deps),
+    reviews: createReviewService(deps),
+    leads: createLeadService(deps),
+    sync: createSyncService(deps),
+  };
+}
+export type ResourceServices = ReturnType<typeof createResourceServices>;
+
+/** Everything the HTTP layer and the worker need, built once in the composition root. */
+export interface AppContext {
+  config: Config;
+  database: Database;
+  db: Kysely<DB>;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+  limiter: RateLimiter;
+  services: ReturnType<typeof createServices>;
+  close(): Promise<void>;
+}
+
+function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; limiter: RateLimiter }) {
+  const resources = createResourceServices(deps);
+  return {
+    ...resources,
+    agencies: createAgencyService(deps),
+    sessions: createSessionService({ ...deps, ttlHours: deps.config.sessionTtlHours }),
+    simulation: createSimulationService({ db: deps.db, services: resources }),
+  };
+}
+
+export function createAppContext(deps: { config: Config; database: Database; clock: Clock; logger: FastifyBaseLogger; redisKeyPrefix?: string }): AppContext {
+  const { config, database, clock, logger } = deps;
+  const memory = createMemoryRateLimiter({ clock });
+  const limiter = config.redisUrl
+    ? createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger })
+    : memory;
+  const services = createServices({ db: database.db, clock, config, limiter });
+  return {
+    config,
+    database,
+    db: database.db,
+    clock,
+    logger,
+    limiter,
+    services,
+    async close() {
+      await limiter.close();
+    },
+  };
+}

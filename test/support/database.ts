@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { inject } from 'vitest';
+import { openPostgres, wrapPglite, type Database } from '../../src/db/database.ts';
+import { pgliteParsers } from '../../src/db/pglite.ts';
+
+export const usingPostgres = () => Boolean(process.env.TEST_DATABASE_URL);
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/**
+ * A fresh, migrated database of its own: a clone of the run's template on Postgres
+ * (TEST_DATABASE_URL), an in-memory PGlite loaded from the migrated tarball otherwise.
+ * Closing it drops the clone.
+ */
+export async function createTestDatabase(): Promise<Database & { url?: string }> {
+  const template = inject('databaseTemplate');
+  const postgresUrl = process.env.TEST_DATABASE_URL;
+  if (postgresUrl) {
+    const name = `faro_t_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+    } finally {
+      await admin.end();
+    }
+    const url = withDatabase(postgresUrl, name);
+    const database = await openPostgres(url, 5);
+    return {
+      ...database,
+      url,
+      async close() {
+        await database.close();
+        const dropper = new pg.Client({ connectionString: postgresUrl });
+        await dropper.connect();
+        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await dropper.end();
+      },
+    };
+  }
+  const pglite = new PGlite({
+    loadDataDir: new Blob([fs.readFileSync(template)]),
+    parsers: pgliteParsers,
+  });
+  await pglite.waitReady;
+  return wrapPglite(pglite);
+}
