@@ -1,0 +1,55 @@
+// Typed calls to the service, one function per endpoint of the contract.
+import { api } from './client.ts';
+import type {
+  ApiKey, AuditEntry, Delivery, DeliveryDetail, EventType, KeyUsage, List, NewApiKey,
+  RotatedSecret, ScopeInfo, Session, Subscription, SubscriptionInput, TestOutcome,
+} from './types.ts';
+
+const enc = encodeURIComponent;
+
+export const sessionApi = {
+  login: (email: string, password: string) =>
+    api.post<Session>('/portal/api/session', { email, password }, { quiet401: true }),
+  me: () => api.get<Session>('/portal/api/me', { quiet401: true }),
+  logout: () => api.delete('/portal/api/session', { quiet401: true }),
+};
+
+export const keysApi = {
+  list: (signal?: AbortSignal) => api.get<{ data: ApiKey[] }>('/portal/api/api-keys', { signal }),
+  scopes: (signal?: AbortSignal) => api.get<{ data: ScopeInfo[] }>('/portal/api/api-keys/scopes', { signal }),
+  create: (input: { name: string; scopes: string[]; expires_at?: string }) =>
+    api.post<NewApiKey>('/portal/api/api-keys', input),
+  rotate: (id: string, gracePeriodSeconds: number) =>
+    api.post<NewApiKey>(`/portal/api/api-keys/${enc(id)}/rotate`, { grace_period_seconds: gracePeriodSeconds }),
+  revoke: (id: string) => api.post<ApiKey>(`/portal/api/api-keys/${enc(id)}/revoke`),
+  usage: (id: string, signal?: AbortSignal) => api.get<KeyUsage>(`/portal/api/api-keys/${enc(id)}/usage`, { signal }),
+  auditLog: (signal?: AbortSignal) => api.get<{ data: AuditEntry[] }>('/portal/api/audit-log', { signal }),
+};
+
+export interface DeliveryFilter {
+  status?: string;
+  event_type?: string;
+  cursor?: string | null;
+  limit?: number;
+}
+
+export const webhooksApi = {
+  eventTypes: (signal?: AbortSignal) => api.get<{ data: EventType[] }>('/api/v1/webhooks/event-types', { signal }),
+  list: (cursor: string | null, signal?: AbortSignal) =>
+    api.get<List<Subscription>>('/api/v1/webhooks', { query: { limit: 100, cursor }, signal }),
+  get: (id: string, signal?: AbortSignal) => api.get<Subscription>(`/api/v1/webhooks/${enc(id)}`, { signal }),
+  create: (input: SubscriptionInput) => api.post<Subscription & { secret: string }>('/api/v1/webhooks', input),
+  update: (id: string, input: Partial<SubscriptionInput>) => api.patch<Subscription>(`/api/v1/webhooks/${enc(id)}`, input),
+  remove: (id: string) => api.delete(`/api/v1/webhooks/${enc(id)}`),
+  secret: (id: string) => api.get<{ secret: string }>(`/api/v1/webhooks/${enc(id)}/secret`),
+  rotateSecret: (id: string) => api.post<RotatedSecret>(`/api/v1/webhooks/${enc(id)}/rotate-secret`),
+  test: (id: string, eventType: string) => api.post<TestOutcome>(`/api/v1/webhooks/${enc(id)}/test`, { event_type: eventType }),
+  deliveries: (id: string, filter: DeliveryFilter, signal?: AbortSignal) =>
+    api.get<List<Delivery>>(`/api/v1/webhooks/${enc(id)}/deliveries`, {
+      query: { status: filter.status, event_type: filter.event_type, cursor: filter.cursor, limit: filter.limit ?? 25 },
+      signal,
+    }),
+  delivery: (id: string, signal?: AbortSignal) => api.get<DeliveryDetail>(`/api/v1/webhook-deliveries/${enc(id)}`, { signal }),
+  redeliver: (id: string) => api.post<Delivery>(`/api/v1/webhook-deliveries/${enc(id)}/retry`),
+  recover: (id: string, since: string) => api.post<{ requeued: number }>(`/api/v1/webhooks/${enc(id)}/recover`, { since }),
+};

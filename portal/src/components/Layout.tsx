@@ -1,0 +1,57 @@
+// The signed-in frame: header (agency, plan, user, logout), navigation, and the page.
+import { useState } from 'react';
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { useSession, useSessionState } from '../auth/SessionContext.tsx';
+import { TIER_LABEL } from '../lib/permissions.ts';
+
+export function Layout() {
+  const session = useSession();
+  const { logout } = useSessionState();
+  const navigate = useNavigate();
+  const [signingOut, setSigningOut] = useState(false);
+
+  async function onLogout() {
+    setSigningOut(true);
+    try {
+      await logout();
+    } finally {
+      navigate('/login', { replace: true });
+    }
+  }
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">Skip to content</a>
+      <header className="app-header">
+        <div className="brand">
+          <span className="logo" aria-hidden="true">◆</span>
+          <span className="agency-name" data-testid="agency-name">{session.agency.name}</span>
+          <span className="badge badge-info" data-testid="agency-tier" title="Your plan">
+            {TIER_LABEL[session.agency.tier]} plan
+          </span>
+        </div>
+        <div className="user">
+          <span className="user-name" title={session.user.email}>
+            {session.user.name || session.user.email}
+            <span className="muted"> · {session.user.role}</span>
+          </span>
+          <button type="button" onClick={onLogout} disabled={signingOut}>
+            {signingOut ? 'Signing out…' : 'Log out'}
+          </button>
+        </div>
+      </header>
+      <div className="app-body">
+        <nav className="app-nav" aria-label="Settings">
+          <p className="nav-heading">Settings</p>
+          <ul>
+            <li><NavLink to="/settings/api">API</NavLink></li>
+            <li><NavLink to="/settings/webhooks">Webhooks</NavLink></li>
+          </ul>
+        </nav>
+        <main id="main" className="app-main" tabIndex={-1}>
+          <Outlet />
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+// Loading, empty and error states shared by every page.
+import type { ReactNode } from 'react';
+import { describeError } from '../api/client.ts';
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <div className="state state-loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      {label}
+    </div>
+  );
+}
+
+export function ErrorState({ error, message, onRetry }: { error?: unknown; message?: string; onRetry?: () => void }) {
+  return (
+    <div className="state state-error" role="alert">
+      <p>{message ?? describeError(error)}</p>
+      {onRetry && <button type="button" onClick={onRetry}>Try again</button>}
+    </div>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="state state-empty">
+      <p className="state-title">{title}</p>
+      {children}
+    </div>
+  );
+}
+
+/** An inline error for a form or an action, announced to screen readers. */
+export function InlineError({ error }: { error: unknown }) {
+  if (!error) return null;
+  return <p className="inline-error" role="alert">{describeError(error)}</p>;
+}

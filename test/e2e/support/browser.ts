@@ -1,0 +1,102 @@
+// Debian's Chromium through playwright-core, with screenshots saved for CI artifacts.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { REPO_ROOT } from './paths.ts';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-artifacts/screenshots');
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+export interface TestPage {
+  context: BrowserContext;
+  page: Page;
+  /** Saves a full-page screenshot as test-artifacts/screenshots/<suite>/<nn>-<name>.png */
+  shot(name: string): Promise<void>;
+  /** Uncaught errors thrown in the page (a test should end with none). */
+  pageErrors: Error[];
+  close(): Promise<void>;
+}
+
+export async function openPage(
+  browser: Browser,
+  baseURL: string,
+  suite: string,
+  viewport: { width: number; height: number } = { width: 1366, height: 900 },
+): Promise<TestPage> {
+  const context = await browser.newContext({ baseURL, viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const pageErrors: Error[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err));
+  const dir = path.join(SCREENSHOT_DIR, suite);
+  fs.mkdirSync(dir, { recursive: true });
+  let n = 0;
+  return {
+    context,
+    page,
+    pageErrors,
+    async shot(name) {
+      n += 1;
+      const file = path.join(dir, `${String(n).padStart(2, '0')}-${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+    },
+    close: () => context.close(),
+  };
+}
+
+/** Signs in through the login form and waits for the API settings page. */
+export async function loginThroughUi(t: TestPage, email: string, password: string): Promise<void> {
+  const { page } = t;
+  await page.goto('/settings/api');
+  await page.waitForURL('**/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await t.shot('login');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/settings/api');
+  await page.getByRole('heading', { level: 1, name: 'API' }).waitFor();
+}
+
+/** Polls `read` until `check` passes (playwright-core has no auto-retrying expect). */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    try {
+      last = await read();
+      if (check(last)) return last;
+    } catch {
+      // the element may be re-rendering; try again
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export function textOf(locator: Locator): Promise<string> {
+  return locator.innerText();
+}
+
+export async function waitForText(locator: Locator, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  return eventually(() => locator.innerText(), (text) => pattern.test(text), `text ${pattern} in ${locator}`, timeoutMs);
+}
+
+/** The id and text of the focused element (evaluated in the page; the test tsconfig has no DOM lib). */
+export async function focused(page: Page): Promise<{ id: string; text: string }> {
+  return page.evaluate('({ id: document.activeElement?.id ?? "", text: document.activeElement?.textContent ?? "" })');
+}
