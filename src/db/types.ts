@@ -135,6 +135,105 @@ export interface EventsTable {
   dispatched_at: NullableTimestamp;
 }
 
+export interface WebhookSubscriptionsTable {
+  id: string;
+  agency_id: string;
+  url: string;
+  /** A list of event types, or ["*"]. */
+  events: Json<string[]>;
+  description: Generated<string>;
+  secret_sealed: string;
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: NullableTimestamp;
+  enabled: Generated<boolean>;
+  disabled_reason: string | null;
+  disabled_at: NullableTimestamp;
+  failing_since: NullableTimestamp;
+  deleted_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed' | 'cancelled';
+export type DeliveryErrorKind = 'timeout' | 'connection' | 'dns' | 'tls' | 'ssrf_blocked' | 'http_status';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  agency_id: string;
+  subscription_id: string;
+  event_id: string | null;
+  event_type: string;
+  payload: string;
+  status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: NullableTimestamp;
+  locked_until: NullableTimestamp;
+  locked_by: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: NullableTimestamp;
+  is_test: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface WebhookDeliveryAttemptsTable {
+  id: string;
+  delivery_id: string;
+  agency_id: string;
+  attempt_number: number;
+  started_at: Timestamp;
+  duration_ms: number;
+  request_headers: Json<Record<string, string>>;
+  response_status: number | null;
+  response_headers: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
+  response_body_excerpt: string | null;
+  error_kind: DeliveryErrorKind | null;
+  error_message: string | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  agency_id: string;
+  key_hash: string;
+  name: string;
+  scopes: Json<string[]>;
+  rate_limit: number | null;
+  display_prefix: string;
+  display_suffix: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  expires_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  replaced_by: string | null;
+  last_used_at: NullableTimestamp;
+}
+
+export type AuditAction = 'api_key.created' | 'api_key.rotated' | 'api_key.revoked';
+
+export interface AuditLogTable {
+  id: string;
+  agency_id: string;
+  actor_user_id: string | null;
+  action: AuditAction;
+  key_id: string | null;
+  details: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  agency_id: string;
+  key: string;
+  fingerprint: string;
+  state: 'in_progress' | 'completed';
+  claim_token: string;
+  locked_until: Timestamp;
+  response_status: number | null;
+  response_body: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: CreatedAt;
@@ -151,6 +250,12 @@ export interface DB {
   leads: LeadsTable;
   sync_runs: SyncRunsTable;
   events: EventsTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
+  idempotency_keys: IdempotencyKeysTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

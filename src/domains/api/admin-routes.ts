@@ -1,0 +1,29 @@
+import { Type } from 'typebox';
+import type { App } from '../../http/app.ts';
+import { requireAdminToken } from '../../http/admin-auth.ts';
+import { ProblemResponses } from '../../http/problem-schema.ts';
+import type { Actor } from './service.ts';
+import { absentBodyIsEmpty } from './portal-routes.ts';
+import { ApiKeySchema, CreateApiKeyBody, EmptyBody, NewApiKeySchema } from './schemas.ts';
+
+const AgencyParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const AgencyKeyParams = Type.Object({ id: Type.String({ maxLength: 64 }), key_id: Type.String({ maxLength: 64 }) });
+const OPERATOR: Actor = { userId: null, via: 'operator' };
+
+/** Operator API for API keys: FARO staff generate a key for an agency, or revoke one. */
+export async function adminApiKeyRoutes(app: App): Promise<void> {
+  const { services, config } = app.ctx;
+  if (!config.adminToken) throw new Error('adminToken must be resolved before routes are registered');
+  app.addHook('onRequest', requireAdminToken(config.adminToken));
+
+  app.post('/admin/v1/agencies/:id/api-keys', {
+    schema: { hide: true, params: AgencyParams, body: CreateApiKeyBody, response: { 201: NewApiKeySchema, ...ProblemResponses } },
+    handler: async (request, reply) => reply.code(201).send(await services.apiKeys.generate(request.params.id, request.body, OPERATOR)),
+  });
+
+  app.post('/admin/v1/agencies/:id/api-keys/:key_id/revoke', {
+    schema: { hide: true, params: AgencyKeyParams, body: EmptyBody, response: { 200: ApiKeySchema, ...ProblemResponses } },
+    preValidation: absentBodyIsEmpty,
+    handler: async (request) => services.apiKeys.revoke(request.params.id, request.params.key_id, OPERATOR),
+  });
+}

@@ -1,0 +1,168 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import type { DB, Tier } from '../../db/types.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Scope } from './auth-context.ts';
+import { createKeyInvalidationBus, type BusLogger } from './key-invalidation.ts';
+import * as repo from './repository.ts';
+
+/** What a request authenticated by an API key needs to know; cached per key hash. */
+export interface KeyRecord {
+  id: string;
+  agencyId: string;
+  scopes: readonly Scope[];
+  rateLimit: number | null;
+  expiresAtMs: number | null;
+  revokedAtMs: number | null;
+  /** The agency's tier and custom limit, as fresh as the cache entry. */
+  tier: Tier;
+  agencyRateLimit: number | null;
+}
+
+/*
+ * Entries live at most this long, which bounds how stale a tier change (or a revocation whose
+ * message was lost) can be on any instance. At one indexed lookup per key per second per
+ * instance the database barely notices; revocations normally arrive within milliseconds by message.
+ */
+export const KEY_CACHE_TTL_MS = 1_000;
+/** last_used_at is written at most this often per key. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+const SWEEP_EVERY_MS = 60_000;
+
+interface Entry {
+  key: KeyRecord;
+  loadedAtMs: number;
+}
+
+function toRecord(row: repo.KeyAuthRow): KeyRecord {
+  return {
+    id: row.id,
+    agencyId: row.agency_id,
+    scopes: row.scopes as Scope[],
+    rateLimit: row.rate_limit,
+    expiresAtMs: row.expires_at?.getTime() ?? null,
+    revokedAtMs: row.revoked_at?.getTime() ?? null,
+    tier: row.tier,
+    agencyRateLimit: row.agency_rate_limit,
+  };
+}
+
+export function createKeyAuthenticator(deps: {
+  db: Kysely<DB>;
+  database: Database;
+  clock: Clock;
+  logger: BusLogger;
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+}) {
+  const { db, clock, logger } = deps;
+  const byHash = new Map<string, Entry>();
+  const hashById = new Map<string, string>();
+  const loading = new Map<string, Promise<KeyRecord | undefined>>();
+  // Bumped by every invalidation: a lookup that started before it must not cache what it read.
+  let generation = 0;
+  const lastTouchedMs = new Map<string, number>();
+  const pendingWrites = new Set<Promise<void>>();
+  let lastSweepMs = clock.now().getTime();
+
+  function forget(keyId: string): void {
+    generation += 1;
+    loading.clear();
+    const hash = hashById.get(keyId);
+    if (hash !== undefined) byHash.delete(hash);
+    hashById.delete(keyId);
+  }
+
+  function forgetAll(): void {
+    generation += 1;
+    loading.clear();
+    byHash.clear();
+    hashById.clear();
+  }
+
+  const bus = createKeyInvalidationBus(deps, { onKeyChanged: forget, onResync: forgetAll });
+
+  const fresh = (loadedAtMs: number, nowMs: number) => nowMs >= loadedAtMs && nowMs - loadedAtMs < KEY_CACHE_TTL_MS;
+
+  function sweep(nowMs: number): void {
+    if (nowMs - lastSweepMs < SWEEP_EVERY_MS && nowMs >= lastSweepMs) return;
+    lastSweepMs = nowMs;
+    for (const [hash, entry] of byHash) {
+      if (fresh(entry.loadedAtMs, nowMs)) continue;
+      byHash.delete(hash);
+      hashById.delete(entry.key.id);
+    }
+    for (const [id, at] of lastTouchedMs) {
+      if (nowMs - at >= LAST_USED_RESOLUTION_MS || nowMs < at) lastTouchedMs.delete(id);
+    }
+  }
+
+  async function load(hash: string): Promise<KeyRecord | undefined> {
+    const startedAt = generation;
+    const row = await repo.findKeyForAuth(db, hash);
+    if (!row) return undefined;
+    const key = toRecord(row);
+    if (startedAt === generation) {
+      byHash.set(hash, { key, loadedAtMs: clock.now().getTime() });
+      hashById.set(key.id, hash);
+    }
+    return key;
+  }
+
+  return {
+    ready: bus.ready,
+
+    /** The key with this SHA-256 hash (any status), or undefined when there is none. */
+    async lookup(hash: string): Promise<KeyRecord | undefined> {
+      const nowMs = clock.now().getTime();
+      sweep(nowMs);
+      const hit = byHash.get(hash);
+      if (hit && fresh(hit.loadedAtMs, nowMs)) return hit.key;
+      // Concurrent requests with the same key share one query.
+      let pending = loading.get(hash);
+      if (!pending) {
+        const started = load(hash);
+        pending = started;
+        loading.set(hash, started);
+        const done = () => {
+          if (loading.get(hash) === started) loading.delete(hash);
+        };
+        started.then(done, done);
+      }
+      return pending;
+    },
+
+    /** Record that the key was used; at most one write a minute, never awaited by the request. */
+    touch(keyId: string): void {
+      const now = clock.now();
+      const nowMs = now.getTime();
+      const last = lastTouchedMs.get(keyId);
+      if (last !== undefined && nowMs >= last && nowMs - last < LAST_USED_RESOLUTION_MS) return;
+      lastTouchedMs.set(keyId, nowMs);
+      const write: Promise<void> = repo
+        .touchLastUsed(db, keyId, now, LAST_USED_RESOLUTION_MS)
+        .catch((err: unknown) => {
+          lastTouchedMs.delete(keyId);
+          logger.warn({ err, keyId }, 'could not record last_used_at of an API key');
+        })
+        .then(() => {
+          pendingWrites.delete(write);
+        });
+      pendingWrites.add(write);
+    },
+
+    /** A key changed (revoked, rotated): drop it here at once and tell the other instances. */
+    async keyChanged(keyId: string): Promise<void> {
+      forget(keyId);
+      await bus.publish(keyId);
+    },
+
+    async close(): Promise<void> {
+      await Promise.all(pendingWrites);
+      await bus.close();
+      forgetAll();
+    },
+  };
+}
+
+export type KeyAuthenticator = ReturnType<typeof createKeyAuthenticator>;

@@ -1,0 +1,64 @@
+import { createHash, randomInt } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+
+/*
+ * API keys: `faro_live_` + 32 random base62 chars (~190 bits) + 6 base62 chars of CRC32(random).
+ * The checksum lets the server refuse a mistyped or made-up key without a database hit, and gives
+ * secret scanners a format they can verify. Keys are stored only as SHA-256: with this much
+ * entropy a slow hash adds nothing, and the hash doubles as the lookup key.
+ */
+export const API_KEY_PREFIX = 'faro_live_';
+export const API_KEY_RANDOM_LENGTH = 32;
+export const API_KEY_CHECKSUM_LENGTH = 6;
+export const API_KEY_LENGTH = API_KEY_PREFIX.length + API_KEY_RANDOM_LENGTH + API_KEY_CHECKSUM_LENGTH;
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const BODY_PATTERN = new RegExp(`^[0-9A-Za-z]{${API_KEY_RANDOM_LENGTH + API_KEY_CHECKSUM_LENGTH}}$`);
+const MASK_CHARS = 4;
+
+function randomBase62(length: number): string {
+  let out = '';
+  // randomInt rejection-samples internally, so every character is uniform (no modulo bias).
+  for (let i = 0; i < length; i += 1) out += BASE62.charAt(randomInt(BASE62.length));
+  return out;
+}
+
+/** CRC32 of the random part as 6 base62 digits, most significant first (62^6 > 2^32). */
+function checksum(randomPart: string): string {
+  let value = crc32(randomPart);
+  let out = '';
+  for (let i = 0; i < API_KEY_CHECKSUM_LENGTH; i += 1) {
+    out = BASE62.charAt(value % 62) + out;
+    value = Math.floor(value / 62);
+  }
+  return out;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** `displayPrefix` includes API_KEY_PREFIX (e.g. "faro_live_abcd"); `displaySuffix` is the key's last 4 chars. */
+export function maskApiKey(displayPrefix: string, displaySuffix: string): string {
+  return `${displayPrefix}…${displaySuffix}`;
+}
+
+export function generateApiKey(): { key: string; hash: string; displayPrefix: string; displaySuffix: string } {
+  const randomPart = randomBase62(API_KEY_RANDOM_LENGTH);
+  const key = `${API_KEY_PREFIX}${randomPart}${checksum(randomPart)}`;
+  return {
+    key,
+    hash: hashApiKey(key),
+    displayPrefix: key.slice(0, API_KEY_PREFIX.length + MASK_CHARS),
+    displaySuffix: key.slice(-MASK_CHARS),
+  };
+}
+
+/** Format and checksum only; says nothing about whether the key exists. */
+export function isWellFormedApiKey(raw: string): boolean {
+  if (typeof raw !== 'string' || raw.length !== API_KEY_LENGTH || !raw.startsWith(API_KEY_PREFIX)) return false;
+  const body = raw.slice(API_KEY_PREFIX.length);
+  if (!BODY_PATTERN.test(body)) return false;
+  const randomPart = body.slice(0, API_KEY_RANDOM_LENGTH);
+  return body.slice(API_KEY_RANDOM_LENGTH) === checksum(randomPart);
+}

@@ -1,0 +1,94 @@
+import { Type } from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import type { App } from '../../http/app.ts';
+import { ApiError } from '../../http/errors.ts';
+import { PageQuery, PageSchema } from '../../http/pagination.ts';
+import { ProblemResponses } from '../../http/problem-schema.ts';
+import { requirePortalAdmin, requirePortalSession } from '../../http/portal-auth.ts';
+import { INTEGRATIONS_TIER, tierAtLeast } from '../agencies/entitlements.ts';
+import type { Actor } from './service.ts';
+import {
+  ApiKeyListSchema,
+  ApiKeySchema,
+  AuditEntrySchema,
+  CreateApiKeyBody,
+  EmptyBody,
+  KeyIdParams,
+  KeyUsageSchema,
+  NewApiKeySchema,
+  RotateApiKeyBody,
+  ScopeListSchema,
+} from './schemas.ts';
+
+function requireIntegrationsTier(request: FastifyRequest): void {
+  const tier = request.portalSession!.agency.tier;
+  if (!tierAtLeast(tier, INTEGRATIONS_TIER)) {
+    throw new ApiError('tier_required', `API keys need the ${INTEGRATIONS_TIER} plan or higher; your agency is on ${tier}.`, {
+      extensions: { required_tier: INTEGRATIONS_TIER, current_tier: tier },
+    });
+  }
+}
+
+/** For POSTs whose body is optional: no body at all means `{}` (a body that is sent is still validated). */
+export async function absentBodyIsEmpty(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined) request.body = {};
+}
+
+const agencyOf = (request: FastifyRequest) => request.portalSession!.agency.id;
+const actorOf = (request: FastifyRequest): Actor => ({ userId: request.portalSession!.user.id, via: 'portal' });
+
+/** Settings → API in the portal: keys and their audit log. Every route needs a session on Scale+. */
+export async function portalApiKeyRoutes(app: App): Promise<void> {
+  const { apiKeys, sessions } = app.ctx.services;
+  // onRequest, so a caller without a session (or the plan, or the role) learns nothing about bodies.
+  app.addHook('onRequest', requirePortalSession(sessions));
+  app.addHook('onRequest', async (request) => requireIntegrationsTier(request));
+  const adminOnly = async (request: FastifyRequest) => requirePortalAdmin(request);
+  const hide = true;
+
+  app.get('/portal/api/api-keys', {
+    schema: { hide, response: { 200: ApiKeyListSchema, ...ProblemResponses } },
+    handler: async (request) => ({ data: await apiKeys.list(agencyOf(request)) }),
+  });
+
+  app.get('/portal/api/api-keys/scopes', {
+    schema: { hide, response: { 200: ScopeListSchema, ...ProblemResponses } },
+    handler: async () => ({ data: apiKeys.scopes() }),
+  });
+
+  app.post('/portal/api/api-keys', {
+    schema: { hide, body: CreateApiKeyBody, response: { 201: NewApiKeySchema, ...ProblemResponses } },
+    onRequest: adminOnly,
+    handler: async (request, reply) => reply.code(201).send(await apiKeys.generate(agencyOf(request), request.body, actorOf(request))),
+  });
+
+  app.get('/portal/api/api-keys/:id', {
+    schema: { hide, params: KeyIdParams, response: { 200: ApiKeySchema, ...ProblemResponses } },
+    handler: async (request) => apiKeys.get(agencyOf(request), request.params.id),
+  });
+
+  app.post('/portal/api/api-keys/:id/rotate', {
+    schema: { hide, params: KeyIdParams, body: RotateApiKeyBody, response: { 201: NewApiKeySchema, ...ProblemResponses } },
+    onRequest: adminOnly,
+    preValidation: absentBodyIsEmpty,
+    handler: async (request, reply) =>
+      reply.code(201).send(await apiKeys.rotate(agencyOf(request), request.params.id, request.body, actorOf(request))),
+  });
+
+  app.post('/portal/api/api-keys/:id/revoke', {
+    schema: { hide, params: KeyIdParams, body: EmptyBody, response: { 200: ApiKeySchema, ...ProblemResponses } },
+    onRequest: adminOnly,
+    preValidation: absentBodyIsEmpty,
+    handler: async (request) => apiKeys.revoke(agencyOf(request), request.params.id, actorOf(request)),
+  });
+
+  app.get('/portal/api/api-keys/:id/usage', {
+    schema: { hide, params: KeyIdParams, response: { 200: KeyUsageSchema, ...ProblemResponses } },
+    handler: async (request) => apiKeys.usage(agencyOf(request), request.params.id),
+  });
+
+  app.get('/portal/api/audit-log', {
+    schema: { hide, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: PageSchema(AuditEntrySchema, 'AuditEntry'), ...ProblemResponses } },
+    handler: async (request) => apiKeys.auditLog(agencyOf(request), request.query),
+  });
+}

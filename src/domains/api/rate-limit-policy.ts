@@ -1,0 +1,34 @@
+import type { Tier } from '../../db/types.ts';
+import { agencyHourlyLimit } from '../agencies/entitlements.ts';
+
+/** Public API quotas are per rolling hour. */
+export const API_RATE_WINDOW_SECONDS = 3600;
+const POLICY_NAME = 'hourly';
+
+/** Each API key has its own counter; a portal session counts per user. */
+export const limiterKeyForApiKey = (keyId: string) => `api:key:${keyId}`;
+export const limiterKeyForUser = (userId: string) => `api:user:${userId}`;
+
+/**
+ * The key's own limit, but never above what the agency is entitled to now: a key created while the
+ * agency was on a bigger plan (or had a higher custom limit) shrinks with the agency.
+ */
+export function effectiveKeyLimit(keyLimit: number | null, agency: { tier: Tier; api_rate_limit: number | null }): number {
+  const agencyLimit = agencyHourlyLimit(agency);
+  return keyLimit === null ? agencyLimit : Math.min(keyLimit, agencyLimit);
+}
+
+/**
+ * RateLimit / RateLimit-Policy (IETF httpapi draft) plus the X-RateLimit-* trio clients already
+ * know. `t` and X-RateLimit-Reset say when another request will be admitted: now while requests
+ * remain, else when the oldest counted requests leave the window.
+ */
+export function rateLimitHeaders(state: { limit: number; remaining: number; resetSeconds: number }, nowMs: number): Record<string, string> {
+  return {
+    'RateLimit-Policy': `"${POLICY_NAME}";q=${state.limit};w=${API_RATE_WINDOW_SECONDS}`,
+    RateLimit: `"${POLICY_NAME}";r=${state.remaining};t=${state.resetSeconds}`,
+    'X-RateLimit-Limit': String(state.limit),
+    'X-RateLimit-Remaining': String(state.remaining),
+    'X-RateLimit-Reset': String(Math.ceil(nowMs / 1000) + state.resetSeconds),
+  };
+}

@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../lib/clock.ts';
+import { createMemoryRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { createRedisRateLimiter } from './redis-rate-limiter.ts';
+
+// The same contract runs on memory always and on Redis when TEST_REDIS_URL is set.
+const redisUrl = process.env.TEST_REDIS_URL;
+const prefix = `test:rl:${randomUUID()}:`;
+const START = Date.UTC(2026, 0, 5, 9); // on an hour boundary, so bucket math is easy to read
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+interface Backend {
+  name: string;
+  enabled: boolean;
+  create(clock: ReturnType<typeof createManualClock>): RateLimiter;
+}
+
+const loggedErrors: unknown[] = [];
+const backends: Backend[] = [
+  { name: 'memory', enabled: true, create: (clock) => createMemoryRateLimiter({ clock }) },
+  {
+    name: 'redis',
+    enabled: Boolean(redisUrl),
+    create: (clock) =>
+      createRedisRateLimiter({
+        url: redisUrl as string,
+        clock,
+        keyPrefix: prefix,
+        logger: { error: (obj) => loggedErrors.push(obj), warn: () => {} },
+      }),
+  },
+];
+
+/** Deterministic PRNG so a failing sweep can be replayed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Largest number of admitted requests inside any closed interval [a, a + windowMs]. */
+function maxInAnyWindow(admitted: number[], windowMs: number): number {
+  let max = 0;
+  let j = 0;
+  for (let i = 0; i < admitted.length; i += 1) {
+    while (j < admitted.length && (admitted[j] as number) <= (admitted[i] as number) + windowMs) j += 1;
+    max = Math.max(max, j - i);
+  }
+  return max;
+}
+
+function countIn(sorted: number[], from: number, to: number): number {
+  const lowerBound = (x: number) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] as number) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return lowerBound(to) - lowerBound(from);
+}
+
+for (const backend of backends) {
+  describe.runIf(backend.enabled)(`${backend.name} rate limiter`, () => {
+    const open: RateLimiter[] = [];
+    function setup() {
+      const clock = createManualClock(new Date(START));
+      const limiter = backend.create(clock);
+      open.push(limiter);
+      return { clock, limiter, key: `key_${randomUUID()}` };
+    }
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((l) => l.close()));
+      expect(loggedErrors).toEqual([]);
+    });
+
+    it('admits exactly `limit`, then denies with Retry-After', async () => {
+      const { limiter, key } = setup();
+      const decisions = [];
+      for (let i = 0; i < 6; i += 1) decisions.push(await limiter.consume(key, 5, 3600));
+      expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, true, true, false]);
+      expect(decisions.map((d) => d.remaining)).toEqual([4, 3, 2, 1, 0, 0]);
+      // Nothing to wait for while requests remain; then until the first bucket leaves (61 min).
+      expect(decisions.map((d) => d.resetSeconds)).toEqual([0, 0, 0, 0, 3660, 3660]);
+      expect(decisions.map((d) => d.retryAfterSeconds)).toEqual([null, null, null, null, null, 3660]);
+      expect(decisions[5]).toMatchObject({ limit: 5 });
+    });
+
+    it('computes remaining and reset as buckets slide out', async () => {
+      const { clock, limiter, key } = setup();
+      for (let i = 0; i < 3; i += 1) await limiter.consume(key, 5, 3600);
+      clock.advance(10 * MINUTE_MS + 30_000);
+      await limiter.consume(key, 5, 3600);
+      const last = await limiter.consume(key, 5, 3600);
+      expect(last).toMatchObject({ allowed: true, remaining: 0, resetSeconds: 3030, retryAfterSeconds: null });
+      expect(await limiter.consume(key, 5, 3600)).toMatchObject({ allowed: false, retryAfterSeconds: 3030 });
+      expect(await limiter.peek(key, 5, 3600)).toEqual({ limit: 5, used: 5, remaining: 0, resetSeconds: 3030, windowSeconds: 3600 });
+
+      clock.set(new Date(START + 61 * MINUTE_MS - 1));
+      expect(await limiter.consume(key, 5, 3600)).toMatchObject({ allowed: false, retryAfterSeconds: 1, resetSeconds: 1 });
+      clock.set(new Date(START + 61 * MINUTE_MS));
+      expect(await limiter.peek(key, 5, 3600)).toEqual({ limit: 5, used: 2, remaining: 3, resetSeconds: 0, windowSeconds: 3600 });
+      expect(await limiter.consume(key, 5, 3600)).toEqual({ allowed: true, limit: 5, remaining: 2, resetSeconds: 0, retryAfterSeconds: null });
+    });
+
+    it('peek does not consume, and keys are independent', async () => {
+      const { limiter, key } = setup();
+      expect(await limiter.peek(key, 2, 60)).toEqual({ limit: 2, used: 0, remaining: 2, resetSeconds: 0, windowSeconds: 60 });
+      await limiter.consume(key, 2, 60);
+      for (let i = 0; i < 3; i += 1) expect((await limiter.peek(key, 2, 60)).used).toBe(1);
+      expect((await limiter.consume(`${key}:other`, 2, 60)).remaining).toBe(1);
+      expect((await limiter.consume(key, 2, 60)).remaining).toBe(0);
+    });
+
+    it('waits for enough buckets to leave when the limit was lowered below current use', async () => {
+      const { clock, limiter, key } = setup();
+      for (let i = 0; i < 2; i += 1) await limiter.consume(key, 5, 3600);
+      clock.advance(10 * MINUTE_MS);
+      for (let i = 0; i < 3; i += 1) await limiter.consume(key, 5, 3600);
+      // used 5, new limit 2: both buckets must leave; the second leaves at 71 min.
+      expect(await limiter.consume(key, 2, 3600)).toMatchObject({ allowed: false, remaining: 0, retryAfterSeconds: 61 * 60 });
+      // A zero limit never admits; it answers with one whole window.
+      expect(await limiter.consume(key, 0, 3600)).toMatchObject({ allowed: false, retryAfterSeconds: 3600 });
+    });
+
+    it('a peek with another window never resets a key; a consume with another window starts afresh', async () => {
+      const { limiter, key } = setup();
+      for (let i = 0; i < 3; i += 1) await limiter.consume(key, 3, 3600);
+      expect((await limiter.peek(key, 3, 60)).used).toBe(0);
+      expect((await limiter.consume(key, 3, 3600)).allowed).toBe(false);
+      expect(await limiter.consume(key, 3, 60)).toMatchObject({ allowed: true, remaining: 2 });
+    });
+
+    it('rejects invalid arguments as programming errors', async () => {
+      const { limiter, key } = setup();
+      await expect(limiter.consume(key, -1, 60)).rejects.toThrow(RangeError);
+      await expect(limiter.consume(key, 1.5, 60)).rejects.toThrow(RangeError);
+      await expect(limiter.consume(key, 10, 0)).rejects.toThrow(RangeError);
+      await expect(limiter.peek(key, 10, 0.5)).rejects.toThrow(RangeError);
+    });
+
+    it('a burst at the end of a window plus one at the start of the next stays within the limit', async () => {
+      const { clock, limiter, key } = setup();
+      const burst = async (n: number) => {
+        let admitted = 0;
+        for (let i = 0; i < n; i += 1) if ((await limiter.consume(key, 100, 3600)).allowed) admitted += 1;
+        return admitted;
+      };
+      clock.set(new Date(START + HOUR_MS - 1_000)); // bucket 59 of the first hour
+      expect(await burst(100)).toBe(100);
+      clock.set(new Date(START + HOUR_MS + 1_000));
+      expect(await burst(100)).toBe(0);
+      // Bucket 59 leaves at bucket 59 + 61 = 120, i.e. two hours after START.
+      clock.set(new Date(START + 2 * HOUR_MS - 1));
+      expect(await burst(1)).toBe(0);
+      clock.set(new Date(START + 2 * HOUR_MS));
+      expect(await burst(150)).toBe(100);
+    });
+
+    const sweeps = [
+      { limit: 50, windowSeconds: 3600, seed: 1 },
+      { limit: 20, windowSeconds: 60, seed: 2 },
+    ];
+    for (const { limit, windowSeconds, seed } of sweeps) {
+      it(`never admits more than the limit in any rolling window (random traffic, 3 h, ${limit}/${windowSeconds}s)`, async () => {
+        const { clock, limiter, key } = setup();
+        const random = mulberry32(seed);
+        const windowMs = windowSeconds * 1000;
+        const bucketMs = windowMs / 60;
+        const durationMs = 3 * HOUR_MS;
+        const times: number[] = [];
+        // Background traffic at ~1.5x the allowed rate.
+        for (let t = 0; t < durationMs; t += Math.floor(-Math.log(1 - random()) * (windowMs / (limit * 1.5)))) times.push(t);
+        // Bursts straddling window and bucket edges, plus random ones.
+        for (let edge = windowMs; edge < durationMs; edge += windowMs) {
+          for (const offset of [-1, -Math.floor(random() * bucketMs), 0, Math.floor(random() * bucketMs)]) {
+            const size = Math.floor(random() * limit * 1.5);
+            for (let i = 0; i < size; i += 1) times.push(edge + offset);
+          }
+        }
+        for (let i = 0; i < 20; i += 1) {
+          const at = Math.floor(random() * durationMs);
+          for (let j = 0; j < limit; j += 1) times.push(at);
+        }
+        times.sort((a, b) => a - b);
+
+        const admitted: number[] = [];
+        for (let i = 0; i < times.length; ) {
+          const t = times[i] as number;
+          let n = 0;
+          while (times[i + n] === t) n += 1;
+          i += n;
+          clock.set(new Date(START + t));
+          // Requests at the same instant go out concurrently, as a real burst would.
+          const burst = await Promise.all(Array.from({ length: n }, () => limiter.consume(key, limit, windowSeconds)));
+          for (const d of burst) if (d.allowed) admitted.push(t);
+        }
+        expect(maxInAnyWindow(admitted, windowMs)).toBe(limit); // reached, never exceeded
+      }, 60_000);
+    }
+
+    for (const limit of [60, 100, 1000]) {
+      it(`a client steadily at the quota rate gets at least floor(limit*60/61) in every rolling window (${limit}/h)`, async () => {
+        const { clock, limiter, key } = setup();
+        const durationMs = 3 * HOUR_MS;
+        const admitted: number[] = [];
+        for (let t = 0; t < durationMs; t += HOUR_MS / limit) {
+          const at = Math.floor(t);
+          clock.set(new Date(START + at));
+          if ((await limiter.consume(key, limit, 3600)).allowed) admitted.push(at);
+        }
+        // The count in [a, a + W) only changes where a passes s + 1 or s - W + 1 for an admitted s.
+        let min = Number.POSITIVE_INFINITY;
+        for (const s of admitted) {
+          for (const a of [s + 1, s - HOUR_MS + 1]) {
+            if (a >= HOUR_MS && a + HOUR_MS <= durationMs) min = Math.min(min, countIn(admitted, a, a + HOUR_MS));
+          }
+        }
+        expect(min).toBeGreaterThanOrEqual(Math.floor((limit * 60) / 61));
+        expect(maxInAnyWindow(admitted, HOUR_MS)).toBeLessThanOrEqual(limit);
+      }, 60_000);
+    }
+  });
+}
+
+afterAll(async () => {
+  if (!redisUrl) return;
+  const redis = new Redis(redisUrl);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});

@@ -1,0 +1,217 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { systemClock, type Clock } from '../../lib/clock.ts';
+import {
+  createMemoryRateLimiter,
+  toDecision,
+  toUsage,
+  windowMsFor,
+  type BucketCount,
+  type RateLimiter,
+} from './rate-limiter.ts';
+
+export interface RateLimiterLogger {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface RedisRateLimiterOptions {
+  url: string;
+  clock?: Clock;
+  keyPrefix?: string;
+  /** Used for any check Redis cannot answer; defaults to a memory limiter on the same clock. */
+  fallback?: RateLimiter;
+  logger?: RateLimiterLogger;
+  /** Per-command deadline before falling back (ms). */
+  commandTimeoutMs?: number;
+}
+
+/*
+ * One atomic check: the same algorithm as rate-limiter.ts (see the comment there).
+ * KEYS[1] = limiter hash (field = bucket index, value = count; field "w" = window ms).
+ * ARGV = now ms, window ms, limit, cost (1 = consume, 0 = peek).
+ * A consume with a different window than the stored one starts the key afresh; a peek with a
+ * different window only reports it empty, so a mistaken peek can never reset a live limit.
+ * The time comes from the caller, not from Redis TIME: tests drive it with a manual clock, and
+ * instances agree as long as their clocks are synced (NTP). A clock running ahead writes buckets
+ * "in the future"; those are counted (conservative) rather than dropped.
+ * Returns { allowed, index1, count1, index2, count2, ... } for the counted buckets.
+ */
+const SCRIPT = `
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+local current = math.floor(now * 60 / window)
+local stored = redis.call('HGET', key, 'w')
+if stored and tonumber(stored) ~= window then
+  if cost == 0 then
+    return { 0 }
+  end
+  redis.call('DEL', key)
+end
+local flat = redis.call('HGETALL', key)
+local used = 0
+local counted = {}
+local stale = {}
+for i = 1, #flat, 2 do
+  local index = tonumber(flat[i])
+  if index then
+    if index < current - 60 or index > current + 60 then
+      stale[#stale + 1] = flat[i]
+    else
+      local count = tonumber(flat[i + 1])
+      used = used + count
+      counted[index] = count
+    end
+  end
+end
+if #stale > 0 then
+  redis.call('HDEL', key, unpack(stale))
+end
+local allowed = 0
+if cost > 0 and used < limit then
+  allowed = 1
+  counted[current] = redis.call('HINCRBY', key, string.format('%d', current), 1)
+  redis.call('HSET', key, 'w', ARGV[2])
+  redis.call('PEXPIRE', key, math.ceil(window * 62 / 60))
+end
+local out = { allowed }
+for index, count in pairs(counted) do
+  out[#out + 1] = index
+  out[#out + 1] = count
+end
+return out
+`;
+
+const LOG_EVERY_MS = 10_000;
+
+interface LimiterClient extends Redis {
+  faroRateLimit(key: string, nowMs: number, windowMs: number, limit: number, cost: number): Promise<unknown>;
+}
+
+function parseReply(reply: unknown): { allowed: boolean; buckets: BucketCount[] } {
+  if (!Array.isArray(reply) || reply.length % 2 !== 1) throw new Error(`unexpected rate-limit script reply: ${String(reply)}`);
+  const buckets: BucketCount[] = [];
+  for (let i = 1; i < reply.length; i += 2) buckets.push([Number(reply[i]), Number(reply[i + 1])]);
+  return { allowed: Number(reply[0]) === 1, buckets };
+}
+
+/** Used only when no logger is given: one JSON line on stderr, like pino would write. */
+function stderrLine(level: string, obj: object, msg: string): void {
+  const fields = Object.fromEntries(
+    Object.entries(obj).map(([k, v]) => [k, v instanceof Error ? { message: v.message, stack: v.stack } : v]),
+  );
+  process.stderr.write(`${JSON.stringify({ level, time: Date.now(), ...fields, msg })}\n`);
+}
+const stderrLogger: RateLimiterLogger = {
+  error: (obj, msg) => stderrLine('error', obj, msg),
+  warn: (obj, msg) => stderrLine('warn', obj, msg),
+};
+
+export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
+  const clock = options.clock ?? systemClock;
+  const keyPrefix = options.keyPrefix ?? '';
+  const logger = options.logger ?? stderrLogger;
+  const ownsFallback = options.fallback === undefined;
+  const fallback = options.fallback ?? createMemoryRateLimiter({ clock });
+  const commandTimeout = options.commandTimeoutMs ?? 250;
+
+  // Fail fast rather than queue: while Redis is down every check goes straight to the fallback
+  // instead of waiting. In-flight commands are not replayed after a reconnect (no double counts).
+  const client = new Redis(options.url, {
+    commandTimeout,
+    connectTimeout: 1_000,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (times) => Math.min(times * 100, 1_000),
+    scripts: { faroRateLimit: { lua: SCRIPT, numberOfKeys: 1 } },
+  }) as LimiterClient;
+
+  let degraded = false;
+  let lastErrorLogMs = Number.NEGATIVE_INFINITY;
+  let suppressed = 0;
+
+  function reportFailure(err: unknown, during: string): void {
+    degraded = true;
+    const nowMs = clock.now().getTime();
+    if (nowMs - lastErrorLogMs < LOG_EVERY_MS && nowMs >= lastErrorLogMs) {
+      suppressed += 1;
+      return;
+    }
+    lastErrorLogMs = nowMs;
+    logger.error(
+      { err, during, suppressedSinceLastLog: suppressed },
+      'RATE LIMITER: Redis unavailable, using the in-memory fallback (limits are per instance until Redis is back)',
+    );
+    suppressed = 0;
+  }
+
+  function reportSuccess(): void {
+    if (!degraded) return;
+    degraded = false;
+    logger.warn({ suppressedSinceLastLog: suppressed }, 'RATE LIMITER: Redis is back, shared limits restored');
+    suppressed = 0;
+  }
+
+  // Without a listener ioredis prints every reconnect error; this funnels them into the throttled log.
+  client.on('error', (err: unknown) => reportFailure(err, 'connection'));
+
+  // Without the offline queue, checks made before the first connection completes would all fall
+  // back; wait for it once, briefly.
+  let started = false;
+  const startup = Promise.race([
+    new Promise<void>((resolve) => client.once('ready', () => resolve())),
+    delay(commandTimeout, undefined, { ref: false }),
+  ]).then(() => {
+    started = true;
+  });
+
+  async function run(key: string, limit: number, windowMs: number, nowMs: number, cost: number) {
+    if (!started) await startup;
+    const reply = await client.faroRateLimit(`${keyPrefix}rl:{${key}}`, nowMs, windowMs, limit, cost);
+    const parsed = parseReply(reply);
+    reportSuccess();
+    return parsed;
+  }
+
+  return {
+    async consume(key, limit, windowSeconds) {
+      const windowMs = windowMsFor(limit, windowSeconds);
+      const nowMs = clock.now().getTime();
+      try {
+        const { allowed, buckets } = await run(key, limit, windowMs, nowMs, 1);
+        return toDecision(allowed, limit, windowMs, nowMs, buckets);
+      } catch (err) {
+        reportFailure(err, 'consume');
+        return fallback.consume(key, limit, windowSeconds);
+      }
+    },
+
+    async peek(key, limit, windowSeconds) {
+      const windowMs = windowMsFor(limit, windowSeconds);
+      const nowMs = clock.now().getTime();
+      try {
+        const { buckets } = await run(key, limit, windowMs, nowMs, 0);
+        return toUsage(limit, windowMs, nowMs, buckets);
+      } catch (err) {
+        reportFailure(err, 'peek');
+        return fallback.peek(key, limit, windowSeconds);
+      }
+    },
+
+    async close() {
+      client.removeAllListeners('error');
+      client.on('error', () => {});
+      try {
+        if (client.status === 'ready') await client.quit();
+        else client.disconnect();
+      } catch {
+        client.disconnect();
+      }
+      if (ownsFallback) await fallback.close();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import type { Executor, NewRow, Row } from '../../db/types.ts';
+
+export type ApiKeyRow = Row<'api_keys'>;
+export type ApiKeyWithCreator = ApiKeyRow & { creator_email: string | null };
+
+export async function insertKey(db: Executor, key: NewRow<'api_keys'>): Promise<ApiKeyRow> {
+  return db.insertInto('api_keys').values(key).returningAll().executeTakeFirstOrThrow();
+}
+
+function keysWithCreator(db: Executor) {
+  return db
+    .selectFrom('api_keys')
+    .leftJoin('users', 'users.id', 'api_keys.created_by')
+    .selectAll('api_keys')
+    .select('users.email as creator_email');
+}
+
+export async function listKeys(db: Executor, agencyId: string): Promise<ApiKeyWithCreator[]> {
+  return keysWithCreator(db).where('api_keys.agency_id', '=', agencyId).orderBy('api_keys.id', 'desc').execute();
+}
+
+export async function findKey(db: Executor, agencyId: string, id: string): Promise<ApiKeyWithCreator | undefined> {
+  return keysWithCreator(db).where('api_keys.agency_id', '=', agencyId).where('api_keys.id', '=', id).executeTakeFirst();
+}
+
+/** Lock the key row for a rotate/revoke so two concurrent changes serialise. */
+export async function findKeyForUpdate(db: Executor, agencyId: string, id: string): Promise<ApiKeyRow | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('agency_id', '=', agencyId).where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function updateKey(
+  db: Executor,
+  id: string,
+  changes: { revoked_at?: Date; expires_at?: Date | null; replaced_by?: string },
+): Promise<void> {
+  await db.updateTable('api_keys').set(changes).where('id', '=', id).execute();
+}
+
+/** What authenticating a request needs, in one indexed lookup by hash. */
+export async function findKeyForAuth(db: Executor, keyHash: string) {
+  return db
+    .selectFrom('api_keys')
+    .innerJoin('agencies', 'agencies.id', 'api_keys.agency_id')
+    .select([
+      'api_keys.id',
+      'api_keys.agency_id',
+      'api_keys.scopes',
+      'api_keys.rate_limit',
+      'api_keys.expires_at',
+      'api_keys.revoked_at',
+      'agencies.tier',
+      'agencies.api_rate_limit as agency_rate_limit',
+    ])
+    .where('api_keys.key_hash', '=', keyHash)
+    .executeTakeFirst();
+}
+export type KeyAuthRow = NonNullable<Awaited<ReturnType<typeof findKeyForAuth>>>;
+
+/** At most one write a minute per key, even across instances: the condition makes the rest no-ops. */
+export async function touchLastUsed(db: Executor, id: string, now: Date, minIntervalMs: number): Promise<void> {
+  const threshold = new Date(now.getTime() - minIntervalMs);
+  await db
+    .updateTable('api_keys')
+    .set({ last_used_at: now })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', threshold)]))
+    .execute();
+}
+
+export async function insertAudit(db: Executor, entry: NewRow<'audit_log'>): Promise<void> {
+  await db.insertInto('audit_log').values(entry).execute();
+}
+
+export async function listAudit(db: Executor, agencyId: string, page: { limit: number; before?: string | undefined }) {
+  let query = db
+    .selectFrom('audit_log')
+    .leftJoin('users', 'users.id', 'audit_log.actor_user_id')
+    .leftJoin('api_keys', 'api_keys.id', 'audit_log.key_id')
+    .selectAll('audit_log')
+    .select(['users.email as actor_email', 'api_keys.name as key_name'])
+    .where('audit_log.agency_id', '=', agencyId);
+  if (page.before) query = query.where('audit_log.id', '<', page.before);
+  return query.orderBy('audit_log.id', 'desc').limit(page.limit + 1).execute();
+}
+export type AuditRow = Awaited<ReturnType<typeof listAudit>>[number];

@@ -1,0 +1,259 @@
+import type { Kysely } from 'kysely';
+import type { AuditAction, DB, Executor, Tier } from '../../db/types.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { isId, newId } from '../../lib/ids.ts';
+import { ApiError, notFound } from '../../http/errors.ts';
+import { pageRequest, toPage, type Page } from '../../http/pagination.ts';
+import { findAgency } from '../agencies/repository.ts';
+import { agencyHourlyLimit, INTEGRATIONS_TIER, tierAtLeast } from '../agencies/entitlements.ts';
+import { SCOPE_DESCRIPTIONS, SCOPES, type Scope } from './auth-context.ts';
+import { generateApiKey, maskApiKey } from './key-format.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import { API_RATE_WINDOW_SECONDS, effectiveKeyLimit, limiterKeyForApiKey } from './rate-limit-policy.ts';
+import * as repo from './repository.ts';
+import {
+  DEFAULT_GRACE_PERIOD_SECONDS,
+  type ApiKey,
+  type ApiKeyStatus,
+  type AuditEntry,
+  type CreateApiKeyInput,
+  type KeyUsage,
+  type NewApiKey,
+  type RotateApiKeyInput,
+} from './schemas.ts';
+
+/** Who is changing keys: a portal user, or a FARO operator (userId null). */
+export interface Actor {
+  userId: string | null;
+  via: 'portal' | 'operator';
+}
+
+interface AgencyLimits {
+  id: string;
+  tier: Tier;
+  api_rate_limit: number | null;
+}
+
+export function keyStatus(row: { revoked_at: Date | null; expires_at: Date | null }, now: Date): ApiKeyStatus {
+  if (row.revoked_at) return 'revoked';
+  if (row.expires_at && row.expires_at <= now) return 'expired';
+  return row.expires_at ? 'expiring' : 'active';
+}
+
+function toApiKey(row: repo.ApiKeyWithCreator, agency: AgencyLimits, now: Date): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    masked_key: maskApiKey(row.display_prefix, row.display_suffix),
+    scopes: row.scopes as Scope[],
+    status: keyStatus(row, now),
+    rate_limit: effectiveKeyLimit(row.rate_limit, agency),
+    custom_rate_limit: row.rate_limit,
+    created_at: row.created_at.toISOString(),
+    created_by: row.created_by && row.creator_email ? { id: row.created_by, email: row.creator_email } : null,
+    last_used_at: row.last_used_at?.toISOString() ?? null,
+    expires_at: row.expires_at?.toISOString() ?? null,
+    revoked_at: row.revoked_at?.toISOString() ?? null,
+    replaced_by: row.replaced_by,
+  };
+}
+
+function toAuditEntry(row: repo.AuditRow): AuditEntry {
+  return {
+    id: row.id,
+    action: row.action,
+    actor: row.actor_user_id && row.actor_email ? { id: row.actor_user_id, email: row.actor_email } : null,
+    key_id: row.key_id,
+    key_name: row.key_name,
+    created_at: row.created_at.toISOString(),
+    details: row.details,
+  };
+}
+
+const invalid = (path: string, message: string, detail: string) =>
+  new ApiError('validation_failed', detail, { errors: [{ path, message }] });
+
+export function createApiKeyService(deps: {
+  db: Kysely<DB>;
+  clock: Clock;
+  limiter: RateLimiter;
+  /** Called after a key's state changed, so every instance drops its cached copy. */
+  onKeyChanged(keyId: string): Promise<void>;
+}) {
+  const { db, clock, limiter } = deps;
+
+  async function agencyOf(agencyId: string): Promise<AgencyLimits> {
+    const agency = await findAgency(db, agencyId);
+    if (!agency) throw notFound('agency');
+    return agency;
+  }
+
+  function requireIntegrations(agency: AgencyLimits): void {
+    if (!tierAtLeast(agency.tier, INTEGRATIONS_TIER)) {
+      throw new ApiError('tier_required', `API keys need the ${INTEGRATIONS_TIER} plan or higher; this agency is on ${agency.tier}.`, {
+        extensions: { required_tier: INTEGRATIONS_TIER, current_tier: agency.tier },
+      });
+    }
+  }
+
+  async function keyOf(agencyId: string, id: string, executor: Executor = db): Promise<repo.ApiKeyWithCreator> {
+    const row = isId('key', id) ? await repo.findKey(executor, agencyId, id) : undefined;
+    if (!row) throw notFound('API key');
+    return row;
+  }
+
+  async function audit(trx: Executor, agencyId: string, actor: Actor, action: AuditAction, keyId: string, details: Record<string, unknown>) {
+    const now = clock.now();
+    await repo.insertAudit(trx, {
+      id: newId('audit', now),
+      agency_id: agencyId,
+      actor_user_id: actor.userId,
+      action,
+      key_id: keyId,
+      details: JSON.stringify({ via: actor.via, ...details }),
+      created_at: now,
+    });
+  }
+
+  async function insertNewKey(trx: Executor, agencyId: string, fields: { name: string; scopes: string[]; rate_limit: number | null; expires_at: Date | null; created_by: string | null }) {
+    const now = clock.now();
+    const secret = generateApiKey();
+    const row = await repo.insertKey(trx, {
+      id: newId('key', now),
+      agency_id: agencyId,
+      key_hash: secret.hash,
+      name: fields.name,
+      scopes: JSON.stringify(fields.scopes),
+      rate_limit: fields.rate_limit,
+      display_prefix: secret.displayPrefix,
+      display_suffix: secret.displaySuffix,
+      created_by: fields.created_by,
+      created_at: now,
+      expires_at: fields.expires_at,
+    });
+    return { row, key: secret.key };
+  }
+
+  async function withCreator(row: repo.ApiKeyRow, agency: AgencyLimits, key: string): Promise<NewApiKey> {
+    const full = await keyOf(agency.id, row.id);
+    return { ...toApiKey(full, agency, clock.now()), key };
+  }
+
+  return {
+    scopes: () => SCOPES.map((scope) => ({ scope, description: SCOPE_DESCRIPTIONS[scope] })),
+
+    async generate(agencyId: string, input: CreateApiKeyInput, actor: Actor): Promise<NewApiKey> {
+      const agency = await agencyOf(agencyId);
+      requireIntegrations(agency);
+      const now = clock.now();
+      const expiresAt = input.expires_at === undefined ? null : new Date(input.expires_at);
+      if (expiresAt && !(expiresAt > now)) throw invalid('body.expires_at', 'must be in the future', 'expires_at must be in the future.');
+      if (input.rate_limit !== undefined) {
+        if (agency.tier !== 'enterprise') {
+          throw invalid('body.rate_limit', 'only enterprise agencies can set a per-key limit', 'Per-key rate limits are an Enterprise feature.');
+        }
+        const max = agencyHourlyLimit(agency);
+        if (input.rate_limit > max) throw invalid('body.rate_limit', `must be at most ${max}`, `rate_limit must be at most the agency's limit of ${max} requests/hour.`);
+      }
+      const { row, key } = await db.transaction().execute(async (trx) => {
+        const created = await insertNewKey(trx, agencyId, {
+          name: input.name,
+          scopes: input.scopes,
+          rate_limit: input.rate_limit ?? null,
+          expires_at: expiresAt,
+          created_by: actor.userId,
+        });
+        await audit(trx, agencyId, actor, 'api_key.created', created.row.id, {
+          name: input.name,
+          scopes: input.scopes,
+          expires_at: expiresAt?.toISOString() ?? null,
+          rate_limit: input.rate_limit ?? null,
+        });
+        return created;
+      });
+      return withCreator(row, agency, key);
+    },
+
+    async list(agencyId: string): Promise<ApiKey[]> {
+      const agency = await agencyOf(agencyId);
+      const now = clock.now();
+      return (await repo.listKeys(db, agencyId)).map((row) => toApiKey(row, agency, now));
+    },
+
+    async get(agencyId: string, id: string): Promise<ApiKey> {
+      const agency = await agencyOf(agencyId);
+      return toApiKey(await keyOf(agencyId, id), agency, clock.now());
+    },
+
+    /** A new key with the same name, scopes and limit; the old one works for the grace period, then stops. */
+    async rotate(agencyId: string, id: string, input: RotateApiKeyInput, actor: Actor): Promise<NewApiKey> {
+      const agency = await agencyOf(agencyId);
+      requireIntegrations(agency);
+      const grace = input.grace_period_seconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
+      const { row, key, oldId } = await db.transaction().execute(async (trx) => {
+        const old = isId('key', id) ? await repo.findKeyForUpdate(trx, agencyId, id) : undefined;
+        if (!old) throw notFound('API key');
+        const now = clock.now();
+        const status = keyStatus(old, now);
+        if (status === 'revoked' || status === 'expired') throw new ApiError('conflict', `This key is ${status}; generate a new key instead.`);
+        if (old.replaced_by) throw new ApiError('conflict', `This key was already rotated; rotate its replacement ${old.replaced_by} instead.`);
+        // The old key never lives longer than it was going to; the new one keeps its planned end of life.
+        const graceEnd = new Date(now.getTime() + grace * 1000);
+        const oldExpiresAt = old.expires_at && old.expires_at < graceEnd ? old.expires_at : graceEnd;
+        const created = await insertNewKey(trx, agencyId, {
+          name: old.name,
+          scopes: old.scopes,
+          rate_limit: old.rate_limit,
+          expires_at: old.expires_at,
+          created_by: actor.userId,
+        });
+        await repo.updateKey(trx, old.id, { expires_at: oldExpiresAt, replaced_by: created.row.id });
+        await audit(trx, agencyId, actor, 'api_key.rotated', old.id, {
+          new_key_id: created.row.id,
+          grace_period_seconds: grace,
+          old_key_expires_at: oldExpiresAt.toISOString(),
+        });
+        return { ...created, oldId: old.id };
+      });
+      await deps.onKeyChanged(oldId);
+      return withCreator(row, agency, key);
+    },
+
+    /** Immediate and idempotent: revoking a revoked key changes nothing and logs nothing. */
+    async revoke(agencyId: string, id: string, actor: Actor): Promise<ApiKey> {
+      const agency = await agencyOf(agencyId);
+      const changed = await db.transaction().execute(async (trx) => {
+        const old = isId('key', id) ? await repo.findKeyForUpdate(trx, agencyId, id) : undefined;
+        if (!old) throw notFound('API key');
+        if (old.revoked_at) return false;
+        await repo.updateKey(trx, old.id, { revoked_at: clock.now() });
+        await audit(trx, agencyId, actor, 'api_key.revoked', old.id, { name: old.name });
+        return true;
+      });
+      if (changed) await deps.onKeyChanged(id);
+      return toApiKey(await keyOf(agencyId, id), agency, clock.now());
+    },
+
+    /** Requests the key made in the rolling hour, as the limiter counts them. */
+    async usage(agencyId: string, id: string): Promise<KeyUsage> {
+      const agency = await agencyOf(agencyId);
+      const row = await keyOf(agencyId, id);
+      const limit = effectiveKeyLimit(row.rate_limit, agency);
+      const usage = await limiter.peek(limiterKeyForApiKey(row.id), limit, API_RATE_WINDOW_SECONDS);
+      return {
+        limit: usage.limit,
+        used: usage.used,
+        remaining: usage.remaining,
+        window_seconds: usage.windowSeconds,
+        reset_seconds: usage.resetSeconds,
+      };
+    },
+
+    async auditLog(agencyId: string, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<Page<AuditEntry>> {
+      const page = pageRequest(query, 'audit');
+      return toPage(await repo.listAudit(db, agencyId, page), page.limit, toAuditEntry);
+    },
+  };
+}
+
+export type ApiKeyService = ReturnType<typeof createApiKeyService>;

@@ -1,0 +1,150 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from './app.ts';
+import { ApiError } from './errors.ts';
+import { loadPortalSession, SESSION_COOKIE } from './portal-auth.ts';
+import { agencyHourlyLimit, INTEGRATIONS_TIER, tierAtLeast } from '../domains/agencies/entitlements.ts';
+import { SCOPES, type PublicAuth, type Scope } from '../domains/api/auth-context.ts';
+import { hashApiKey, isWellFormedApiKey } from '../domains/api/key-format.ts';
+import {
+  API_RATE_WINDOW_SECONDS,
+  effectiveKeyLimit,
+  limiterKeyForApiKey,
+  limiterKeyForUser,
+  rateLimitHeaders,
+} from '../domains/api/rate-limit-policy.ts';
+
+/** A route plugin of the public API; its paths are relative to /api/v1 (e.g. `/locations`). */
+export type PublicRoutes = (app: App) => Promise<void>;
+
+export interface PublicApiOptions {
+  routes: PublicRoutes[];
+  /**
+   * Benchmarks only (bench/api.ts mounts a second copy of the routes under another prefix with
+   * it): skip authentication, tier check and rate limiting, and act as this caller. The service
+   * itself never sets it, and no configuration or environment variable can.
+   */
+  unauthenticatedAs?: PublicAuth;
+}
+
+const READ_SCOPES: readonly Scope[] = SCOPES.filter((scope) => scope.endsWith(':read'));
+const REALM = 'Bearer realm="FARO API"';
+
+interface Caller {
+  auth: PublicAuth;
+  limiterKey: string;
+  limit: number;
+}
+
+function unauthorized(code: 'missing_credentials' | 'malformed_api_key' | 'unknown_api_key' | 'revoked_api_key' | 'expired_api_key' | 'invalid_session', detail: string) {
+  const challenge = code === 'missing_credentials' ? REALM : `${REALM}, error="invalid_token"`;
+  return new ApiError(code, detail, { headers: { 'WWW-Authenticate': challenge } });
+}
+
+/**
+ * The /api/v1 context: every route registered through `routes` runs behind these checks, in
+ * order, before its body is even parsed: (a) who is calling (API key or portal session),
+ * (b) the agency's plan, (c) the route's scope (`config.scope`), (d) the caller's rate limit.
+ */
+export async function publicApi(app: App, options: PublicApiOptions): Promise<void> {
+  const { services, limiter, clock } = app.ctx;
+  const keyAuth = services.apiKeyAuth;
+  // Cross-instance revocation messages must be flowing before the first request is served.
+  await keyAuth.ready;
+  app.decorateRequest('auth', null as unknown as PublicAuth);
+
+  async function authenticateKey(header: string): Promise<Caller> {
+    const match = /^Bearer +(\S+) *$/i.exec(header);
+    if (!match) throw unauthorized('missing_credentials', 'Send the API key as `Authorization: Bearer faro_live_…`.');
+    const token = match[1]!;
+    // Format and checksum first: a mistyped or invented key never costs a database query.
+    if (!isWellFormedApiKey(token)) {
+      throw unauthorized('malformed_api_key', 'The bearer token is not a FARO API key (faro_live_ followed by 38 letters and digits with a valid checksum); check for a copy-paste mistake.');
+    }
+    const key = await keyAuth.lookup(hashApiKey(token));
+    if (!key) throw unauthorized('unknown_api_key', 'No API key matches this one. Generate a key in Settings → API.');
+    if (key.revokedAtMs !== null) throw unauthorized('revoked_api_key', 'This API key has been revoked. Use another key or generate a new one.');
+    if (key.expiresAtMs !== null && key.expiresAtMs <= clock.now().getTime()) {
+      throw unauthorized('expired_api_key', `This API key expired at ${new Date(key.expiresAtMs).toISOString()}.`);
+    }
+    keyAuth.touch(key.id);
+    return {
+      auth: { agencyId: key.agencyId, tier: key.tier, via: 'api_key', keyId: key.id, userId: null, role: null, scopes: key.scopes },
+      limiterKey: limiterKeyForApiKey(key.id),
+      limit: effectiveKeyLimit(key.rateLimit, { tier: key.tier, api_rate_limit: key.agencyRateLimit }),
+    };
+  }
+
+  async function authenticate(request: FastifyRequest): Promise<Caller> {
+    const header = request.headers.authorization;
+    if (header !== undefined) return authenticateKey(header);
+    const session = await loadPortalSession(request, services.sessions);
+    if (!session) {
+      if (request.cookies[SESSION_COOKIE]) throw unauthorized('invalid_session', 'The portal session has expired; log in again.');
+      throw unauthorized('missing_credentials', 'Send an API key as `Authorization: Bearer faro_live_…`.');
+    }
+    const { user, agency } = session;
+    return {
+      auth: {
+        agencyId: agency.id,
+        tier: agency.tier,
+        via: 'session',
+        keyId: null,
+        userId: user.id,
+        role: user.role,
+        scopes: user.role === 'member' ? READ_SCOPES : SCOPES,
+      },
+      limiterKey: limiterKeyForUser(user.id),
+      limit: agencyHourlyLimit(agency),
+    };
+  }
+
+  function requireTier(auth: PublicAuth): void {
+    if (!tierAtLeast(auth.tier, INTEGRATIONS_TIER)) {
+      throw new ApiError('tier_required', `The FARO API needs the ${INTEGRATIONS_TIER} plan or higher; this agency is on ${auth.tier}.`, {
+        extensions: { required_tier: INTEGRATIONS_TIER, current_tier: auth.tier },
+      });
+    }
+  }
+
+  function insufficientScope(auth: PublicAuth, scope: Scope): ApiError {
+    const detail =
+      auth.via === 'api_key'
+        ? `This API key lacks the ${scope} scope; rotate or generate a key that has it.`
+        : `Your role (${auth.role}) does not allow ${scope}; ask an owner or admin.`;
+    const headers: Record<string, string> = auth.via === 'api_key' ? { 'WWW-Authenticate': `${REALM}, error="insufficient_scope", scope="${scope}"` } : {};
+    return new ApiError('insufficient_scope', detail, { extensions: { required_scope: scope }, headers });
+  }
+
+  async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const caller = await authenticate(request);
+    request.auth = caller.auth;
+    requireTier(caller.auth);
+    const scope = request.routeOptions.config.scope;
+    if (scope && !caller.auth.scopes.includes(scope)) {
+      // A refused request did no work, so it is not counted; the headers still tell where the caller stands.
+      const usage = await limiter.peek(caller.limiterKey, caller.limit, API_RATE_WINDOW_SECONDS);
+      void reply.headers(rateLimitHeaders(usage, clock.now().getTime()));
+      throw insufficientScope(caller.auth, scope);
+    }
+    const decision = await limiter.consume(caller.limiterKey, caller.limit, API_RATE_WINDOW_SECONDS);
+    void reply.headers(rateLimitHeaders(decision, clock.now().getTime()));
+    if (!decision.allowed) {
+      const retryAfter = decision.retryAfterSeconds ?? 1;
+      throw new ApiError('rate_limited', `This ${caller.auth.via === 'api_key' ? 'API key' : 'user'} may make ${caller.limit} requests per rolling hour; retry in ${retryAfter} s.`, {
+        headers: { 'Retry-After': String(retryAfter) },
+        extensions: { retry_after_seconds: retryAfter },
+      });
+    }
+  }
+
+  const fixed = options.unauthenticatedAs;
+  app.addHook('onRequest', fixed
+    ? async (request) => {
+        request.auth = fixed;
+        const scope = request.routeOptions.config.scope;
+        if (scope && !fixed.scopes.includes(scope)) throw insufficientScope(fixed, scope);
+      }
+    : guard);
+
+  for (const routes of options.routes) await app.register(routes);
+}
