@@ -51,3 +51,21 @@ export async function simulate(app: App, agencyId: string, event: string): Promi
   if (response.statusCode !== 201) throw new Error(`simulate failed: ${response.statusCode} ${response.body}`);
   return response.json();
 }
+
+/** Generate an API key for an agency through the operator API; returns the full secret once, as the API does. */
+export async function createApiKey(
+  app: App,
+  agencyId: string,
+  scopes: string[],
+  options: { name?: string; rate_limit?: number; expires_at?: string } = {},
+): Promise<{ id: string; key: string; headers: Record<string, string> }> {
+  const response = await app.inject({
+    method: 'POST',
+    url: `/admin/v1/agencies/${agencyId}/api-keys`,
+    headers: adminHeaders,
+    payload: { name: options.name ?? 'test key', scopes, ...(options.rate_limit ? { rate_limit: options.rate_limit } : {}), ...(options.expires_at ? { expires_at: options.expires_at } : {}) },
+  });
+  if (response.statusCode !== 201) throw new Error(`createApiKey failed: ${response.statusCode} ${response.body}`);
+  const { id, key } = response.json<{ id: string; key: string }>();
+  return { id, key, headers: { authorization: `Bearer ${key}` } };
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import { pino } from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+import { loadConfig } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import type { DB } from '../db/types.ts';
+import { buildApp } from '../http/app.ts';
+import { openApiDocument } from '../http/openapi.ts';
+import { systemClock } from '../lib/clock.ts';
+import { createAppContext } from '../services.ts';
+
+/**
+ * A Database that never connects: every query answers "no rows" and LISTEN is a no-op. Building
+ * the app only registers routes, so the document can be generated without Postgres or PGlite.
+ */
+export function createDetachedDatabase(): Database {
+  const db = new Kysely<DB>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (kysely) => new PostgresIntrospector(kysely),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+  return {
+    db,
+    kind: 'pglite',
+    async listen() {
+      return async () => undefined;
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/** Build the real app on a detached database and return the published OpenAPI document. */
+export async function generateOpenApiDocument(): Promise<Record<string, unknown>> {
+  // A fixed environment: nothing from the caller's shell (REDIS_URL, DATABASE_URL…) can leak in.
+  const config = loadConfig({
+    FARO_ADMIN_TOKEN: randomBytes(24).toString('hex'),
+    FARO_SECRET_KEY: randomBytes(32).toString('base64'),
+    FARO_DATA_DIR: path.join(os.tmpdir(), 'faro-openapi-unused'),
+    LOG_LEVEL: 'silent',
+  });
+  const logger = pino({ level: 'silent' }) as FastifyBaseLogger;
+  const database = createDetachedDatabase();
+  const context = createAppContext({ config, database, clock: systemClock, logger });
+  const app = await buildApp(context, { logger });
+  try {
+    await app.ready();
+    return structuredClone(openApiDocument(app));
+  } finally {
+    await app.close();
+    await context.close();
+    await database.close();
+  }
+}

@@ -1,0 +1,114 @@
+import { Type } from 'typebox';
+import type { App } from '../../http/app.ts';
+import type { Executor } from '../../db/types.ts';
+import { PageSchema, pageRequest } from '../../http/pagination.ts';
+import { ProblemResponses } from '../../http/problem-schema.ts';
+import { IdFilter, IdParams, ListQuery, NoQuery, SinceFilter, requireId } from '../../http/public-schemas.ts';
+import { fingerprintRequest } from '../idempotency/service.ts';
+import { CreateLeadBody, LEAD_STATUSES, LeadSchema, UpdateLeadBody } from './schemas.ts';
+
+const TAGS = ['Leads'];
+
+const LeadListQuery = ListQuery({
+  location_id: Type.Optional(IdFilter('loc', 'Only leads of this location.')),
+  status: Type.Optional(Type.Enum(LEAD_STATUSES, { description: 'Only leads in this pipeline status.' })),
+  updated_since: Type.Optional(SinceFilter('Only leads updated at or after this instant (RFC 3339).')),
+});
+
+// Lower-case: with a custom validator compiler Fastify does not lower-case header schemas for
+// us, and Node delivers header names lower-cased. The OpenAPI document shows `Idempotency-Key`.
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7E]+$',
+      description:
+        'A unique value (e.g. a UUID) that makes retries safe: a retry with the same key and the same body ' +
+        'replays the first response (with `Idempotent-Replayed: true`) instead of creating a second lead. Kept 24 hours.',
+      examples: ['3f1c2d4e-8b7a-4c1e-9f0a-2b3c4d5e6f70'],
+    }),
+  ),
+});
+
+/** Public API (mounted under /api/v1): leads, the one resource clients can write. */
+export async function leadRoutes(app: App): Promise<void> {
+  const { services } = app.ctx;
+  // Bodies are JSON only: text/plain must be a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
+
+  app.get('/leads', {
+    config: { scope: 'leads:read' },
+    schema: {
+      operationId: 'listLeads',
+      summary: 'List leads',
+      description: 'Leads of every location of the agency, newest first (by creation).',
+      tags: TAGS,
+      querystring: LeadListQuery,
+      response: { 200: PageSchema(LeadSchema, 'Lead'), ...ProblemResponses },
+    },
+    handler: async (request) => {
+      const { limit, cursor, ...filters } = request.query;
+      return services.leads.list(request.auth.agencyId, filters, pageRequest({ limit, cursor }, 'lead'));
+    },
+  });
+
+  app.get('/leads/:id', {
+    config: { scope: 'leads:read' },
+    schema: {
+      operationId: 'getLead',
+      summary: 'Get a lead',
+      tags: TAGS,
+      params: IdParams('lead', 'lead'),
+      querystring: NoQuery,
+      response: { 200: LeadSchema, ...ProblemResponses },
+    },
+    handler: async (request) => services.leads.get(request.auth.agencyId, requireId('lead', request.params.id, 'lead')),
+  });
+
+  app.post('/leads', {
+    config: { scope: 'leads:write' },
+    schema: {
+      operationId: 'createLead',
+      summary: 'Create a lead',
+      description:
+        'Records a new lead for one of the agency’s locations. Creating it directly as `converted` raises ' +
+        '`lead.converted`. Send an `Idempotency-Key` to retry safely.',
+      tags: TAGS,
+      headers: IdempotencyHeaders,
+      querystring: NoQuery,
+      body: CreateLeadBody,
+      response: { 201: LeadSchema, ...ProblemResponses },
+    },
+    handler: async (request, reply) => {
+      const { agencyId } = request.auth;
+      const body = request.body;
+      const create = async (executor?: Executor) => ({ status: 201, body: (await services.leads.create(agencyId, body, executor)).lead });
+      const key = request.headers['idempotency-key'];
+      if (typeof key !== 'string') return reply.code(201).send((await create()).body);
+
+      const fingerprint = fingerprintRequest(request.method, request.routeOptions.url ?? '/leads', body);
+      const result = await services.idempotency.run({ agencyId, key, fingerprint }, create);
+      if (result.replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.code(result.status).send(result.body);
+    },
+  });
+
+  app.patch('/leads/:id', {
+    config: { scope: 'leads:write' },
+    schema: {
+      operationId: 'updateLead',
+      summary: 'Update a lead',
+      description: 'Changes the status, value or notes of a lead. Moving it to `converted` raises `lead.converted` (once).',
+      tags: TAGS,
+      params: IdParams('lead', 'lead'),
+      querystring: NoQuery,
+      body: UpdateLeadBody,
+      response: { 200: LeadSchema, ...ProblemResponses },
+    },
+    handler: async (request) => {
+      const id = requireId('lead', request.params.id, 'lead');
+      return (await services.leads.update(request.auth.agencyId, id, request.body)).lead;
+    },
+  });
+}

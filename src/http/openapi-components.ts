@@ -1,0 +1,241 @@
+import { PROBLEMS, problemType, type ProblemCode } from './errors.ts';
+
+/*
+ * The hand-written parts of the OpenAPI document: the security scheme, the headers every public
+ * response carries, and the error responses with examples. Everything else comes from the routes.
+ */
+
+export const API_DESCRIPTION = `The FARO Integrations API gives agencies on the Scale and Enterprise plans programmatic
+access to their clients' locations, inbox conversations and messages, reviews and leads, and
+delivers events to their systems by webhook.
+
+## Authentication
+Create an API key in the portal (Settings → API) and send it as a bearer token:
+\`Authorization: Bearer faro_live_…\`. Each key carries scopes; an operation lists the scope it needs.
+
+## Lists
+Lists are newest first and paginated with an opaque cursor: pass a page's \`next_cursor\` as
+\`cursor\` to get the next one; \`has_more\` is false on the last page. \`limit\` is 1–100 (default 25).
+
+## Errors
+Errors are RFC 9457 \`application/problem+json\` documents with a stable \`code\` and \`type\`, and
+the \`request_id\` (also in the \`Request-Id\` header) to quote to support. Ids of another agency
+answer 404 exactly as ids that do not exist.
+
+## Rate limits
+Each key has an hourly quota (Scale: 1,000 requests per rolling hour). Every response reports the
+state in \`RateLimit-Policy\`, \`RateLimit\` and the \`X-RateLimit-*\` headers; a 429 adds \`Retry-After\`.
+
+## Retries
+\`POST /api/v1/leads\` accepts an \`Idempotency-Key\` header (any unique value, e.g. a UUID, kept 24 hours
+per agency). Retrying with the same key and body replays the first response with
+\`Idempotent-Replayed: true\`; the same key with another body is a 422, and a retry while the first
+request still runs is a 409. Failed requests do not use up their key.
+
+## Webhooks
+Events are POSTed to your endpoints signed per [Standard Webhooks](https://www.standardwebhooks.com);
+the \`webhooks\` section describes each event's body.`;
+
+export const SECURITY_SCHEMES = {
+  bearerAuth: {
+    type: 'http' as const,
+    scheme: 'bearer',
+    bearerFormat: 'faro_live_<32 base62 chars><6-char checksum>',
+    description:
+      'An API key created in the portal, sent as `Authorization: Bearer <key>`. Keys look like ' +
+      '`faro_live_` + 32 random base62 characters + a 6-character CRC32 checksum of them, so a mistyped ' +
+      'key is refused at once and secret scanners can recognise leaked ones. The key is shown only once ' +
+      'when created; FARO stores only its SHA-256. Each key carries scopes; each operation names the one it needs.',
+  },
+};
+
+const integerHeader = (description: string, example: number) => ({ description, schema: { type: 'integer', minimum: 0 }, example });
+
+export const HEADERS = {
+  'Request-Id': { description: 'Identifies this request in FARO’s logs; quote it to support.', schema: { type: 'string' }, example: 'req_5f0c2b7d9e1a4c3b8d6e0f12' },
+  RateLimit: {
+    description: 'Remaining quota of the key in the current rolling hour (`r`) and seconds until more is available (`t`), per the IETF RateLimit header fields draft.',
+    schema: { type: 'string' },
+    example: '"hourly";r=987;t=0',
+  },
+  'RateLimit-Policy': {
+    description: 'The key’s quota policy: `q` requests per `w` seconds.',
+    schema: { type: 'string' },
+    example: '"hourly";q=1000;w=3600',
+  },
+  'X-RateLimit-Limit': integerHeader('Requests the key may make per rolling hour.', 1000),
+  'X-RateLimit-Remaining': integerHeader('Requests left in the current rolling hour.', 987),
+  'X-RateLimit-Reset': integerHeader('Unix time (seconds) when more requests become available.', 1767225600),
+  'Retry-After': integerHeader('Seconds to wait before retrying.', 42),
+  'WWW-Authenticate': {
+    description: 'The bearer challenge (RFC 6750), with `error="invalid_token"` when a key was sent but refused.',
+    schema: { type: 'string' },
+    example: 'Bearer realm="FARO API", error="invalid_token"',
+  },
+  'Idempotent-Replayed': {
+    description: 'Present, with value `true`, when this response is the stored response of an earlier request with the same `Idempotency-Key`.',
+    schema: { type: 'string', enum: ['true'] },
+  },
+};
+
+/** Headers on every response of a public operation; a 401 has no key, hence no rate-limit state. */
+export const RATE_LIMIT_HEADER_NAMES = ['RateLimit', 'RateLimit-Policy', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] as const;
+
+export const headerRefs = (names: readonly string[]) =>
+  Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+
+function problem(code: ProblemCode, detail: string, instance: string, extra: Record<string, unknown> = {}) {
+  return {
+    type: problemType(code),
+    title: PROBLEMS[code].title,
+    status: PROBLEMS[code].status,
+    detail,
+    instance,
+    code,
+    request_id: 'req_5f0c2b7d9e1a4c3b8d6e0f12',
+    ...extra,
+  };
+}
+
+type ExampleMap = Record<string, { summary: string; value: ReturnType<typeof problem> }>;
+
+function errorResponse(description: string, examples: ExampleMap, headers: readonly string[]) {
+  return {
+    description,
+    headers: headerRefs(['Request-Id', ...headers]),
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, examples } },
+  };
+}
+
+const limited = [...RATE_LIMIT_HEADER_NAMES];
+
+/** Error responses by component name; `errorResponsesFor` picks the ones an operation can give. */
+export const ERROR_RESPONSES = {
+  BadRequest: errorResponse(
+    'The request is not valid: a parameter or body field (see `errors`), the JSON itself, or the cursor.',
+    {
+      validation_failed: {
+        summary: 'A field is not valid',
+        value: problem('validation_failed', 'One or more fields are not valid; see errors.', '/api/v1/reviews', {
+          errors: [{ path: 'query.rating', message: 'must be <= 5' }],
+        }),
+      },
+      invalid_cursor: {
+        summary: 'The cursor is not one this list returned',
+        value: problem('invalid_cursor', 'The cursor is not one this list returned; start again without a cursor.', '/api/v1/reviews', {
+          errors: [{ path: 'query.cursor', message: 'is not a valid cursor' }],
+        }),
+      },
+      malformed_json: { summary: 'The body is not JSON', value: problem('malformed_json', 'The request body could not be parsed as JSON.', '/api/v1/leads') },
+    },
+    limited,
+  ),
+  Unauthorized: errorResponse(
+    'No valid API key: missing, malformed (checksum fails), unknown, revoked or expired.',
+    {
+      missing_credentials: { summary: 'No Authorization header', value: problem('missing_credentials', 'Send an API key as `Authorization: Bearer <key>`.', '/api/v1/reviews') },
+      malformed_api_key: { summary: 'Not a FARO key', value: problem('malformed_api_key', 'The API key is not in the faro_live_… format or its checksum does not match.', '/api/v1/reviews') },
+      unknown_api_key: { summary: 'No such key', value: problem('unknown_api_key', 'The API key is not recognised.', '/api/v1/reviews') },
+      revoked_api_key: { summary: 'Revoked key', value: problem('revoked_api_key', 'The API key has been revoked.', '/api/v1/reviews') },
+      expired_api_key: { summary: 'Expired key', value: problem('expired_api_key', 'The API key has expired.', '/api/v1/reviews') },
+    },
+    ['WWW-Authenticate'],
+  ),
+  Forbidden: errorResponse(
+    'The key lacks the scope the operation needs (`required_scope` names it), or the agency’s plan does not include the API (`required_tier`).',
+    {
+      insufficient_scope: {
+        summary: 'Missing scope',
+        value: problem('insufficient_scope', 'This API key lacks the reviews:read scope; rotate or generate a key that has it.', '/api/v1/reviews', {
+          required_scope: 'reviews:read',
+        }),
+      },
+      tier_required: {
+        summary: 'Plan too low',
+        value: problem('tier_required', 'The FARO API needs the scale plan or higher; this agency is on growth.', '/api/v1/reviews', {
+          required_tier: 'scale',
+          current_tier: 'growth',
+        }),
+      },
+    },
+    limited,
+  ),
+  NotFound: errorResponse(
+    'No resource with that id exists for this agency (ids of other agencies and malformed ids included).',
+    { not_found: { summary: 'Unknown id', value: problem('not_found', 'No review with that id exists.', '/api/v1/reviews/rev_01jd5m0d9d6v3fw8p3n4q7r2s1') } },
+    limited,
+  ),
+  Conflict: errorResponse(
+    'A request with the same `Idempotency-Key` is still being processed; retry after `Retry-After` seconds.',
+    {
+      idempotency_key_in_progress: {
+        summary: 'First request still running',
+        value: problem('idempotency_key_in_progress', 'The first request with this Idempotency-Key is still running; retry shortly.', '/api/v1/leads'),
+      },
+    },
+    [...limited, 'Retry-After'],
+  ),
+  PayloadTooLarge: errorResponse(
+    'The request body is larger than 1 MiB.',
+    { payload_too_large: { summary: 'Body too large', value: problem('payload_too_large', 'Request bodies are limited to 1048576 bytes.', '/api/v1/leads') } },
+    limited,
+  ),
+  UnsupportedMediaType: errorResponse(
+    'The request body is not `application/json`.',
+    { unsupported_media_type: { summary: 'Wrong content type', value: problem('unsupported_media_type', 'Send request bodies as application/json.', '/api/v1/leads') } },
+    limited,
+  ),
+  UnprocessableEntity: errorResponse(
+    'The `Idempotency-Key` was already used with a different request.',
+    {
+      idempotency_key_reused: {
+        summary: 'Key reused with another body',
+        value: problem('idempotency_key_reused', 'This Idempotency-Key was already used with a different request (method, path or body).', '/api/v1/leads'),
+      },
+    },
+    limited,
+  ),
+  TooManyRequests: errorResponse(
+    'The key used up its hourly quota; retry after `Retry-After` seconds.',
+    {
+      rate_limited: {
+        summary: 'Quota used up',
+        value: problem('rate_limited', 'This API key may make 1000 requests per rolling hour; retry in 42 s.', '/api/v1/reviews', { retry_after_seconds: 42 }),
+      },
+    },
+    [...limited, 'Retry-After'],
+  ),
+  ServerError: errorResponse(
+    'FARO failed or is not ready; the request can be retried. Details are never echoed: quote the `request_id`.',
+    { internal_error: { summary: 'Internal error', value: problem('internal_error', 'Something went wrong on our side; the request id identifies it.', '/api/v1/reviews') } },
+    [],
+  ),
+};
+
+export type ErrorResponseName = keyof typeof ERROR_RESPONSES;
+
+/** Which errors an operation can answer, from its shape. */
+export function errorResponsesFor(operation: { path: string; hasBody: boolean; idempotent: boolean }): Record<string, { $ref: string }> {
+  const picks: [string, ErrorResponseName][] = [
+    ['400', 'BadRequest'],
+    ['401', 'Unauthorized'],
+    ['403', 'Forbidden'],
+  ];
+  if (operation.path.includes('{')) picks.push(['404', 'NotFound']);
+  if (operation.idempotent) picks.push(['409', 'Conflict']);
+  if (operation.hasBody) picks.push(['413', 'PayloadTooLarge'], ['415', 'UnsupportedMediaType']);
+  if (operation.idempotent) picks.push(['422', 'UnprocessableEntity']);
+  picks.push(['429', 'TooManyRequests'], ['5XX', 'ServerError']);
+  return Object.fromEntries(picks.map(([status, name]) => [status, { $ref: `#/components/responses/${name}` }]));
+}
+
+export const TAG_DESCRIPTIONS: Record<string, string> = {
+  Locations: 'Business locations (listings) the agency manages.',
+  Conversations: 'Threads of the unified inbox, one contact on one channel.',
+  Messages: 'Messages inside conversations.',
+  Reviews: 'Reviews of locations on Google, Facebook and Yelp.',
+  Leads: 'Prospective customers, tracked through to conversion. The one resource clients can write.',
+  Webhooks: 'Subscriptions that receive events by signed HTTP POST, and their deliveries.',
+  Events: 'The event log, to catch up on missed webhooks.',
+  'Webhook events': 'The requests FARO sends to your webhook endpoints, one per event type.',
+};

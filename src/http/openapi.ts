@@ -1,0 +1,103 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { stringify } from 'yaml';
+import type { FastifyInstance } from 'fastify';
+import packageJson from '../../package.json' with { type: 'json' };
+import type { App } from './app.ts';
+import { API_DESCRIPTION, SECURITY_SCHEMES } from './openapi-components.ts';
+import { finishDocument } from './openapi-document.ts';
+import { EVENT_CATALOG } from '../domains/webhooks/catalog.ts';
+
+/*
+ * The public API reference: @fastify/swagger collects every route's schema; `publicOnly` keeps
+ * the /api/v1 operations (portal and admin routes are `hide: true`) and marks their scope;
+ * `finishDocument` adds what the routes cannot say. Served at /api/v1/openapi.json without
+ * authentication, rendered at /docs (Swagger UI, assets served by this process, no CDN), and
+ * written to api/openapi.yaml by `npm run openapi`.
+ */
+
+export const PUBLIC_PREFIX = '/api/v1/';
+export const OPENAPI_JSON_PATH = '/api/v1/openapi.json';
+export const DOCS_PATH = '/docs';
+
+type Json = Record<string, unknown>;
+
+const LOGO_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="220" height="40" viewBox="0 0 220 40">' +
+  '<text x="0" y="30" font-family="sans-serif" font-size="28" font-weight="700" fill="#ffffff">FARO API</text></svg>';
+
+interface TransformInput {
+  schema?: Json | undefined;
+  url: string;
+  route: { config?: { scope?: string } | undefined };
+}
+
+function publicOnly({ schema, url, route }: TransformInput): { schema: Json; url: string } {
+  if (!schema || schema.hide || !url.startsWith(PUBLIC_PREFIX)) return { schema: { ...schema, hide: true }, url };
+  const scope = route.config?.scope;
+  return {
+    schema: {
+      ...schema,
+      security: [{ bearerAuth: scope ? [scope] : [] }],
+      'x-faro-public': true,
+      ...(scope ? { 'x-faro-scope': scope } : {}),
+    },
+    url,
+  };
+}
+
+/** Must run before any route is registered: @fastify/swagger learns routes from `onRoute`. */
+export async function registerOpenApi(app: App): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'FARO Integrations API',
+        version: packageJson.version,
+        description: API_DESCRIPTION,
+        contact: { name: 'FARO support', email: 'support@faro.app' },
+      },
+      servers: [
+        { url: 'https://api.faro.app', description: 'FARO production' },
+        { url: '/', description: 'The FARO instance serving this document' },
+      ],
+      components: { securitySchemes: SECURITY_SCHEMES },
+    },
+    convertConstToEnum: false,
+    transform: publicOnly as never,
+  });
+}
+
+const documents = new WeakMap<object, Json>();
+
+/** The published document, computed once per app (after it is ready: routes are then final). */
+export function openApiDocument(app: FastifyInstance): Json {
+  const generate = app.swagger;
+  let document = documents.get(generate);
+  if (!document) {
+    document = finishDocument(app.swagger() as unknown as Json, EVENT_CATALOG);
+    documents.set(generate, document);
+  }
+  return document;
+}
+
+/** The YAML form committed as api/openapi.yaml: no anchors, no folding, so diffs stay readable. */
+export function toYaml(document: Json): string {
+  return stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 });
+}
+
+/** Register OUTSIDE the authenticated /api/v1 context: the reference is public. */
+export async function openApiRoutes(app: App): Promise<void> {
+  app.get(OPENAPI_JSON_PATH, { schema: { hide: true } }, async (_request, reply) => {
+    return reply.header('cache-control', 'public, max-age=300').type('application/json; charset=utf-8').send(openApiDocument(app));
+  });
+
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PATH,
+    transformSpecification: () => openApiDocument(app),
+    transformSpecificationClone: false,
+    uiConfig: { deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 0, tryItOutEnabled: false },
+    theme: { title: 'FARO API reference' },
+    logo: { type: 'image/svg+xml', content: Buffer.from(LOGO_SVG), href: DOCS_PATH, target: '_self' },
+  });
+}

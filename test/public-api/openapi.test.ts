@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { createTestApp, type TestApp } from '../support/app.ts';
+import { generateOpenApiDocument } from '../../src/cli/openapi-generate.ts';
+import { summarizeDifferences } from '../../src/cli/openapi.ts';
+import { toYaml } from '../../src/http/openapi.ts';
+import { EVENT_CATALOG } from '../../src/domains/webhooks/catalog.ts';
+import { ENDPOINTS } from './support.ts';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let t: TestApp;
+let served: Json;
+let generated: Json;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  const response = await t.app.inject({ url: '/api/v1/openapi.json' });
+  expect(response.statusCode).toBe(200);
+  served = response.json();
+  generated = await generateOpenApiDocument();
+});
+
+afterAll(async () => t?.close());
+
+function operations(document: Json): [string, string, Json][] {
+  return Object.entries(document.paths as Json).flatMap(([path, item]) => Object.entries(item as Json).map(([method, op]) => [path, method, op as Json] as [string, string, Json]));
+}
+
+const resolve = (document: Json, value: Json): Json => {
+  if (typeof value.$ref !== 'string') return value;
+  return value.$ref
+    .slice(2)
+    .split('/')
+    .reduce((node: Json, key: string) => node[key], document);
+};
+
+describe('serving', () => {
+  it('/api/v1/openapi.json needs no credentials and equals the document generated without a database', async () => {
+    const response = await t.app.inject({ url: '/api/v1/openapi.json' });
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.headers['ratelimit']).toBeUndefined();
+    expect(served).toEqual(generated);
+    expect(served.openapi).toBe('3.1.0');
+  });
+
+  it('/docs is Swagger UI whose assets are all served by this process', async () => {
+    const page = await t.app.inject({ url: '/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    const references = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    expect(references.length).toBeGreaterThan(3);
+    for (const reference of references) {
+      expect(reference).not.toMatch(/^(https?:)?\/\//);
+      const asset = await t.app.inject({ url: new URL(reference, 'http://local/docs/').pathname });
+      expect(asset.statusCode, reference).toBe(200);
+    }
+    // The UI loads the document from this process and never calls the online validator.
+    const initializer = await t.app.inject({ url: '/docs/static/swagger-initializer.js' });
+    expect(initializer.body).toContain("resolveUrl('./json')");
+    expect(initializer.body).toContain('validatorUrl: null');
+    const specification = await t.app.inject({ url: '/docs/json' });
+    expect(specification.json()).toEqual(served);
+  });
+
+  it('YAML generation is deterministic', async () => {
+    expect(toYaml(await generateOpenApiDocument())).toBe(toYaml(generated));
+    expect(toYaml(generated)).not.toMatch(/&a\d|\*a\d/);
+  });
+
+  it('the check command summarises what drifted', () => {
+    const changed = structuredClone(generated);
+    delete changed.paths['/api/v1/reviews'];
+    changed.components.schemas.Lead.description = 'edited';
+    const lines = summarizeDifferences(toYaml(generated), toYaml(changed)).join('\n');
+    expect(lines).toContain('- operation GET /api/v1/reviews');
+    expect(lines).toContain('~ components.schemas Lead changed');
+    expect(lines).toMatch(/first differing line: \d+/);
+  });
+});
+
+describe('content', () => {
+  it('only public /api/v1 operations are documented', () => {
+    for (const path of Object.keys(served.paths)) expect(path).toMatch(/^\/api\/v1\//);
+    expect(Object.keys(served.paths)).not.toContain('/api/v1/openapi.json');
+    expect(JSON.stringify(served)).not.toMatch(/\/(admin|portal)\//);
+  });
+
+  it('declares the bearer scheme with the key format', () => {
+    expect(served.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(served.components.securitySchemes.bearerAuth.description).toContain('faro_live_');
+  });
+
+  it('every operation is marked public, names its scope, and has id, summary and tags', () => {
+    for (const [path, method, op] of operations(served)) {
+      const where = `${method.toUpperCase()} ${path}`;
+      expect(op['x-faro-public'], where).toBe(true);
+      expect(typeof op['x-faro-scope'], where).toBe('string');
+      expect(op.security, where).toEqual([{ bearerAuth: [op['x-faro-scope']] }]);
+      expect(op.operationId, where).toBeTruthy();
+      expect(op.summary, where).toBeTruthy();
+      expect(op.tags?.length, where).toBeGreaterThan(0);
+    }
+  });
+
+  it('the resource operations carry the scopes the routes enforce', () => {
+    for (const endpoint of ENDPOINTS) {
+      const path = endpoint.byId ? endpoint.byId.url('{id}') : endpoint.url({} as never);
+      const op = served.paths[path]?.[endpoint.method.toLowerCase()];
+      expect(op?.['x-faro-scope'], `${endpoint.method} ${path}`).toBe(endpoint.scope);
+    }
+  });
+
+  it('every response of every operation documents its headers and errors', () => {
+    for (const [path, method, op] of operations(served)) {
+      const where = `${method.toUpperCase()} ${path}`;
+      const statuses = Object.keys(op.responses);
+      for (const status of ['400', '401', '403', '429']) expect(statuses, where).toContain(status);
+      if (path.includes('{')) expect(statuses, where).toContain('404');
+      for (const [status, raw] of Object.entries(op.responses as Json)) {
+        const response = resolve(served, raw as Json);
+        const headers = Object.keys(response.headers ?? {});
+        expect(headers, `${where} ${status}`).toContain('Request-Id');
+        if (status !== '401' && !status.startsWith('5')) {
+          for (const header of ['RateLimit', 'RateLimit-Policy', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']) {
+            expect(headers, `${where} ${status}`).toContain(header);
+          }
+        }
+        if (/^[45]/.test(status)) {
+          expect(Object.keys(response.content), `${where} ${status}`).toEqual(['application/problem+json']);
+          expect(Object.keys(response.content['application/problem+json'].examples).length).toBeGreaterThan(0);
+        }
+      }
+      expect(Object.keys(resolve(served, op.responses['429']).headers)).toContain('Retry-After');
+    }
+  });
+
+  it('POST /leads documents Idempotency-Key and its 409/422 answers', () => {
+    const op = served.paths['/api/v1/leads'].post;
+    expect(op.parameters.map((p: Json) => p.name)).toContain('Idempotency-Key');
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['201', '409', '413', '415', '422']));
+    expect(Object.keys(op.responses['201'].headers)).toContain('Idempotent-Replayed');
+  });
+
+  it('resource schemas are named components shared by the API and the webhooks', () => {
+    expect(served.paths['/api/v1/reviews/{id}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Review' });
+    expect(served.components.schemas.ReviewCreatedEvent.properties.data).toEqual({ $ref: '#/components/schemas/Review' });
+  });
+
+  it('the webhooks section has one POST per event type with its payload and the Standard Webhooks headers', () => {
+    expect(Object.keys(served.webhooks).sort()).toEqual(EVENT_CATALOG.map((entry) => entry.type).sort());
+    for (const entry of EVENT_CATALOG) {
+      const op = served.webhooks[entry.type].post;
+      const schema = resolve(served, op.requestBody.content['application/json'].schema);
+      expect(schema.properties.type.const).toBe(entry.type);
+      expect(op.requestBody.content['application/json'].example).toEqual(entry.example);
+      const headers = op.parameters.map((p: Json) => resolve(served, p).name);
+      expect(headers).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature']);
+    }
+  });
+
+  it('the YAML form parses back to the same document', () => {
+    expect(parse(toYaml(served))).toEqual(served);
+  });
+});
