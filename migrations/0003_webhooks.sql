@@ -51,10 +51,23 @@ CREATE TABLE webhook_deliveries (
 -- One delivery per (event, subscription): fan-out can run twice without duplicating.
 CREATE UNIQUE INDEX webhook_deliveries_event_subscription_key ON webhook_deliveries (event_id, subscription_id) WHERE event_id IS NOT NULL;
 -- The queue: due work, in due order.
-CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status IN ('pending', 'delivering');
+-- (Only 'pending': the claim must walk queue_idx per subscription, and this one cannot serve it.)
+CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+-- The claim walks subscriptions with queued work, then each one's due rows in due order; the
+-- second index counts a subscription's in-flight (leased) deliveries for the fairness cap.
+CREATE INDEX webhook_deliveries_queue_idx ON webhook_deliveries (subscription_id, next_attempt_at) WHERE status IN ('pending', 'delivering');
+CREATE INDEX webhook_deliveries_leased_idx ON webhook_deliveries (subscription_id) WHERE status = 'delivering';
 CREATE INDEX webhook_deliveries_subscription_idx ON webhook_deliveries (subscription_id, id DESC);
+-- A subscription's last 24 hours (the health stats of GET /webhooks), and recover's time range.
+CREATE INDEX webhook_deliveries_subscription_created_idx ON webhook_deliveries (subscription_id, created_at);
 CREATE INDEX webhook_deliveries_agency_idx ON webhook_deliveries (agency_id, id DESC);
 CREATE INDEX webhook_deliveries_created_idx ON webhook_deliveries (created_at);
+
+-- A queue table churns: each delivery is rewritten twice within seconds (claim, result). Vacuum
+-- it early so the claim's index walks do not wade through dead entries of delivered rows.
+ALTER TABLE webhook_deliveries SET (
+  autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000, autovacuum_analyze_scale_factor = 0.02
+);
 
 CREATE TABLE webhook_delivery_attempts (
   id                     text PRIMARY KEY,

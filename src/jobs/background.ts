@@ -1,9 +1,27 @@
 import type { AppContext } from '../services.ts';
+import { createDispatcher } from './dispatcher.ts';
+import { createDeliveryWorker } from './delivery-worker.ts';
+import { createRetentionJob } from './retention.ts';
+import { startIdempotencyPruning } from '../domains/idempotency/service.ts';
 
 /**
- * The worker role's loops. Webhook fan-out, delivery and retention register here; each exposes
- * stop() so shutdown waits for in-flight work.
+ * The worker role's loops: outbox fan-out, webhook delivery and retention. stop() stops them
+ * claiming work and waits for what is in flight (attempts are recorded, not abandoned).
  */
-export function startBackgroundJobs(_context: AppContext): { stop(): Promise<void> } {
-  return { async stop() {} };
+export function startBackgroundJobs(context: AppContext): { stop(): Promise<void> } {
+  const deps = { db: context.db, database: context.database, clock: context.clock, config: context.config, logger: context.logger };
+  const dispatcher = createDispatcher(deps);
+  const worker = createDeliveryWorker({ ...deps, executor: context.services.webhookDelivery.executor });
+  const retention = createRetentionJob(deps);
+  const started = Promise.all([dispatcher.start(), worker.start()]).catch((error: unknown) => {
+    context.logger.error({ err: error }, 'background jobs failed to start');
+  });
+  retention.start();
+  const idempotencyPruning = startIdempotencyPruning(context.services.idempotency, context.logger);
+  return {
+    async stop() {
+      await started;
+      await Promise.all([dispatcher.stop(), worker.stop(), retention.stop(), idempotencyPruning.stop()]);
+    },
+  };
 }

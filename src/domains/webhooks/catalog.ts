@@ -1,0 +1,163 @@
+/**
+ * The event catalog: every event type FARO delivers by webhook, with the JSON Schema of the
+ * request body (the envelope) and an example. The same schemas drive `GET /webhooks/event-types`
+ * and the OpenAPI document's top-level `webhooks` section, so the docs cannot drift from the code.
+ */
+import { Type, type TSchema } from 'typebox';
+import { DateTime } from '../../lib/schema.ts';
+import { newId, type IdPrefix } from '../../lib/ids.ts';
+import { ConversationSchema } from '../conversations/schemas.ts';
+import { MessageSchema } from '../messages/schemas.ts';
+import { ReviewSchema } from '../reviews/schemas.ts';
+import { LeadSchema } from '../leads/schemas.ts';
+import { SyncRunSchema } from '../sync/schemas.ts';
+import { EXAMPLE_AGENCY_ID, EXAMPLE_DATA, EXAMPLE_EVENT_IDS, EXAMPLE_TIMESTAMP } from './catalog-examples.ts';
+
+export const EVENT_TYPES = [
+  'conversation.created',
+  'message.received',
+  'review.created',
+  'lead.converted',
+  'sync.failed',
+  'webhook.test',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** The ping sent by `POST /webhooks/:id/test`; never raised by the product, so not subscribable. */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+/** What a subscription's `events` may list (or `["*"]` for all of them, present and future). */
+export const SUBSCRIBABLE_EVENT_TYPES = EVENT_TYPES.filter((type) => type !== TEST_EVENT_TYPE) as Exclude<EventType, 'webhook.test'>[];
+export type SubscribableEventType = Exclude<EventType, 'webhook.test'>;
+
+export function isEventType(value: string): value is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(value);
+}
+
+export function isSubscribableEventType(value: string): value is SubscribableEventType {
+  return value !== TEST_EVENT_TYPE && isEventType(value);
+}
+
+export const WebhookTestDataSchema = Type.Object(
+  {
+    message: Type.String({ examples: ['This is a test event sent from FARO.'] }),
+    subscription_id: Type.String({ description: 'The subscription the test was sent to.' }),
+  },
+  { title: 'WebhookTestData', description: 'The data of a `webhook.test` ping.' },
+);
+
+export interface EventCatalogEntry {
+  type: EventType;
+  description: string;
+  /** JSON Schema of the whole request body. */
+  schema: TSchema;
+  /** An example request body (also in `schema.examples`). */
+  example: EventEnvelope;
+}
+
+export interface EventEnvelope {
+  id: string;
+  type: string;
+  timestamp: string;
+  agency_id: string;
+  data: Record<string, unknown>;
+}
+
+const DESCRIPTIONS: Record<EventType, string> = {
+  'conversation.created': 'A new conversation started in the unified inbox (first message from a contact on any channel). `data` is the conversation.',
+  'message.received': 'A contact sent a message into a conversation. `data` is the inbound message.',
+  'review.created': 'A new review of a location appeared on Google, Facebook or Yelp. `data` is the review.',
+  'lead.converted': 'A lead became a customer (its status changed to `converted`). `data` is the lead.',
+  'sync.failed': 'Synchronising a location with a listing provider failed. `data` is the sync run, with the reason in `error`.',
+  'webhook.test': 'A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.',
+};
+
+const DATA_SCHEMAS: Record<EventType, TSchema> = {
+  'conversation.created': ConversationSchema,
+  'message.received': MessageSchema,
+  'review.created': ReviewSchema,
+  'lead.converted': LeadSchema,
+  'sync.failed': SyncRunSchema,
+  'webhook.test': WebhookTestDataSchema,
+};
+
+/** `review.created` → `ReviewCreatedEvent` (the schema title, also the OpenAPI name). */
+function titleOf(type: string): string {
+  const words = type.split(/[._]/).map((word) => word.charAt(0).toUpperCase() + word.slice(1));
+  return `${words.join('')}Event`;
+}
+
+function exampleOf(type: EventType): EventEnvelope {
+  return { id: EXAMPLE_EVENT_IDS[type], type, timestamp: EXAMPLE_TIMESTAMP, agency_id: EXAMPLE_AGENCY_ID, data: EXAMPLE_DATA[type] };
+}
+
+function envelopeSchema(type: EventType, example: EventEnvelope): TSchema {
+  return Type.Object(
+    {
+      id: Type.String({
+        pattern: '^evt_[0-9a-z]{26}$',
+        description: 'The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates.',
+      }),
+      type: Type.Literal(type),
+      timestamp: DateTime('When the event happened (not when this attempt was sent).'),
+      agency_id: Type.String({ description: 'The agency the event belongs to.' }),
+      data: DATA_SCHEMAS[type],
+    },
+    { title: titleOf(type), description: DESCRIPTIONS[type], examples: [example] },
+  );
+}
+
+export const EVENT_CATALOG: readonly EventCatalogEntry[] = EVENT_TYPES.map((type) => {
+  const example = exampleOf(type);
+  return { type, description: DESCRIPTIONS[type], schema: envelopeSchema(type, example), example };
+});
+
+export function catalogEntry(type: EventType): EventCatalogEntry {
+  return EVENT_CATALOG.find((entry) => entry.type === type)!;
+}
+
+/** The subset of an `events` row the payload is built from. */
+export interface EventForPayload {
+  id: string;
+  type: string;
+  agency_id: string;
+  created_at: Date;
+  data: Record<string, unknown>;
+}
+
+/**
+ * The exact JSON body of a webhook for an outbox event, keys in the documented order
+ * (id, type, timestamp, agency_id, data). Stored on the delivery so every retry is byte-identical.
+ */
+export function buildEventPayload(event: EventForPayload): string {
+  return JSON.stringify(toEnvelope(event));
+}
+
+/** The envelope of an outbox event as an object (what `GET /api/v1/events/:id` returns). */
+export function toEnvelope(event: EventForPayload): EventEnvelope {
+  return { id: event.id, type: event.type, timestamp: event.created_at.toISOString(), agency_id: event.agency_id, data: event.data };
+}
+
+const TIMESTAMP_KEY = /_at$/;
+
+/**
+ * A sample body for a test send: the catalog example with a fresh event id, the current time,
+ * the caller's agency, a fresh resource id, and every non-null `*_at` of the data set to now.
+ */
+export function buildSamplePayload(type: EventType, context: { agencyId: string; subscriptionId: string; at: Date }): { id: string; body: string } {
+  const example = catalogEntry(type).example;
+  const now = context.at.toISOString();
+  let data: Record<string, unknown>;
+  if (type === TEST_EVENT_TYPE) {
+    data = { message: 'This is a test event sent from FARO.', subscription_id: context.subscriptionId };
+  } else {
+    data = structuredClone(example.data);
+    for (const [key, value] of Object.entries(data)) {
+      if (TIMESTAMP_KEY.test(key) && typeof value === 'string') data[key] = now;
+    }
+    const prefix = String(data.id).split('_')[0] as IdPrefix;
+    data.id = newId(prefix, context.at);
+  }
+  const id = newId('evt', context.at);
+  return { id, body: JSON.stringify({ id, type, timestamp: now, agency_id: context.agencyId, data }) };
+}

@@ -1,0 +1,194 @@
+/**
+ * SQL of the delivery queue. Glossary: an *event* (outbox row) fans out to one *delivery* per
+ * matching subscription; a worker *claims* a due delivery by taking a *lease* (locked_until,
+ * locked_by), makes one *attempt* (an HTTP POST), records it and releases the lease. A lease
+ * left by a dead worker expires and the delivery becomes claimable again (at-least-once).
+ * Times are always parameters from the injected clock, never SQL now(), so tests control them.
+ */
+import { sql } from 'kysely';
+import type { Executor, Row } from '../../db/types.ts';
+import { newId } from '../../lib/ids.ts';
+import { INTEGRATIONS_TIER, TIERS, tierAtLeast } from '../agencies/entitlements.ts';
+
+export type EventRow = Row<'events'>;
+
+/** Tiers whose agencies get deliveries; below them deliveries wait in the queue. */
+const DELIVERING_TIERS = TIERS.filter((tier) => tierAtLeast(tier, INTEGRATIONS_TIER));
+
+/** Claims the oldest undispatched outbox events; concurrent dispatchers skip each other's rows. */
+export async function claimUndispatchedEvents(trx: Executor, limit: number): Promise<EventRow[]> {
+  return trx
+    .selectFrom('events')
+    .selectAll()
+    .where('dispatched_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+/**
+ * One pending delivery per (event, enabled matching subscription of its agency), in one
+ * statement. The id is `whdel_` + the time part of `at` + 16 hex chars of md5(event, sub) (hex
+ * digits are Crockford base32 digits too): time-ordered like `newId`, and a second fan-out of the
+ * same pair collides instead of duplicating.
+ */
+export async function insertFanOut(trx: Executor, events: { id: string; payload: string }[], at: Date): Promise<number> {
+  if (events.length === 0) return 0;
+  const timePart = newId('whdel', at).slice('whdel_'.length, 'whdel_'.length + 10);
+  const result = await sql`
+    INSERT INTO webhook_deliveries
+      (id, agency_id, subscription_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at, updated_at)
+    SELECT
+      'whdel_' || ${timePart}::text || left(md5(e.id || '/' || s.id), 16),
+      e.agency_id, s.id, e.id, e.type, p.payload, 'pending', 0, ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
+    FROM unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.payload)}::text[]) AS p (event_id, payload)
+    JOIN events e ON e.id = p.event_id
+    JOIN webhook_subscriptions s
+      ON s.agency_id = e.agency_id AND s.enabled AND s.deleted_at IS NULL
+     AND (s.events @> jsonb_build_array(e.type) OR s.events @> '["*"]'::jsonb)
+    ON CONFLICT (event_id, subscription_id) WHERE event_id IS NOT NULL DO NOTHING`.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+export async function markEventsDispatched(trx: Executor, ids: string[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await trx.updateTable('events').set({ dispatched_at: at }).where('id', 'in', ids).execute();
+}
+
+/** A leased delivery with what an attempt needs from its subscription. */
+export interface ClaimedDelivery {
+  id: string;
+  agency_id: string;
+  subscription_id: string;
+  event_id: string | null;
+  event_type: string;
+  payload: string;
+  /** This attempt's number (the claim counts it). */
+  attempts: number;
+  is_test: boolean;
+  locked_by: string;
+  url: string;
+  secret_sealed: string;
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: Date | null;
+  subscription_enabled: boolean;
+  subscription_deleted_at: Date | null;
+  failing_since: Date | null;
+}
+
+const CLAIM_RETURNING = sql`
+  d.id, d.agency_id, d.subscription_id, d.event_id, d.event_type, d.payload, d.attempts, d.is_test, d.locked_by,
+  s.url, s.secret_sealed, s.previous_secret_sealed, s.previous_secret_expires_at,
+  s.enabled AS subscription_enabled, s.deleted_at AS subscription_deleted_at, s.failing_since`;
+
+export interface ClaimOptions {
+  workerId: string;
+  now: Date;
+  leaseUntil: Date;
+  /** Free slots of this worker (the global cap minus what it has in flight). */
+  limit: number;
+  /** Leased deliveries one subscription may have at once, across all workers. */
+  perSubscriptionCap: number;
+  /**
+   * Deliveries of this worker whose request is over and whose attempt is being recorded: still
+   * leased, but no longer occupying their endpoint, so they do not count against the cap.
+   */
+  finishing?: string[];
+}
+
+/**
+ * Leases up to `limit` due deliveries (pending and due, or leased with an expired lease), oldest
+ * first, at most `perSubscriptionCap - in flight` per subscription, so a slow endpoint's backlog
+ * holds a few slots and never the batch. A recursive CTE walks the subscriptions with queued work
+ * through the queue index instead of scanning the backlog. Test sends are not claimed here:
+ * their caller attempts them directly. Concurrent workers skip each other's rows; the cap is
+ * counted per claim, so workers claiming at the same instant may briefly exceed it together.
+ */
+export async function claimDueDeliveries(db: Executor, options: ClaimOptions): Promise<ClaimedDelivery[]> {
+  const { workerId, now, leaseUntil, limit, perSubscriptionCap, finishing = [] } = options;
+  if (limit <= 0) return [];
+  const result = await sql<ClaimedDelivery>`
+    WITH RECURSIVE queued (subscription_id) AS (
+      (SELECT subscription_id FROM webhook_deliveries
+        WHERE status IN ('pending', 'delivering') ORDER BY subscription_id LIMIT 1)
+      UNION ALL
+      SELECT (SELECT w.subscription_id FROM webhook_deliveries w
+               WHERE w.status IN ('pending', 'delivering') AND w.subscription_id > q.subscription_id
+               ORDER BY w.subscription_id LIMIT 1)
+      FROM queued q WHERE q.subscription_id IS NOT NULL
+    ),
+    candidates AS (
+      SELECT c.id, c.next_attempt_at
+      FROM queued q
+      JOIN webhook_subscriptions s ON s.id = q.subscription_id
+      JOIN agencies a ON a.id = s.agency_id AND a.tier = ANY(${DELIVERING_TIERS}::text[])
+      CROSS JOIN LATERAL (
+        SELECT count(*) AS n FROM webhook_deliveries l
+        WHERE l.subscription_id = q.subscription_id AND l.status = 'delivering' AND l.locked_until > ${now}::timestamptz
+          AND l.id <> ALL(${finishing}::text[])
+      ) busy
+      CROSS JOIN LATERAL (
+        SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
+        WHERE d.subscription_id = q.subscription_id AND d.status IN ('pending', 'delivering')
+          AND d.next_attempt_at <= ${now}::timestamptz AND NOT d.is_test
+          AND (d.status = 'pending' OR d.locked_until <= ${now}::timestamptz)
+        ORDER BY d.subscription_id, d.next_attempt_at
+        LIMIT greatest(${perSubscriptionCap}::int - busy.n, 0)
+      ) c
+    ),
+    picked AS (
+      SELECT d.id FROM webhook_deliveries d
+      WHERE d.id IN (SELECT id FROM candidates ORDER BY next_attempt_at LIMIT ${limit}::int)
+        AND (d.status = 'pending' OR (d.status = 'delivering' AND d.locked_until <= ${now}::timestamptz))
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE webhook_deliveries d
+       SET status = 'delivering', attempts = d.attempts + 1, locked_until = ${leaseUntil}::timestamptz,
+           locked_by = ${workerId}::text, updated_at = ${now}::timestamptz
+      FROM picked, webhook_subscriptions s
+     WHERE d.id = picked.id AND s.id = d.subscription_id
+    RETURNING ${CLAIM_RETURNING}`.execute(db);
+  return result.rows;
+}
+
+/**
+ * Leases one delivery by id, whatever its due time (test sends, "redeliver now"). A delivery
+ * this worker already leased (by `claimDueDeliveries`) is returned as it is.
+ */
+export async function claimDeliveryById(
+  db: Executor,
+  options: { id: string; workerId: string; now: Date; leaseUntil: Date },
+): Promise<ClaimedDelivery | undefined> {
+  const { id, workerId, now, leaseUntil } = options;
+  const claimed = await sql<ClaimedDelivery>`
+    UPDATE webhook_deliveries d
+       SET status = 'delivering', attempts = d.attempts + 1, locked_until = ${leaseUntil}::timestamptz,
+           locked_by = ${workerId}::text, updated_at = ${now}::timestamptz
+      FROM webhook_subscriptions s
+     WHERE d.id = ${id} AND s.id = d.subscription_id
+       AND (d.status = 'pending' OR (d.status = 'delivering' AND d.locked_until <= ${now}::timestamptz))
+    RETURNING ${CLAIM_RETURNING}`.execute(db);
+  if (claimed.rows[0]) return claimed.rows[0];
+  const ours = await sql<ClaimedDelivery>`
+    SELECT ${CLAIM_RETURNING} FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+     WHERE d.id = ${id} AND d.status = 'delivering' AND d.locked_by = ${workerId} AND d.locked_until > ${now}::timestamptz`.execute(db);
+  return ours.rows[0];
+}
+
+/**
+ * When the queue next needs a worker, after `now`: the earliest retry of a waiting delivery, or
+ * the earliest lease to expire (a dead worker's delivery). Null when nothing is scheduled.
+ */
+export async function nextWakeAt(db: Executor, now: Date): Promise<Date | null> {
+  const result = await sql<{ at: Date | null }>`
+    SELECT least(
+      (SELECT min(next_attempt_at) FROM webhook_deliveries
+        WHERE status = 'pending' AND next_attempt_at > ${now}::timestamptz),
+      (SELECT min(locked_until) FROM webhook_deliveries
+        WHERE status = 'delivering' AND NOT is_test AND locked_until > ${now}::timestamptz)
+    ) AS at`.execute(db);
+  const at = result.rows[0]?.at ?? null;
+  return at === null ? null : new Date(at);
+}

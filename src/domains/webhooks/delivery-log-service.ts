@@ -1,0 +1,138 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/types.ts';
+import { notify } from '../../db/database.ts';
+import { ApiError, notFound } from '../../http/errors.ts';
+import { toPage, type Page, type PageRequest } from '../../http/pagination.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { iso, isoOrNull } from '../../lib/schema.ts';
+import * as log from './delivery-log-repository.ts';
+import { findSubscription } from './subscriptions-repository.ts';
+import { DELIVERIES_CHANNEL, DeliveryNotClaimableError, type AttemptOutcome } from './delivery-executor.ts';
+import type { Attempt, Delivery, DeliveryDetail, DeliveryFilters } from './schemas.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface DeliveryLogServiceDeps {
+  db: Kysely<DB>;
+  clock: Clock;
+  /** Deliveries older than this are pruned, so recovering further back finds nothing. */
+  retentionDays: number;
+  attemptDelivery: (deliveryId: string) => Promise<AttemptOutcome>;
+}
+
+function deliveryFields(row: log.DeliverySummaryRow) {
+  return {
+    id: row.id,
+    subscription_id: row.subscription_id,
+    event_id: row.event_id,
+    event_type: row.event_type,
+    status: row.status,
+    next_attempt_at: isoOrNull(row.next_attempt_at),
+    last_status_code: row.last_status_code,
+    last_error: row.last_error,
+    delivered_at: isoOrNull(row.delivered_at),
+    is_test: row.is_test,
+    created_at: iso(row.created_at),
+  };
+}
+
+export function toDelivery(row: log.DeliverySummaryRow): Delivery {
+  return { ...deliveryFields(row), attempts: row.attempts };
+}
+
+function toAttempt(row: log.AttemptRow): Attempt {
+  return {
+    id: row.id,
+    attempt_number: row.attempt_number,
+    started_at: iso(row.started_at),
+    duration_ms: row.duration_ms,
+    request_headers: row.request_headers,
+    response_status: row.response_status,
+    response_headers: row.response_headers,
+    response_body_excerpt: row.response_body_excerpt,
+    error_kind: row.error_kind,
+    error_message: row.error_message,
+  };
+}
+
+/** The delivery log of the management API: reading it, and redelivering (one, or after an outage). */
+export function createDeliveryLogService(deps: DeliveryLogServiceDeps) {
+  const { db, clock } = deps;
+
+  async function liveSubscription(agencyId: string, id: string) {
+    const subscription = await findSubscription(db, agencyId, id);
+    if (!subscription) throw notFound('webhook subscription');
+    return subscription;
+  }
+
+  function assertEnabled(subscription: { enabled: boolean }): void {
+    // The worker cancels deliveries of disabled subscriptions instead of sending them.
+    if (!subscription.enabled) {
+      throw new ApiError('conflict', 'The subscription is disabled; enable it (PATCH enabled: true) before redelivering.');
+    }
+  }
+
+  async function loadDelivery(agencyId: string, id: string): Promise<log.DeliveryDetailRow> {
+    const row = await log.findDelivery(db, agencyId, id);
+    if (!row) throw notFound('webhook delivery');
+    return row;
+  }
+
+  return {
+    async list(agencyId: string, subscriptionId: string, filters: DeliveryFilters, page: PageRequest): Promise<Page<Delivery>> {
+      await liveSubscription(agencyId, subscriptionId);
+      return toPage(await log.listDeliveries(db, agencyId, subscriptionId, filters, page), page.limit, toDelivery);
+    },
+
+    async get(agencyId: string, id: string): Promise<DeliveryDetail> {
+      const row = await loadDelivery(agencyId, id);
+      const attempts = await log.listAttempts(db, agencyId, id);
+      return { ...deliveryFields(row), payload: JSON.parse(row.payload) as unknown, attempts: attempts.map(toAttempt) };
+    },
+
+    /**
+     * Redeliver now, whatever the delivery's state (a delivery being sent at this moment is left
+     * to finish). Counts as one more attempt. Test sends are attempted here, as the worker leaves
+     * them to their caller.
+     */
+    async retry(agencyId: string, id: string): Promise<Delivery> {
+      const delivery = await loadDelivery(agencyId, id);
+      assertEnabled(await liveSubscription(agencyId, delivery.subscription_id));
+      const now = clock.now();
+      await db.transaction().execute(async (trx) => {
+        await log.requeueDelivery(trx, agencyId, id, now);
+        if (!delivery.is_test) await notify(trx, DELIVERIES_CHANNEL, id);
+      });
+      if (delivery.is_test) {
+        // Already being sent by someone else is as good as sent now.
+        await deps.attemptDelivery(id).catch((error: unknown) => {
+          if (!(error instanceof DeliveryNotClaimableError)) throw error;
+        });
+      }
+      return toDelivery(await loadDelivery(agencyId, id));
+    },
+
+    /** Requeue a subscription's failed (or disable-cancelled) deliveries created since `since`, after an outage. */
+    async recover(agencyId: string, subscriptionId: string, since: string): Promise<{ requeued: number }> {
+      const from = new Date(since);
+      const now = clock.now();
+      if (from.getTime() > now.getTime()) {
+        throw new ApiError('validation_failed', '`since` is in the future.', { errors: [{ path: 'body.since', message: 'must not be in the future' }] });
+      }
+      if (from.getTime() < now.getTime() - deps.retentionDays * DAY_MS) {
+        throw new ApiError('validation_failed', `\`since\` must be within the last ${deps.retentionDays} days; older deliveries are not kept.`, {
+          errors: [{ path: 'body.since', message: `must be within the last ${deps.retentionDays} days` }],
+        });
+      }
+      assertEnabled(await liveSubscription(agencyId, subscriptionId));
+      const requeued = await db.transaction().execute(async (trx) => {
+        const count = await log.requeueFailedDeliveries(trx, agencyId, subscriptionId, from, now);
+        if (count > 0) await notify(trx, DELIVERIES_CHANNEL, subscriptionId);
+        return count;
+      });
+      return { requeued };
+    },
+  };
+}
+
+export type DeliveryLogService = ReturnType<typeof createDeliveryLogService>;

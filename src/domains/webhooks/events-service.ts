@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/types.ts';
+import { notFound } from '../../http/errors.ts';
+import { toPage, type Page, type PageRequest } from '../../http/pagination.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { EVENT_CATALOG, toEnvelope } from './catalog.ts';
+import { findEvent, listEvents, type EventRow } from './event-log-repository.ts';
+import type { EventFilters, EventResource, EventTypeList } from './schemas.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function toEvent(row: EventRow): EventResource {
+  return toEnvelope(row) as EventResource;
+}
+
+/** The event catalog and the agency's recent events (to catch up on missed webhooks). */
+export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; retentionDays: number }) {
+  const { db, clock } = deps;
+  // Older events may not be pruned yet, but the API promises a fixed window, not a lucky one.
+  const retentionStart = () => new Date(clock.now().getTime() - deps.retentionDays * DAY_MS);
+
+  return {
+    eventTypes(): EventTypeList {
+      return {
+        data: EVENT_CATALOG.map((entry) => ({ type: entry.type, description: entry.description, schema: entry.schema as Record<string, unknown> })),
+      };
+    },
+
+    /** Newest first; `created_since` earlier than the retention window starts at the window. */
+    async list(agencyId: string, filters: EventFilters, page: PageRequest): Promise<Page<EventResource>> {
+      const start = retentionStart();
+      const requested = filters.created_since ? new Date(filters.created_since) : undefined;
+      const since = requested && requested > start ? requested : start;
+      return toPage(await listEvents(db, agencyId, { type: filters.type, since }, page), page.limit, toEvent);
+    },
+
+    async get(agencyId: string, id: string): Promise<EventResource> {
+      const row = await findEvent(db, agencyId, id, retentionStart());
+      if (!row) throw notFound('event');
+      return toEvent(row);
+    },
+  };
+}
+
+export type EventsService = ReturnType<typeof createEventsService>;

@@ -1,0 +1,214 @@
+/**
+ * Shapes of the webhook management API (docs/internal/http-contract.md, "Webhooks").
+ * Glossary: a *subscription* is an agency's URL and the event types it wants; a *delivery* is
+ * one event bound for one subscription (the queue row); an *attempt* is one HTTP POST of it.
+ */
+import { Type, type Static } from 'typebox';
+import { DateTime, Nullable } from '../../lib/schema.ts';
+import { MAX_WEBHOOK_URL_LENGTH } from './ssrf.ts';
+import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from './catalog.ts';
+
+export const MAX_SUBSCRIPTIONS_PER_AGENCY = 20;
+export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] as const;
+export const ERROR_KINDS = ['timeout', 'connection', 'dns', 'tls', 'ssrf_blocked', 'http_status'] as const;
+
+const exampleSubscriptionId = 'whsub_01jd5m0d9d6v3fw8p3n4q7r2s1';
+const exampleSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM=';
+
+const Url = Type.String({
+  minLength: 1,
+  maxLength: MAX_WEBHOOK_URL_LENGTH,
+  description: 'Where FARO POSTs the events: an https URL that reaches the public internet (no private, loopback or metadata addresses).',
+  examples: ['https://hooks.example.com/faro'],
+});
+
+const Events = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+  minItems: 1,
+  maxItems: EVENT_TYPES.length,
+  uniqueItems: true,
+  description: `The event types to deliver: any of ${SUBSCRIBABLE_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}; or exactly \`["*"]\` for every type, including types added later.`,
+  examples: [['review.created', 'lead.converted'], ['*']],
+});
+
+const Description = Type.String({ maxLength: 500, description: 'A note for people (e.g. which system receives it).', examples: ['CRM sync'] });
+const Enabled = Type.Boolean({ description: 'Disabled subscriptions get no deliveries. Enabling clears `disabled_reason`.' });
+
+export const CreateSubscriptionBody = Type.Object(
+  { url: Url, events: Events, description: Type.Optional(Description), enabled: Type.Optional(Enabled) },
+  { additionalProperties: false, title: 'CreateWebhookSubscription' },
+);
+export type CreateSubscriptionInput = Static<typeof CreateSubscriptionBody>;
+
+export const UpdateSubscriptionBody = Type.Object(
+  { url: Type.Optional(Url), events: Type.Optional(Events), description: Type.Optional(Description), enabled: Type.Optional(Enabled) },
+  { additionalProperties: false, minProperties: 1, title: 'UpdateWebhookSubscription' },
+);
+export type UpdateSubscriptionInput = Static<typeof UpdateSubscriptionBody>;
+
+export const SubscriptionHealthSchema = Type.Object(
+  {
+    deliveries_24h: Type.Integer({ minimum: 0, description: 'Deliveries of real events created in the last 24 hours (test sends excluded).' }),
+    succeeded_24h: Type.Integer({ minimum: 0 }),
+    failed_24h: Type.Integer({ minimum: 0, description: 'Of those, deliveries that ran out of retries.' }),
+    success_rate_24h: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'succeeded / (succeeded + failed), 0–1; null when none has finished.' })),
+    last_delivery_status: Nullable(Type.Enum(DELIVERY_STATUSES)),
+    last_delivery_at: Nullable(DateTime('When the latest delivery of a real event was created.')),
+  },
+  { title: 'WebhookSubscriptionHealth' },
+);
+export type SubscriptionHealth = Static<typeof SubscriptionHealthSchema>;
+
+const subscriptionProperties = {
+  id: Type.String({ examples: [exampleSubscriptionId] }),
+  url: Type.String({ examples: ['https://hooks.example.com/faro'] }),
+  events: Type.Array(Type.String(), { examples: [['review.created', 'lead.converted']] }),
+  description: Type.String(),
+  enabled: Type.Boolean(),
+  disabled_reason: Nullable(Type.String({ description: 'Why FARO disabled the subscription (e.g. failing for 5 days, or 410 Gone); null otherwise.' })),
+  created_at: DateTime(),
+  updated_at: DateTime(),
+  health: SubscriptionHealthSchema,
+};
+
+export const SubscriptionSchema = Type.Object(subscriptionProperties, {
+  title: 'WebhookSubscription',
+  description: 'A URL that receives signed POSTs for the chosen event types. The signing secret is never listed; see `GET /webhooks/{id}/secret`.',
+});
+export type Subscription = Static<typeof SubscriptionSchema>;
+
+const SecretValue = Type.String({ description: '`whsec_` + base64 of 32 random bytes. Verify signatures with it (Standard Webhooks).', examples: [exampleSecret] });
+
+export const CreatedSubscriptionSchema = Type.Object(
+  { ...subscriptionProperties, secret: SecretValue },
+  { title: 'WebhookSubscriptionWithSecret', description: 'The new subscription and its signing secret.' },
+);
+export type CreatedSubscription = Static<typeof CreatedSubscriptionSchema>;
+
+export const SecretSchema = Type.Object({ secret: SecretValue }, { title: 'WebhookSecret' });
+
+export const RotatedSecretSchema = Type.Object(
+  {
+    secret: SecretValue,
+    previous_secret_expires_at: Nullable(DateTime('Until then, each request also carries a signature made with the previous secret.')),
+  },
+  { title: 'RotatedWebhookSecret' },
+);
+
+export const TestSendBody = Type.Object(
+  {
+    event_type: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, default: 'webhook.test', description: 'Which event to send a sample of; `webhook.test` (a ping) by default.', examples: ['review.created'] }),
+    ),
+  },
+  { additionalProperties: false, title: 'WebhookTestRequest' },
+);
+
+export const TestOutcomeSchema = Type.Object(
+  {
+    delivery_id: Type.String({ examples: ['whdel_01jd5m0d9d6v3fw8p3n4q7r2s1'] }),
+    success: Type.Boolean({ description: 'True when the endpoint answered 2xx.' }),
+    status_code: Nullable(Type.Integer()),
+    duration_ms: Type.Integer({ minimum: 0 }),
+    response_body_excerpt: Nullable(Type.String({ description: 'The first 4 KiB of the response body.' })),
+    error_kind: Nullable(Type.Enum(ERROR_KINDS)),
+    error_message: Nullable(Type.String()),
+  },
+  { title: 'WebhookTestOutcome' },
+);
+export type TestOutcome = Static<typeof TestOutcomeSchema>;
+
+const deliveryProperties = {
+  id: Type.String({ examples: ['whdel_01jd5m0d9d6v3fw8p3n4q7r2s1'] }),
+  subscription_id: Type.String({ examples: [exampleSubscriptionId] }),
+  event_id: Type.String({ description: 'The event id (the `webhook-id` header); for a test send, the id of the sample event.' }),
+  event_type: Type.String({ examples: ['review.created'] }),
+  status: Type.Enum(DELIVERY_STATUSES),
+  next_attempt_at: Nullable(DateTime('When the next attempt is due; null when none is scheduled.')),
+  last_status_code: Nullable(Type.Integer()),
+  last_error: Nullable(Type.String()),
+  delivered_at: Nullable(DateTime()),
+  is_test: Type.Boolean({ description: 'Sent by a test request; never retried.' }),
+  created_at: DateTime(),
+};
+
+export const DeliverySchema = Type.Object(
+  { ...deliveryProperties, attempts: Type.Integer({ minimum: 0, description: 'Attempts made so far.' }) },
+  { title: 'WebhookDelivery', description: 'One event bound for one subscription, with its state in the retry schedule.' },
+);
+export type Delivery = Static<typeof DeliverySchema>;
+
+const StringMap = Type.Record(Type.String(), Type.String());
+
+export const AttemptSchema = Type.Object(
+  {
+    id: Type.String(),
+    attempt_number: Type.Integer({ minimum: 1 }),
+    started_at: DateTime(),
+    duration_ms: Type.Integer({ minimum: 0 }),
+    request_headers: StringMap,
+    response_status: Nullable(Type.Integer()),
+    response_headers: Nullable(StringMap),
+    response_body_excerpt: Nullable(Type.String()),
+    error_kind: Nullable(Type.Enum(ERROR_KINDS)),
+    error_message: Nullable(Type.String()),
+  },
+  { title: 'WebhookDeliveryAttempt', description: 'One HTTP POST of a delivery: the headers sent (signatures are MACs, not secrets) and what came back.' },
+);
+export type Attempt = Static<typeof AttemptSchema>;
+
+export const DeliveryDetailSchema = Type.Object(
+  {
+    ...deliveryProperties,
+    payload: Type.Unknown({ description: 'The JSON body sent on every attempt.' }),
+    attempts: Type.Array(AttemptSchema, { description: 'Every attempt, oldest first.' }),
+  },
+  { title: 'WebhookDeliveryDetail' },
+);
+export type DeliveryDetail = Static<typeof DeliveryDetailSchema>;
+
+export const RecoverBody = Type.Object(
+  { since: DateTime('Requeue the failed deliveries created at or after this instant; at most 30 days ago, not in the future.') },
+  { additionalProperties: false, title: 'WebhookRecoverRequest' },
+);
+
+export const RecoverResultSchema = Type.Object(
+  { requeued: Type.Integer({ minimum: 0, description: 'How many failed deliveries were put back in the queue.' }) },
+  { title: 'WebhookRecoverResult' },
+);
+
+export const DeliveryListFilters = {
+  status: Type.Optional(Type.Enum(DELIVERY_STATUSES, { description: 'Only deliveries in this state.' })),
+  event_type: Type.Optional(Type.Enum(EVENT_TYPES, { description: 'Only deliveries of this event type.' })),
+};
+export interface DeliveryFilters {
+  status?: (typeof DELIVERY_STATUSES)[number] | undefined;
+  event_type?: string | undefined;
+}
+
+export const EventTypeSchema = Type.Object(
+  {
+    type: Type.Enum(EVENT_TYPES),
+    description: Type.String(),
+    schema: Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema (2020-12) of the request body, with an example.' }),
+  },
+  { title: 'WebhookEventType' },
+);
+export const EventTypeListSchema = Type.Object({ data: Type.Array(EventTypeSchema) }, { title: 'WebhookEventTypeList' });
+export type EventTypeList = Static<typeof EventTypeListSchema>;
+
+export const EventSchema = Type.Object(
+  {
+    id: Type.String({ examples: ['evt_01jd5q7h3kd5f7h9k1m3n5q7s9'] }),
+    type: Type.Enum(SUBSCRIBABLE_EVENT_TYPES),
+    timestamp: DateTime('When the event happened.'),
+    agency_id: Type.String(),
+    data: Type.Record(Type.String(), Type.Unknown(), { description: 'The resource, as in the webhook of this type (see the `webhooks` section).' }),
+  },
+  { title: 'Event', description: 'An event exactly as its webhook body carries it.' },
+);
+export type EventResource = Static<typeof EventSchema>;
+
+export interface EventFilters {
+  type?: string | undefined;
+  created_since?: string | undefined;
+}

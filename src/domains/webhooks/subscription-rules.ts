@@ -1,0 +1,83 @@
+/** Checks and renderings shared by the subscription service: URL policy, event lists, JSON shapes. */
+import { ApiError, type FieldError } from '../../http/errors.ts';
+import { iso } from '../../lib/schema.ts';
+import { isSubscribableEventType, SUBSCRIBABLE_EVENT_TYPES, TEST_EVENT_TYPE } from './catalog.ts';
+import { checkUrlAtCreate, type ResolveHost } from './ssrf.ts';
+import type { Subscription, SubscriptionHealth } from './schemas.ts';
+import type { HealthRow, SubscriptionRow } from './subscriptions-repository.ts';
+
+export const ALL_EVENTS = '*';
+
+/** 400 `invalid_webhook_url` unless the URL is well formed and (unless allowPrivate) public. */
+export async function assertAllowedUrl(url: string, policy: { allowPrivate: boolean; resolve?: ResolveHost | undefined }): Promise<void> {
+  const check = await checkUrlAtCreate(url, { allowPrivate: policy.allowPrivate, ...(policy.resolve ? { resolve: policy.resolve } : {}) });
+  if (!check.ok) {
+    throw new ApiError('invalid_webhook_url', `The webhook URL is not allowed: ${check.reason}.`, {
+      errors: [{ path: 'body.url', message: check.reason }],
+    });
+  }
+}
+
+/** `events` must be distinct catalog types (not the test ping) or exactly `["*"]`. */
+export function assertValidEvents(events: readonly string[]): void {
+  if (events.includes(ALL_EVENTS)) {
+    if (events.length === 1) return;
+    throw new ApiError('validation_failed', '"*" already means every event type; send ["*"] alone or list the types.', {
+      errors: [{ path: 'body.events', message: '"*" cannot be combined with other event types' }],
+    });
+  }
+  const errors: FieldError[] = [];
+  const unknown: string[] = [];
+  events.forEach((type, index) => {
+    if (isSubscribableEventType(type)) return;
+    unknown.push(type);
+    errors.push({
+      path: `body.events[${index}]`,
+      message: type === TEST_EVENT_TYPE ? 'webhook.test is only sent by test requests and cannot be subscribed to' : 'is not a known event type',
+    });
+  });
+  if (unknown.length > 0) {
+    const names = unknown.map((type) => JSON.stringify(type)).join(', ');
+    throw new ApiError('validation_failed', `Unknown event types: ${names}. Subscribe to any of ${SUBSCRIBABLE_EVENT_TYPES.join(', ')}, or ["*"].`, {
+      errors,
+    });
+  }
+}
+
+export const EMPTY_HEALTH: SubscriptionHealth = {
+  deliveries_24h: 0,
+  succeeded_24h: 0,
+  failed_24h: 0,
+  success_rate_24h: null,
+  last_delivery_status: null,
+  last_delivery_at: null,
+};
+
+export function toHealth(row: HealthRow | undefined): SubscriptionHealth {
+  if (!row) return EMPTY_HEALTH;
+  const succeeded = Number(row.succeeded);
+  const failed = Number(row.failed);
+  const finished = succeeded + failed;
+  return {
+    deliveries_24h: Number(row.deliveries),
+    succeeded_24h: succeeded,
+    failed_24h: failed,
+    success_rate_24h: finished === 0 ? null : succeeded / finished,
+    last_delivery_status: row.last_status as SubscriptionHealth['last_delivery_status'],
+    last_delivery_at: row.last_created_at ? new Date(row.last_created_at).toISOString() : null,
+  };
+}
+
+export function toSubscription(row: SubscriptionRow, health: SubscriptionHealth): Subscription {
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events,
+    description: row.description,
+    enabled: row.enabled,
+    disabled_reason: row.disabled_reason,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    health,
+  };
+}

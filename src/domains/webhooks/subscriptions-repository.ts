@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import type { Executor, NewRow, Row } from '../../db/types.ts';
+import type { PageRequest } from '../../http/pagination.ts';
+
+export type SubscriptionRow = Row<'webhook_subscriptions'>;
+
+export interface HealthRow {
+  subscription_id: string;
+  deliveries: number;
+  succeeded: number;
+  failed: number;
+  last_status: string | null;
+  last_created_at: Date | null;
+}
+
+export async function insertSubscription(db: Executor, row: NewRow<'webhook_subscriptions'>): Promise<SubscriptionRow> {
+  return db.insertInto('webhook_subscriptions').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Locks the agency row so concurrent creates count (and cap) subscriptions one at a time. */
+export async function lockAgency(db: Executor, agencyId: string): Promise<void> {
+  await db.selectFrom('agencies').select('id').where('id', '=', agencyId).forUpdate().executeTakeFirst();
+}
+
+export async function countSubscriptions(db: Executor, agencyId: string): Promise<number> {
+  const row = await db
+    .selectFrom('webhook_subscriptions')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('agency_id', '=', agencyId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function findSubscription(
+  db: Executor,
+  agencyId: string,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<SubscriptionRow | undefined> {
+  let query = db
+    .selectFrom('webhook_subscriptions')
+    .selectAll()
+    .where('agency_id', '=', agencyId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null);
+  if (options.forUpdate) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+export async function listSubscriptions(db: Executor, agencyId: string, page: PageRequest): Promise<SubscriptionRow[]> {
+  let query = db.selectFrom('webhook_subscriptions').selectAll().where('agency_id', '=', agencyId).where('deleted_at', 'is', null);
+  if (page.before) query = query.where('id', '<', page.before);
+  return query.orderBy('id', 'desc').limit(page.limit + 1).execute();
+}
+
+export type SubscriptionChanges = Partial<
+  Pick<
+    NewRow<'webhook_subscriptions'>,
+    | 'url' | 'events' | 'description' | 'enabled' | 'disabled_reason' | 'disabled_at' | 'failing_since'
+    | 'secret_sealed' | 'previous_secret_sealed' | 'previous_secret_expires_at' | 'deleted_at'
+  >
+> & { updated_at: Date };
+
+export async function updateSubscription(db: Executor, agencyId: string, id: string, changes: SubscriptionChanges): Promise<SubscriptionRow> {
+  return db
+    .updateTable('webhook_subscriptions')
+    .set(changes)
+    .where('agency_id', '=', agencyId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * 24-hour delivery stats of several subscriptions in one statement (real events only; test
+ * sends are left out): counts since `since`, and the latest delivery's status and time.
+ */
+export async function subscriptionHealth(db: Executor, agencyId: string, ids: string[], since: Date): Promise<HealthRow[]> {
+  if (ids.length === 0) return [];
+  const result = await sql<HealthRow>`
+    select s.id as subscription_id,
+           coalesce(stats.deliveries, 0) as deliveries,
+           coalesce(stats.succeeded, 0) as succeeded,
+           coalesce(stats.failed, 0) as failed,
+           latest.status as last_status,
+           latest.created_at as last_created_at
+      from webhook_subscriptions s
+      left join lateral (
+        select count(*) as deliveries,
+               count(*) filter (where d.status = 'succeeded') as succeeded,
+               count(*) filter (where d.status = 'failed') as failed
+          from webhook_deliveries d
+         where d.subscription_id = s.id and d.created_at >= ${since} and not d.is_test
+      ) stats on true
+      left join lateral (
+        select d.status, d.created_at
+          from webhook_deliveries d
+         where d.subscription_id = s.id and not d.is_test
+         order by d.id desc
+         limit 1
+      ) latest on true
+     where s.agency_id = ${agencyId} and s.id in (${sql.join(ids)})`.execute(db);
+  return result.rows;
+}

@@ -1,0 +1,199 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../../config.ts';
+import type { DB } from '../../db/types.ts';
+import { ApiError, notFound } from '../../http/errors.ts';
+import { toPage, type Page, type PageRequest } from '../../http/pagination.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { newId } from '../../lib/ids.ts';
+import { buildSamplePayload, EVENT_TYPES, isEventType } from './catalog.ts';
+import { cancelQueuedDeliveries, insertDelivery } from './delivery-log-repository.ts';
+import { generateWebhookSecret, type SecretBox } from './secret-box.ts';
+import type { ResolveHost } from './ssrf.ts';
+import * as repo from './subscriptions-repository.ts';
+import { assertAllowedUrl, assertValidEvents, EMPTY_HEALTH, toHealth, toSubscription } from './subscription-rules.ts';
+import {
+  MAX_SUBSCRIPTIONS_PER_AGENCY,
+  type CreateSubscriptionInput,
+  type CreatedSubscription,
+  type Subscription,
+  type TestOutcome,
+  type UpdateSubscriptionInput,
+} from './schemas.ts';
+import type { AttemptOutcome } from './delivery-executor.ts';
+
+/** How long the previous secret keeps signing after a rotation. */
+export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+const HEALTH_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export interface SubscriptionServiceDeps {
+  db: Kysely<DB>;
+  clock: Clock;
+  config: Pick<Config, 'webhooks'>;
+  /** Seals secrets at rest (AES-256-GCM, FARO_SECRET_KEY). */
+  secretBox: SecretBox;
+  /** Sends one attempt of a delivery right away (the delivery executor). */
+  attemptDelivery: (deliveryId: string) => Promise<AttemptOutcome>;
+  /** Hostname resolution for the URL check; tests may inject one. */
+  resolve?: ResolveHost;
+}
+
+/** Subscriptions of the management API: CRUD, signing secrets and test sends. */
+export function createSubscriptionService(deps: SubscriptionServiceDeps) {
+  const { db, clock, config, secretBox } = deps;
+  const urlPolicy = { allowPrivate: config.webhooks.allowPrivate, resolve: deps.resolve };
+
+  async function load(agencyId: string, id: string): Promise<repo.SubscriptionRow> {
+    const row = await repo.findSubscription(db, agencyId, id);
+    if (!row) throw notFound('webhook subscription');
+    return row;
+  }
+
+  async function withHealth(agencyId: string, rows: repo.SubscriptionRow[]): Promise<Map<string, Subscription>> {
+    const since = new Date(clock.now().getTime() - HEALTH_WINDOW_MS);
+    const stats = await repo.subscriptionHealth(db, agencyId, rows.map((row) => row.id), since);
+    const byId = new Map(stats.map((stat) => [stat.subscription_id, stat]));
+    return new Map(rows.map((row) => [row.id, toSubscription(row, toHealth(byId.get(row.id)))]));
+  }
+
+  async function render(agencyId: string, row: repo.SubscriptionRow): Promise<Subscription> {
+    return (await withHealth(agencyId, [row])).get(row.id)!;
+  }
+
+  return {
+    async create(agencyId: string, input: CreateSubscriptionInput): Promise<CreatedSubscription> {
+      assertValidEvents(input.events);
+      await assertAllowedUrl(input.url, urlPolicy);
+      const secret = generateWebhookSecret();
+      const row = await db.transaction().execute(async (trx) => {
+        await repo.lockAgency(trx, agencyId);
+        if ((await repo.countSubscriptions(trx, agencyId)) >= MAX_SUBSCRIPTIONS_PER_AGENCY) {
+          throw new ApiError('conflict', `An agency can have at most ${MAX_SUBSCRIPTIONS_PER_AGENCY} webhook subscriptions; delete one first.`);
+        }
+        const now = clock.now();
+        const enabled = input.enabled ?? true;
+        return repo.insertSubscription(trx, {
+          id: newId('whsub', now),
+          agency_id: agencyId,
+          url: input.url,
+          events: JSON.stringify(input.events),
+          description: input.description ?? '',
+          secret_sealed: secretBox.seal(secret),
+          enabled,
+          disabled_at: enabled ? null : now,
+          created_at: now,
+          updated_at: now,
+        });
+      });
+      return { ...toSubscription(row, EMPTY_HEALTH), secret };
+    },
+
+    async list(agencyId: string, page: PageRequest): Promise<Page<Subscription>> {
+      const rows = await repo.listSubscriptions(db, agencyId, page);
+      const pageRows = rows.slice(0, page.limit);
+      const rendered = await withHealth(agencyId, pageRows);
+      return toPage(rows, page.limit, (row) => rendered.get(row.id)!);
+    },
+
+    async get(agencyId: string, id: string): Promise<Subscription> {
+      return render(agencyId, await load(agencyId, id));
+    },
+
+    async update(agencyId: string, id: string, input: UpdateSubscriptionInput): Promise<Subscription> {
+      if (input.events !== undefined) assertValidEvents(input.events);
+      if (input.url !== undefined) await assertAllowedUrl(input.url, urlPolicy);
+      const row = await db.transaction().execute(async (trx) => {
+        const current = await repo.findSubscription(trx, agencyId, id, { forUpdate: true });
+        if (!current) throw notFound('webhook subscription');
+        const now = clock.now();
+        const changes: repo.SubscriptionChanges = { updated_at: now };
+        if (input.url !== undefined) changes.url = input.url;
+        if (input.events !== undefined) changes.events = JSON.stringify(input.events);
+        if (input.description !== undefined) changes.description = input.description;
+        if (input.enabled === true && !current.enabled) {
+          // A fresh start: the reason, and the failure run that would auto-disable it again.
+          Object.assign(changes, { enabled: true, disabled_reason: null, disabled_at: null, failing_since: null });
+        } else if (input.enabled === false && current.enabled) {
+          Object.assign(changes, { enabled: false, disabled_reason: null, disabled_at: now });
+        }
+        return repo.updateSubscription(trx, agencyId, id, changes);
+      });
+      return render(agencyId, row);
+    },
+
+    /** Soft delete: the row stays for the delivery log's foreign keys; queued deliveries are cancelled. */
+    async remove(agencyId: string, id: string): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const current = await repo.findSubscription(trx, agencyId, id, { forUpdate: true });
+        if (!current) throw notFound('webhook subscription');
+        const now = clock.now();
+        // enabled=false too, so nothing that reads only `enabled` can fan out to it.
+        await repo.updateSubscription(trx, agencyId, id, { deleted_at: now, enabled: false, updated_at: now });
+        await cancelQueuedDeliveries(trx, agencyId, id, now);
+      });
+    },
+
+    async revealSecret(agencyId: string, id: string): Promise<{ secret: string }> {
+      const row = await load(agencyId, id);
+      return { secret: secretBox.open(row.secret_sealed) };
+    },
+
+    /** New secret; the current one keeps signing next to it for 24 hours. */
+    async rotateSecret(agencyId: string, id: string): Promise<{ secret: string; previous_secret_expires_at: string }> {
+      const secret = generateWebhookSecret();
+      const row = await db.transaction().execute(async (trx) => {
+        const current = await repo.findSubscription(trx, agencyId, id, { forUpdate: true });
+        if (!current) throw notFound('webhook subscription');
+        const now = clock.now();
+        return repo.updateSubscription(trx, agencyId, id, {
+          secret_sealed: secretBox.seal(secret),
+          previous_secret_sealed: current.secret_sealed,
+          previous_secret_expires_at: new Date(now.getTime() + ROTATION_OVERLAP_MS),
+          updated_at: now,
+        });
+      });
+      return { secret, previous_secret_expires_at: row.previous_secret_expires_at!.toISOString() };
+    },
+
+    /**
+     * Send a sample of `eventType` now, signed like any delivery, and report what the endpoint
+     * answered. The delivery is recorded (is_test) so it shows in the log; it is never retried.
+     */
+    async sendTest(agencyId: string, id: string, eventType: string): Promise<TestOutcome> {
+      if (!isEventType(eventType)) {
+        throw new ApiError('validation_failed', `Unknown event type ${JSON.stringify(eventType)}. Send one of ${EVENT_TYPES.join(', ')}.`, {
+          errors: [{ path: 'body.event_type', message: 'is not a known event type' }],
+        });
+      }
+      await load(agencyId, id);
+      const now = clock.now();
+      const sample = buildSamplePayload(eventType, { agencyId, subscriptionId: id, at: now });
+      const deliveryId = newId('whdel', now);
+      await insertDelivery(db, {
+        id: deliveryId,
+        agency_id: agencyId,
+        subscription_id: id,
+        event_id: null,
+        event_type: eventType,
+        payload: sample.body,
+        status: 'pending',
+        // Not due: the worker must not pick it up; this request makes its one attempt.
+        next_attempt_at: null,
+        is_test: true,
+        created_at: now,
+        updated_at: now,
+      });
+      const outcome = await deps.attemptDelivery(deliveryId);
+      return {
+        delivery_id: deliveryId,
+        success: outcome.success,
+        status_code: outcome.status_code,
+        duration_ms: Math.max(0, Math.round(outcome.duration_ms)),
+        response_body_excerpt: outcome.response_body_excerpt,
+        error_kind: outcome.error_kind,
+        error_message: outcome.error_message,
+      };
+    },
+  };
+}
+
+export type SubscriptionService = ReturnType<typeof createSubscriptionService>;

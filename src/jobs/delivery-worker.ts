@@ -1,0 +1,129 @@
+/**
+ * The delivery worker: leases due deliveries and runs their attempts concurrently, at most
+ * `maxInFlight` at once in this process and `maxInFlightPerSubscription` per subscription, so a
+ * slow or dead endpoint holds a few slots and never the whole worker. Woken by NOTIFY on
+ * DELIVERIES_CHANNEL (fan-out, redeliver), by a finished attempt (a free slot), by a timer set to
+ * the next retry or lease expiry, and by the backstop poll. Any number of workers may share one
+ * database: the lease (FOR UPDATE SKIP LOCKED) gives each attempt to one of them.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import type { DB } from '../db/types.ts';
+import type { Clock } from '../lib/clock.ts';
+import { claimDueDeliveries, nextWakeAt, type ClaimedDelivery } from '../domains/webhooks/deliveries-repository.ts';
+import { DELIVERIES_CHANNEL, type DeliveryExecutor } from '../domains/webhooks/delivery-executor.ts';
+import { createWakeableLoop } from './wakeable-loop.ts';
+
+export interface DeliveryWorkerDeps {
+  db: Kysely<DB>;
+  database: Pick<Database, 'listen'>;
+  clock: Clock;
+  config: Pick<Config, 'webhooks'>;
+  executor: Pick<DeliveryExecutor, 'attemptClaimed' | 'leaseMs'>;
+  logger: FastifyBaseLogger;
+  /** Recorded as locked_by; unique per worker. */
+  workerId?: string;
+}
+
+export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
+  const { db, clock, executor, logger } = deps;
+  const { maxInFlight, maxInFlightPerSubscription, pollIntervalMs } = deps.config.webhooks;
+  const workerId = deps.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  /** Every attempt until it is recorded. */
+  const inFlight = new Map<string, Promise<void>>();
+  /** Attempts whose request is over and that are being recorded: their endpoint is free again. */
+  const finishing = new Set<string>();
+
+  function startAttempt(delivery: ClaimedDelivery): Promise<void> {
+    const onSent = () => {
+      finishing.add(delivery.id);
+      loop.wake();
+    };
+    const attempt = executor
+      .attemptClaimed(delivery, workerId, { onSent })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          // The lease stays; when it expires the delivery is attempted again.
+          logger.error({ err: error, deliveryId: delivery.id }, 'webhook delivery attempt failed to complete');
+        },
+      )
+      .finally(() => {
+        inFlight.delete(delivery.id);
+        finishing.delete(delivery.id);
+        loop.wake();
+      });
+    inFlight.set(delivery.id, attempt);
+    return attempt;
+  }
+
+  /**
+   * Leases as many due deliveries as there are free slots and starts them. A slot is free once
+   * its request is over; recording may lag behind, by at most another `maxInFlight` attempts.
+   */
+  async function claimAndStart(): Promise<{ started: Promise<void>[]; wanted: number }> {
+    const sending = inFlight.size - finishing.size;
+    const wanted = Math.min(maxInFlight - sending, 2 * maxInFlight - inFlight.size);
+    if (wanted <= 0) return { started: [], wanted };
+    const now = clock.now();
+    const claimed = await claimDueDeliveries(db, {
+      workerId,
+      now,
+      leaseUntil: new Date(now.getTime() + executor.leaseMs),
+      limit: wanted,
+      perSubscriptionCap: maxInFlightPerSubscription,
+      finishing: [...finishing],
+    });
+    return { started: claimed.map(startAttempt), wanted };
+  }
+
+  /** A pass of the loop: fill the free slots, then say when the next retry or lease expiry is due. */
+  async function fill(): Promise<Date | null> {
+    let startedAny = false;
+    for (;;) {
+      const { started, wanted } = await claimAndStart();
+      startedAny ||= started.length > 0;
+      if (wanted <= 0) return null; // every slot busy: a finishing attempt wakes the loop
+      if (started.length < wanted) break;
+    }
+    // Attempts under way wake the loop as they finish; only a pass that found nothing needs a timer.
+    return startedAny ? null : nextWakeAt(db, clock.now());
+  }
+
+  const loop = createWakeableLoop({
+    name: 'webhook delivery worker',
+    logger,
+    database: deps.database,
+    channel: DELIVERIES_CHANNEL,
+    pollIntervalMs,
+    run: fill,
+  });
+
+  return {
+    workerId,
+    /** Listen, poll and deliver until stop(). */
+    start: loop.start,
+    /** Stops claiming; resolves once every attempt in flight is recorded. */
+    async stop(): Promise<void> {
+      await loop.stop();
+      while (inFlight.size > 0) await Promise.all(inFlight.values());
+    },
+    /**
+     * One claim (for tests on a controlled clock): leases what is due now, up to the free slots,
+     * and resolves when those attempts are recorded. Returns how many it attempted.
+     */
+    async runOnce(): Promise<number> {
+      const { started } = await claimAndStart();
+      await Promise.all(started);
+      return started.length;
+    },
+    /** Deliveries this worker is attempting right now. */
+    inFlightCount: () => inFlight.size,
+  };
+}
+
+export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;

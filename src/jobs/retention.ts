@@ -1,0 +1,60 @@
+/**
+ * Retention: events, webhook deliveries and their attempts older than `retentionDays` are
+ * deleted, and so are expired portal sessions. Runs at start, then hourly.
+ */
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.ts';
+import type { DB } from '../db/types.ts';
+import type { Clock } from '../lib/clock.ts';
+import { deleteExpiredSessions } from '../domains/agencies/repository.ts';
+import { pruneWebhookHistory } from '../domains/webhooks/retention-repository.ts';
+
+const HOUR_MS = 3600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export interface RetentionDeps {
+  db: Kysely<DB>;
+  clock: Clock;
+  config: Pick<Config, 'retentionDays'>;
+  logger: FastifyBaseLogger;
+  intervalMs?: number;
+}
+
+export function createRetentionJob(deps: RetentionDeps) {
+  const { db, clock, config, logger } = deps;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<unknown> | null = null;
+
+  async function runOnce() {
+    const now = clock.now();
+    const cutoff = new Date(now.getTime() - config.retentionDays * DAY_MS);
+    const pruned = await pruneWebhookHistory(db, cutoff);
+    const sessions = await deleteExpiredSessions(db, now);
+    const result = { ...pruned, sessions };
+    if (Object.values(result).some((count) => count > 0)) logger.info({ pruned: result, cutoff }, 'retention: pruned old rows');
+    return result;
+  }
+
+  function tick(): void {
+    if (current) return;
+    current = runOnce()
+      .catch((error: unknown) => logger.error({ err: error }, 'retention pass failed'))
+      .finally(() => {
+        current = null;
+      });
+  }
+
+  return {
+    runOnce,
+    start() {
+      tick();
+      timer = setInterval(tick, deps.intervalMs ?? HOUR_MS);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      await current;
+    },
+  };
+}

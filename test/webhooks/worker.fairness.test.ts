@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.ts';
+import { createAgency, simulate } from '../support/fixtures.ts';
+import { createDeliveryWorker } from '../../src/jobs/delivery-worker.ts';
+import { createDispatcher } from '../../src/jobs/dispatcher.ts';
+import { addSubscription, deliveriesOf, silentLogger, startHookReceiver, type HookReceiver } from './delivery-harness.ts';
+
+const CAP = 3;
+const EVENTS = 12;
+
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('webhook worker: fairness', () => {
+  let t: TestApp;
+  let stuck: HookReceiver;
+  let healthy: HookReceiver;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { FARO_WEBHOOK_MAX_IN_FLIGHT: '8', FARO_WEBHOOK_MAX_IN_FLIGHT_PER_SUBSCRIPTION: String(CAP) } });
+    stuck = await startHookReceiver();
+    healthy = await startHookReceiver();
+    stuck.answerWith(() => 'hang');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await stuck?.close();
+    await healthy?.close();
+  });
+
+  it("a hanging endpoint holds its own few slots while another endpoint's deliveries all complete", { timeout: 120_000 }, async () => {
+    const agency = await createAgency(t.app, { tier: 'scale' });
+    const slow = await addSubscription(t, agency.id, { url: `${stuck.url}/hang`, events: ['lead.converted'] });
+    const fast = await addSubscription(t, agency.id, { url: `${healthy.url}/ok`, events: ['lead.converted'] });
+    for (let i = 0; i < EVENTS; i++) await simulate(t.app, agency.id, 'lead.converted');
+    const deps = { db: t.ctx.db, database: t.database, clock: t.ctx.clock, config: t.ctx.config, logger: silentLogger };
+    await createDispatcher(deps).runOnce();
+    // The stuck endpoint's deliveries are the oldest in the queue: it gets first pick.
+    await t.ctx.db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date(Date.now() - 60_000) }).where('subscription_id', '=', slow.id).execute();
+
+    const worker = createDeliveryWorker({ ...deps, executor: t.ctx.services.webhookDelivery.executor });
+    await worker.start();
+    try {
+      await until(async () => (await deliveriesOf(t, fast.id)).every((d) => d.status === 'succeeded'), 'the healthy endpoint to get everything');
+      expect(healthy.requests).toHaveLength(EVENTS);
+
+      const slowStates = (await deliveriesOf(t, slow.id)).map((d) => d.status);
+      expect(slowStates.filter((status) => status === 'delivering')).toHaveLength(CAP);
+      expect(slowStates.filter((status) => status === 'pending')).toHaveLength(EVENTS - CAP);
+      expect(stuck.requests).toHaveLength(CAP);
+
+      // Once the endpoint answers, its backlog drains too.
+      stuck.answerWith(() => ({ status: 200 }));
+      stuck.release();
+      await until(async () => (await deliveriesOf(t, slow.id)).every((d) => d.status === 'succeeded'), 'the recovered endpoint to catch up');
+      expect(stuck.requests).toHaveLength(EVENTS);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
