@@ -69,7 +69,7 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
     }
     const jobs = config.role === 'api' ? undefined : startBackgroundJobs(context);
 
-    printBanner(config, url, demo);
+    printBanner(config, url, demo, baseConfig.adminToken === undefined);
     return {
       app,
       context,
@@ -87,14 +87,15 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
   }
 }
 
-function printBanner(config: Config, url: string, demo: { created: boolean; password: string } | undefined): void {
+function printBanner(config: Config, url: string, demo: { created: boolean; password: string } | undefined, tokenGenerated: boolean): void {
   const lines = ['', `FARO Integrations (${config.role}) ${config.databaseUrl ? 'on PostgreSQL' : `embedded, data in ${config.dataDir}`}`];
   if (url) {
     lines.push(`  Portal:         ${config.publicBaseUrl}/`);
     lines.push(`  API reference:  ${config.publicBaseUrl}/docs`);
   }
   if (demo) lines.push(`  Demo login:     ${DEMO_EMAIL} / ${demo.password}${demo.created ? '  (demo agency created)' : ''}`);
-  if (!config.databaseUrl || !process.env.FARO_ADMIN_TOKEN) lines.push(`  Admin token:    ${config.adminToken}`);
+  // Only a token we generated is shown; one the operator set stays out of stdout and its log shipping.
+  lines.push(`  Admin token:    ${tokenGenerated ? config.adminToken : '(from FARO_ADMIN_TOKEN)'}`);
   lines.push('');
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -7,6 +7,8 @@ import type { Clock } from './lib/clock.ts';
 import type { RateLimiter } from './domains/api/rate-limiter.ts';
 import { createMemoryRateLimiter } from './domains/api/rate-limiter.ts';
 import { createRedisRateLimiter } from './domains/api/redis-rate-limiter.ts';
+import { createKeyAuthenticator } from './domains/api/key-auth.ts';
+import { createApiKeyService } from './domains/api/service.ts';
 import { createAgencyService } from './domains/agencies/service.ts';
 import { createSessionService } from './domains/agencies/sessions.ts';
 import { createLocationService } from './domains/locations/service.ts';
@@ -16,6 +18,9 @@ import { createReviewService } from './domains/reviews/service.ts';
 import { createLeadService } from './domains/leads/service.ts';
 import { createSyncService } from './domains/sync/service.ts';
 import { createSimulationService } from './domains/simulation/service.ts';
+import { createIdempotencyService } from './domains/idempotency/service.ts';
+import { createDeliveryRuntime } from './domains/webhooks/delivery-runtime.ts';
+import { createWebhookServices } from './domains/webhooks/webhook-services.ts';
 
 /** The services over the five resources (and sync runs) that raise the domain events. */
 export function createResourceServices(deps: { db: Kysely<DB>; clock: Clock }) {
@@ -42,13 +47,21 @@ export interface AppContext {
   close(): Promise<void>;
 }
 
-function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; limiter: RateLimiter }) {
+function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; limiter: RateLimiter; database: Database; logger: FastifyBaseLogger; redisKeyPrefix: string }) {
   const resources = createResourceServices(deps);
+  const apiKeyAuth = createKeyAuthenticator({ ...deps, redisUrl: deps.config.redisUrl });
+  // One per process: the sender's keep-alive pools serve test sends and the worker alike.
+  const webhookDelivery = createDeliveryRuntime(deps);
   return {
     ...resources,
     agencies: createAgencyService(deps),
     sessions: createSessionService({ ...deps, ttlHours: deps.config.sessionTtlHours }),
     simulation: createSimulationService({ db: deps.db, services: resources }),
+    apiKeyAuth,
+    apiKeys: createApiKeyService({ ...deps, onKeyChanged: (keyId) => apiKeyAuth.keyChanged(keyId) }),
+    idempotency: createIdempotencyService(deps),
+    webhookDelivery,
+    ...createWebhookServices({ ...deps, executor: webhookDelivery.executor }),
   };
 }
 
@@ -58,7 +71,7 @@ export function createAppContext(deps: { config: Config; database: Database; clo
   const limiter = config.redisUrl
     ? createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger })
     : memory;
-  const services = createServices({ db: database.db, clock, config, limiter });
+  const services = createServices({ db: database.db, clock, config, limiter, database, logger, redisKeyPrefix: deps.redisKeyPrefix ?? 'faro:' });
   return {
     config,
     database,
@@ -68,6 +81,8 @@ export function createAppContext(deps: { config: Config; database: Database; clo
     limiter,
     services,
     async close() {
+      await services.apiKeyAuth.close();
+      await services.webhookDelivery.close();
       await limiter.close();
     },
   };

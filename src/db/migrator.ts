@@ -23,11 +23,16 @@ export function listMigrations(directory = MIGRATIONS_DIR): { name: string; sql:
  * racing: the second finds the migration recorded and skips it.
  */
 export async function migrate(db: Kysely<DB>, directory = MIGRATIONS_DIR): Promise<string[]> {
-  await sql`
-    CREATE TABLE IF NOT EXISTS schema_migrations (
-      name text PRIMARY KEY,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    )`.execute(db);
+  // Under the lock too: concurrent CREATE TABLE IF NOT EXISTS can still collide on Postgres's
+  // catalog (duplicate key in pg_type) when two processes create the table at the same moment.
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
+    await sql`
+      CREATE TABLE IF NOT EXISTS schema_migrations (
+        name text PRIMARY KEY,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`.execute(trx);
+  });
   const applied: string[] = [];
   for (const migration of listMigrations(directory)) {
     await db.transaction().execute(async (trx) => {
@@ -65,7 +70,7 @@ export function splitStatements(script: string): string[] {
   let i = 0;
   while (i < script.length) {
     const rest = script.slice(i);
-    const dollar = /^\$[A-Za-z_]*\$/.exec(rest);
+    const dollar = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(rest);
     if (rest.startsWith('--')) {
       const end = script.indexOf('\n', i);
       i = end === -1 ? script.length : end + 1;

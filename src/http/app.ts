@@ -7,6 +7,7 @@ import type { AppContext } from '../services.ts';
 import { ApiError, renderProblem } from './errors.ts';
 import { toFieldErrors, validatorCompiler } from './validation.ts';
 import { registerRoutes } from './routes.ts';
+import { isSpaRoute, sendSpaIndex } from './portal-static.ts';
 
 export type App = FastifyInstance<
   import('node:http').Server,
@@ -59,11 +60,14 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseL
     genReqId: () => `req_${randomBytes(12).toString('hex')}`,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('ctx', ctx);
   app.setValidatorCompiler(validatorCompiler);
+  // Bodies are JSON only: Fastify's default text/plain parser would turn a text body into a string
+  // that then fails validation (400) instead of the 415 the contract promises.
+  app.removeContentTypeParser('text/plain');
   await app.register(cookie);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -85,6 +89,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseL
   });
 
   app.setNotFoundHandler((request, reply) => {
+    if (isSpaRoute(request) && sendSpaIndex(reply)) return;
     const error = new ApiError('route_not_found', `${request.method} ${request.url.split('?')[0]} is not an endpoint of this API.`);
     void reply.code(404).type('application/problem+json').send(renderProblem(error, request.url.split('?')[0] ?? '', request.id));
   });

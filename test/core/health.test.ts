@@ -21,7 +21,7 @@ describe('health and readiness', () => {
   });
 
   it('puts a Request-Id on every response, errors included', async () => {
-    const response = await t.app.inject('/no-such-route');
+    const response = await t.app.inject('/api/v1/no-such-route');
     expect(response.statusCode).toBe(404);
     expect(response.headers['request-id']).toMatch(/^req_[0-9a-f]{24}$/);
     expect(response.headers['content-type']).toContain('application/problem+json');

@@ -11,7 +11,9 @@ const AgencyParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 export async function adminAgencyRoutes(app: App): Promise<void> {
   const { services, config } = app.ctx;
   if (!config.adminToken) throw new Error('adminToken must be resolved before routes are registered');
-  app.addHook('preHandler', requireAdminToken(config.adminToken));
+  // onRequest, not preHandler: refuse before the body is parsed or validated, so callers without
+  // the token neither learn the schemas from 400s nor make us parse 1 MiB bodies.
+  app.addHook('onRequest', requireAdminToken(config.adminToken));
 
   app.post('/admin/v1/agencies', {
     schema: { hide: true, body: CreateAgencyBody, response: { 201: AgencySchema, ...ProblemResponses } },

@@ -85,7 +85,9 @@ export function createAgencyService({ db, clock }: { db: Kysely<DB>; clock: Cloc
           errors: [{ path: 'body.api_rate_limit', message: 'only allowed with tier enterprise' }],
         });
       }
-      const row = await repo.updateAgency(db, id, { ...input, updated_at: clock.now() });
+      // A custom limit belongs to enterprise only: moving below it drops the custom limit too.
+      const dropCustomLimit = tier !== 'enterprise' && input.api_rate_limit === undefined && current.api_rate_limit !== null;
+      const row = await repo.updateAgency(db, id, { ...input, ...(dropCustomLimit ? { api_rate_limit: null } : {}), updated_at: clock.now() });
       if (!row) throw notFound('agency');
       return toAgency(row);
     },
