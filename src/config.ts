@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /** Every setting the service reads from the environment, parsed and validated once at start. */
@@ -13,7 +14,8 @@ export interface Config {
   publicBaseUrl: string;
   logLevel: string;
   demo: 'auto' | 'on' | 'off';
-  trustProxy: boolean;
+  /** Fastify's trustProxy: off, every hop (true), a hop count, or trusted addresses/CIDRs. */
+  trustProxy: boolean | number | string;
   sessionTtlHours: number;
   webhooks: {
     allowPrivate: boolean;
@@ -66,6 +68,20 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be 1/0, true/false, yes/no or on/off, got "${raw}"`);
 }
 
+/**
+ * Which proxies to believe about the client address and protocol. A hop count or an address list
+ * is the safe choice: trusting every hop lets a client pick its own address in X-Forwarded-For.
+ */
+function trustProxy(env: Env): boolean | number | string {
+  const raw = read(env, 'FARO_TRUST_PROXY');
+  if (raw === undefined || ['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  if (['true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (/^\d+$/.test(raw) && Number(raw) <= 10) return Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (entries.every((entry) => isIP(entry.split('/')[0] ?? '') !== 0)) return entries.join(',');
+  throw new ConfigError(`FARO_TRUST_PROXY must be off, a hop count (1–10), a comma-separated list of proxy addresses/CIDRs, or true; got "${raw}"`);
+}
+
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
@@ -116,7 +132,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicBaseUrl: (url(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/$/, ''),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     demo: oneOf(env, 'FARO_DEMO', ['auto', 'on', 'off'], 'auto'),
-    trustProxy: flag(env, 'FARO_TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     sessionTtlHours: integer(env, 'FARO_SESSION_TTL_HOURS', 12, 1, 24 * 30),
     webhooks: {
       allowPrivate: flag(env, 'FARO_WEBHOOK_ALLOW_PRIVATE', false),

@@ -25,6 +25,8 @@ declare module 'fastify' {
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+const hopsTrusted = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 /** Translate framework errors (bad JSON, body size, media type, schema) into catalogue errors. */
 function toApiError(error: FastifyError): ApiError {
   if (error instanceof ApiError) return error;
@@ -56,7 +58,8 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseL
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: ctx.config.trustProxy,
+    // A hop count N trusts the N proxies nearest to us (proxy-addr's "hops" rule).
+    trustProxy: typeof ctx.config.trustProxy === 'number' ? hopsTrusted(ctx.config.trustProxy) : ctx.config.trustProxy,
     genReqId: () => `req_${randomBytes(12).toString('hex')}`,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

@@ -54,6 +54,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads FARO_TRUST_PROXY as off, a hop count, trusted addresses, or every hop', () => {
+    expect(loadConfig({ FARO_TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ FARO_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ FARO_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ FARO_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');
+    expect(loadConfig({ FARO_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '  ' })).toMatchObject({ port: 3000, databaseUrl: undefined });
   });

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/app.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { clearSessionCookie, loadPortalSession, requirePortalSession, setSessionCookie } from '../../http/portal-auth.ts';
@@ -7,12 +8,15 @@ import { sessionView } from './sessions.ts';
 /** Portal login, logout and "who am I". */
 export async function portalSessionRoutes(app: App): Promise<void> {
   const { sessions } = app.ctx.services;
+  // Secure whenever the request came over https, or the service is published on https at all.
+  const httpsPublished = app.ctx.config.publicBaseUrl.startsWith('https:');
+  const secureCookies = (request: FastifyRequest) => httpsPublished || request.protocol === 'https';
 
   app.post('/portal/api/session', {
     schema: { hide: true, body: LoginBody, response: { 200: SessionView, ...ProblemResponses } },
     handler: async (request, reply) => {
       const { token, expiresAt, session } = await sessions.login(request.body.email, request.body.password, request.ip);
-      setSessionCookie(reply, token, expiresAt, request.protocol === 'https');
+      setSessionCookie(reply, token, expiresAt, secureCookies(request));
       return sessionView(session);
     },
   });
@@ -28,7 +32,7 @@ export async function portalSessionRoutes(app: App): Promise<void> {
     handler: async (request, reply) => {
       const session = await loadPortalSession(request, sessions);
       if (session) await sessions.logout(session.sessionId);
-      clearSessionCookie(reply, request.protocol === 'https');
+      clearSessionCookie(reply, secureCookies(request));
       return reply.code(204).send();
     },
   });
