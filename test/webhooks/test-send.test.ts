@@ -148,4 +148,18 @@ describe('POST /webhooks/:id/test', () => {
     const read = await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${sub.id}`, headers: { cookie: member.cookie } });
     expect(read.statusCode).toBe(200);
   });
+
+  it('ends a test send it could not sign (secret unreadable) as failed, not stuck in delivering', async () => {
+    const sub = await createSubscription(caller, { url: `${receiver.url}/hooks/unsignable` });
+    // As if FARO_SECRET_KEY had changed under the stored, sealed secret.
+    await t.ctx.db.updateTable('webhook_subscriptions').set({ secret_sealed: 'v1.AAAA.AAAA.AAAA' }).where('id', '=', sub.id).execute();
+    const before = receiver.requests.length;
+    const response = await caller.call('POST', `/webhooks/${sub.id}/test`, {});
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('AAAA');
+    expect(receiver.requests).toHaveLength(before);
+    const log = (await caller.call('GET', `/webhooks/${sub.id}/deliveries`)).json();
+    expect(log.data).toHaveLength(1);
+    expect(log.data[0]).toMatchObject({ is_test: true, status: 'failed', last_error: expect.stringContaining('could not be decrypted') });
+  });
 });

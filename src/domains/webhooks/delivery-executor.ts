@@ -107,8 +107,15 @@ export function createDeliveryExecutor(deps: DeliveryExecutorDeps) {
         }),
       };
     } catch (error) {
-      // An unopenable secret (key changed) is an operator problem; the lease expiry retries it.
+      // An unopenable secret (FARO_SECRET_KEY changed) is an operator problem. A real delivery is
+      // retried when its lease expires; a test send is never picked up again, so end it now.
       logger.error({ err: error, deliveryId: delivery.id }, 'webhook delivery could not be signed');
+      if (delivery.is_test) {
+        await releaseDeliveries(db, [{
+          id: delivery.id, workerId, attempts: delivery.attempts, now: startedAt, uncount: true,
+          result: { status: 'failed', nextAttemptAt: null, lastStatusCode: null, lastError: 'not sent: the signing secret could not be decrypted', deliveredAt: null },
+        }]);
+      }
       throw error;
     }
     const outcome = await sender.send({ url: delivery.url, headers, body: delivery.payload });
