@@ -1,6 +1,8 @@
 // Shown instead of a feature page when the agency's plan is below Scale. Makes no API calls.
+import type { ReactNode } from 'react';
 import type { Tier } from '../api/types.ts';
-import { TIER_LABEL } from '../lib/permissions.ts';
+import { useSession } from '../auth/SessionContext.tsx';
+import { hasIntegrations, TIER_LABEL } from '../lib/permissions.ts';
 
 const FEATURES = {
   api: {
@@ -39,5 +41,17 @@ export function UpgradePanel({ feature, tier }: { feature: keyof typeof FEATURES
         <strong>Scale</strong> and <strong>Enterprise</strong> plans. Contact your FARO account manager to upgrade.
       </p>
     </section>
+  );
+}
+
+/** The page itself on Scale and above; below, only its heading and the upgrade panel (no API calls). */
+export function IntegrationsGate({ feature, heading, children }: { feature: keyof typeof FEATURES; heading: string; children: ReactNode }) {
+  const { agency } = useSession();
+  if (hasIntegrations(agency.tier)) return <>{children}</>;
+  return (
+    <>
+      <h1>{heading}</h1>
+      <UpgradePanel feature={feature} tier={agency.tier} />
+    </>
   );
 }

@@ -6,8 +6,8 @@ import { webhooksApi } from '../api/endpoints.ts';
 import type { Subscription } from '../api/types.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { EmptyState, ErrorState, Loading } from '../components/States.tsx';
-import { UpgradePanel } from '../components/UpgradePanel.tsx';
-import { canWrite, hasIntegrations, READ_ONLY_REASON } from '../lib/permissions.ts';
+import { IntegrationsGate } from '../components/UpgradePanel.tsx';
+import { canWrite, READ_ONLY_REASON } from '../lib/permissions.ts';
 import { useAsync } from '../lib/useAsync.ts';
 import { DeliveriesLog } from './webhooks/DeliveriesLog.tsx';
 import { DeliveryDetail } from './webhooks/DeliveryDetail.tsx';
@@ -18,16 +18,11 @@ import { LastDelivery, SuccessRate } from './webhooks/HealthSummary.tsx';
 import { EventsList, SubscriptionStatus } from './webhooks/SubscriptionsTable.tsx';
 
 export function WebhookDetailPage() {
-  const session = useSession();
-  if (!hasIntegrations(session.agency.tier)) {
-    return (
-      <>
-        <h1>Webhooks</h1>
-        <UpgradePanel feature="webhooks" tier={session.agency.tier} />
-      </>
-    );
-  }
-  return <WebhookDetail />;
+  return (
+    <IntegrationsGate feature="webhooks" heading="Webhooks">
+      <WebhookDetail />
+    </IntegrationsGate>
+  );
 }
 
 function WebhookDetail() {

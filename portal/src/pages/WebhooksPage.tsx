@@ -5,23 +5,18 @@ import { webhooksApi } from '../api/endpoints.ts';
 import type { Subscription } from '../api/types.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { EmptyState, ErrorState, InlineError, Loading } from '../components/States.tsx';
-import { UpgradePanel } from '../components/UpgradePanel.tsx';
-import { canWrite, hasIntegrations, READ_ONLY_REASON } from '../lib/permissions.ts';
+import { IntegrationsGate } from '../components/UpgradePanel.tsx';
+import { canWrite, READ_ONLY_REASON } from '../lib/permissions.ts';
 import { useAsync } from '../lib/useAsync.ts';
 import { SubscriptionFormDialog } from './webhooks/SubscriptionFormDialog.tsx';
 import { SubscriptionsTable } from './webhooks/SubscriptionsTable.tsx';
 
 export function WebhooksPage() {
-  const session = useSession();
-  if (!hasIntegrations(session.agency.tier)) {
-    return (
-      <>
-        <h1>Webhooks</h1>
-        <UpgradePanel feature="webhooks" tier={session.agency.tier} />
-      </>
-    );
-  }
-  return <Webhooks />;
+  return (
+    <IntegrationsGate feature="webhooks" heading="Webhooks">
+      <Webhooks />
+    </IntegrationsGate>
+  );
 }
 
 function Webhooks() {
