@@ -2,7 +2,6 @@ import type { AppContext } from '../services.ts';
 import { createDispatcher } from './dispatcher.ts';
 import { createDeliveryWorker } from './delivery-worker.ts';
 import { createRetentionJob } from './retention.ts';
-import { startIdempotencyPruning } from '../domains/idempotency/service.ts';
 
 /**
  * The worker role's loops: outbox fan-out, webhook delivery and retention. stop() stops them
@@ -17,11 +16,10 @@ export function startBackgroundJobs(context: AppContext): { stop(): Promise<void
     context.logger.error({ err: error }, 'background jobs failed to start');
   });
   retention.start();
-  const idempotencyPruning = startIdempotencyPruning(context.services.idempotency, context.logger);
   return {
     async stop() {
       await started;
-      await Promise.all([dispatcher.stop(), worker.stop(), retention.stop(), idempotencyPruning.stop()]);
+      await Promise.all([dispatcher.stop(), worker.stop(), retention.stop()]);
     },
   };
 }

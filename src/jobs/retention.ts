@@ -1,6 +1,6 @@
 /**
  * Retention: events, webhook deliveries and their attempts older than `retentionDays` are
- * deleted, and so are expired portal sessions. Runs at start, then hourly.
+ * deleted, and so are expired portal sessions and Idempotency-Key records. Runs at start, then hourly.
  */
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
@@ -9,6 +9,7 @@ import type { DB } from '../db/types.ts';
 import type { Clock } from '../lib/clock.ts';
 import { deleteExpiredSessions } from '../domains/agencies/repository.ts';
 import { pruneWebhookHistory } from '../domains/webhooks/retention-repository.ts';
+import { deleteExpiredKeys } from '../domains/idempotency/repository.ts';
 
 const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -31,7 +32,8 @@ export function createRetentionJob(deps: RetentionDeps) {
     const cutoff = new Date(now.getTime() - config.retentionDays * DAY_MS);
     const pruned = await pruneWebhookHistory(db, cutoff);
     const sessions = await deleteExpiredSessions(db, now);
-    const result = { ...pruned, sessions };
+    const idempotencyKeys = await deleteExpiredKeys(db, now);
+    const result = { ...pruned, sessions, idempotency_keys: idempotencyKeys };
     if (Object.values(result).some((count) => count > 0)) logger.info({ pruned: result, cutoff }, 'retention: pruned old rows');
     return result;
   }

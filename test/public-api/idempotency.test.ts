@@ -3,7 +3,8 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { claimKey, findKey } from '../../src/domains/idempotency/repository.ts';
-import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, fingerprintRequest, startIdempotencyPruning } from '../../src/domains/idempotency/service.ts';
+import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, fingerprintRequest } from '../../src/domains/idempotency/service.ts';
+import { createRetentionJob } from '../../src/jobs/retention.ts';
 import type { Lead } from '../../src/domains/leads/schemas.ts';
 import { expectProblem, seedAgency, type Seeded } from './support.ts';
 
@@ -143,11 +144,12 @@ describe('Idempotency-Key on POST /leads', () => {
     await post(stale, body());
     clock.advance(IDEMPOTENCY_TTL_MS + 1000);
     expect(await findKey(t.ctx.db, seed.agency.id, stale)).toBeDefined();
-    // The worker's hourly job prunes at once when it starts.
-    const pruning = startIdempotencyPruning(t.ctx.services.idempotency, t.ctx.logger);
-    await pruning.stop();
+    // The worker's hourly retention job prunes expired keys.
+    const retention = createRetentionJob({ db: t.ctx.db, clock, config: t.ctx.config, logger: t.ctx.logger });
+    // Every key of this file is past its 24 h by now; the stale one is among them.
+    expect((await retention.runOnce()).idempotency_keys).toBeGreaterThanOrEqual(1);
     expect(await findKey(t.ctx.db, seed.agency.id, stale)).toBeUndefined();
-    expect(await t.ctx.services.idempotency.pruneExpired()).toBe(0);
+    expect(await retention.runOnce()).toMatchObject({ idempotency_keys: 0 });
   });
 
   it('without a key, every request creates a lead', async () => {

@@ -85,10 +85,6 @@ export function createIdempotencyService({ db, clock }: { db: Kysely<DB>; clock:
       }
     },
 
-    /** Housekeeping: delete expired records (they are already ignored). */
-    async pruneExpired(): Promise<number> {
-      return repo.deleteExpiredKeys(db, clock.now());
-    },
   };
 
   async function replay<T>(request: IdempotentRequest, now: Date): Promise<StoredResponse<T>> {
@@ -113,27 +109,3 @@ export function createIdempotencyService({ db, clock }: { db: Kysely<DB>; clock:
 }
 
 export type IdempotencyService = ReturnType<typeof createIdempotencyService>;
-
-const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
-
-/** Hourly housekeeping for the worker role: expired Idempotency-Key records are deleted. */
-export function startIdempotencyPruning(service: IdempotencyService, logger: { error(obj: object, msg: string): void }) {
-  let current: Promise<unknown> | null = null;
-  const tick = () => {
-    current ??= service
-      .pruneExpired()
-      .catch((error: unknown) => logger.error({ err: error }, 'pruning idempotency keys failed'))
-      .finally(() => {
-        current = null;
-      });
-  };
-  tick();
-  const timer = setInterval(tick, PRUNE_INTERVAL_MS);
-  timer.unref();
-  return {
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      await current;
-    },
-  };
-}
