@@ -24,9 +24,7 @@ export function createLogger(level: string): FastifyBaseLogger {
 
 /** Embedded mode generates its operator token and encryption key once and keeps them in the data dir. */
 function resolveLocalSecrets(config: Config): Config {
-  if (config.databaseUrl) {
-    return { ...config, adminToken: config.adminToken ?? undefined };
-  }
+  if (config.databaseUrl) return config;
   return {
     ...config,
     adminToken: config.adminToken ?? readOrCreateLocalSecret(config.dataDir, 'admin-token', () => `fadm_${randomBytes(24).toString('base64url')}`),

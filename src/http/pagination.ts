@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import { ApiError } from './errors.ts';
 import { isId, type IdPrefix } from '../lib/ids.ts';
 
@@ -65,5 +65,3 @@ export interface PageRequest {
 export function pageRequest(query: { limit?: number | undefined; cursor?: string | undefined }, prefix: IdPrefix): PageRequest {
   return { limit: query.limit ?? DEFAULT_PAGE_SIZE, before: decodeCursor(query.cursor, prefix) };
 }
-
-export type PageQueryType = Static<ReturnType<typeof Type.Object<typeof PageQuery>>>;

@@ -34,8 +34,6 @@ const IdempotencyHeaders = Type.Object({
 /** Public API (mounted under /api/v1): leads, the one resource clients can write. */
 export async function leadRoutes(app: App): Promise<void> {
   const { services } = app.ctx;
-  // Bodies are JSON only: text/plain must be a 415, not a string that fails validation.
-  app.removeContentTypeParser('text/plain');
 
   app.get('/leads', {
     config: { scope: 'leads:read' },

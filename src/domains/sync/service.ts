@@ -25,15 +25,15 @@ export function createSyncService({ db, clock }: { db: Kysely<DB>; clock: Clock 
         if (!(await findLocation(trx, agencyId, run.location_id))) throw notFound('location');
         const now = clock.now();
         const row = await insertSyncRun(trx, {
-            id: newId('sync', now),
-            agency_id: agencyId,
-            location_id: run.location_id,
-            provider: run.provider,
-            status: run.error === null ? 'succeeded' : 'failed',
-            error: run.error,
-            started_at: run.started_at,
-            finished_at: now,
-            created_at: now,
+          id: newId('sync', now),
+          agency_id: agencyId,
+          location_id: run.location_id,
+          provider: run.provider,
+          status: run.error === null ? 'succeeded' : 'failed',
+          error: run.error,
+          started_at: run.started_at,
+          finished_at: now,
+          created_at: now,
         });
         const syncRun = toSyncRun(row);
         if (run.error === null) return { syncRun, eventId: null };
