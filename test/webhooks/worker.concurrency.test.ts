@@ -60,7 +60,13 @@ describe('webhook workers: two workers on one database', () => {
       createDeliveryWorker({ ...deps, db: other.db, database: other, executor: counting(runtime.executor), workerId: 'worker-b' }),
     ];
     try {
+      // Hold every response until both workers have claimed work: otherwise the first worker to
+      // start can drain all 200 before the second polls, and the test would prove nothing.
+      receiver.answerWith(() => 'hang');
       await Promise.all(workers.map((worker) => worker.start()));
+      await until(async () => (attemptsBy.get('worker-a') ?? 0) > 0 && (attemptsBy.get('worker-b') ?? 0) > 0, 'both workers to claim a delivery', 20_000);
+      receiver.answerWith(() => ({ status: 200, body: 'ok' }));
+      receiver.release();
       await until(async () => {
         const left = await t.ctx.db.selectFrom('webhook_deliveries').select('id').where('status', '!=', 'succeeded').execute();
         return left.length === 0;
@@ -75,9 +81,6 @@ describe('webhook workers: two workers on one database', () => {
       const key = `${request.path} ${request.headers['webhook-id']}`;
       seen.set(key, (seen.get(key) ?? 0) + 1);
     }
-    // Both took part: the test would prove nothing if one worker did everything.
-    expect(attemptsBy.get('worker-a')).toBeGreaterThan(0);
-    expect(attemptsBy.get('worker-b')).toBeGreaterThan(0);
     expect(receiver.requests).toHaveLength(SUBSCRIPTIONS * EVENTS);
     expect(seen.size).toBe(SUBSCRIPTIONS * EVENTS);
     expect([...seen.values()].every((count) => count === 1)).toBe(true);
