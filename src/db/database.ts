@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import type { DB, Executor } from './types.ts';
 import { openEmbeddedPglite, SerializedPGliteDialect } from './pglite.ts';
+import { PreparingClient } from './prepared-client.ts';
 
 /**
  * The database handle shared by every domain. `kind` tells the two backends apart only where
@@ -31,7 +32,7 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
       return pg.types.getTypeParser(oid, format as 'text');
     },
   };
-  const pool = new pg.Pool({ connectionString, max: poolSize, types });
+  const pool = new pg.Pool({ connectionString, max: poolSize, types, Client: PreparingClient });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries surface their own errors.
   });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** Type prefixes of every public id (DESIGN.md: "Public ids"). */
 export type IdPrefix =
@@ -6,6 +6,22 @@ export type IdPrefix =
   | 'whsub' | 'whdel' | 'whatt' | 'key' | 'audit';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/**
+ * Random bytes are drawn from a pooled buffer refilled 256 ids at a time: one randomBytes call
+ * per id was a measurable share of a busy worker's CPU (each call is a trip into OpenSSL).
+ */
+const RANDOM_POOL = Buffer.alloc(16 * 256);
+let poolOffset = RANDOM_POOL.length;
+
+function sixteenRandomBytes(): Buffer {
+  if (poolOffset >= RANDOM_POOL.length) {
+    randomFillSync(RANDOM_POOL);
+    poolOffset = 0;
+  }
+  poolOffset += 16;
+  return RANDOM_POOL.subarray(poolOffset - 16, poolOffset);
+}
 
 /**
  * A prefixed, time-ordered id: `<prefix>_` + 10 chars of milliseconds + 16 random chars (ULID
@@ -19,7 +35,7 @@ export function newId(prefix: IdPrefix, at: Date = new Date()): string {
     timePart = CROCKFORD[time % 32] + timePart;
     time = Math.floor(time / 32);
   }
-  const random = randomBytes(16);
+  const random = sixteenRandomBytes();
   let randomPart = '';
   for (let i = 0; i < 16; i++) randomPart += CROCKFORD[random[i]! % 32];
   return `${prefix}_${timePart}${randomPart}`;

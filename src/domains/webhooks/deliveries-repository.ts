@@ -37,7 +37,7 @@ export async function claimUndispatchedEvents(trx: Executor, limit: number): Pro
 export async function insertFanOut(trx: Executor, events: { id: string; payload: string }[], at: Date): Promise<number> {
   if (events.length === 0) return 0;
   const timePart = newId('whdel', at).slice('whdel_'.length, 'whdel_'.length + 10);
-  const result = await sql`
+  const result = await sql`/* prepared: insert_fan_out */
     INSERT INTO webhook_deliveries
       (id, agency_id, subscription_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at, updated_at)
     SELECT
@@ -109,7 +109,7 @@ export interface ClaimOptions {
 export async function claimDueDeliveries(db: Executor, options: ClaimOptions): Promise<ClaimedDelivery[]> {
   const { workerId, now, leaseUntil, limit, perSubscriptionCap, finishing = [] } = options;
   if (limit <= 0) return [];
-  const result = await sql<ClaimedDelivery>`
+  const result = await sql<ClaimedDelivery>`/* prepared: claim_due_deliveries */
     WITH RECURSIVE queued (subscription_id) AS (
       (SELECT subscription_id FROM webhook_deliveries
         WHERE status IN ('pending', 'delivering') ORDER BY subscription_id LIMIT 1)

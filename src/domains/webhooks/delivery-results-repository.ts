@@ -83,7 +83,7 @@ export async function releaseDeliveries(db: Executor, releases: Release[]): Prom
 export async function recordAttempts(db: Executor, attempts: AttemptRecord[], releases: Release[]): Promise<Set<string>> {
   if (attempts.length === 0 && releases.length === 0) return new Set();
   const column = <T>(pick: (a: AttemptRecord) => T) => attempts.map(pick);
-  const result = await sql<{ id: string }>`
+  const result = await sql<{ id: string }>`/* prepared: record_attempts */
     WITH r AS (SELECT * FROM ${releasesTable(releases)}),
     released AS (${RELEASE}),
     recorded AS (

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 
 /**
  * Standard Webhooks v1 signing (https://www.standardwebhooks.com): each signature is
@@ -29,7 +29,24 @@ const SECRET_PREFIX = 'whsec_';
 /** Anything later than this is certainly milliseconds passed by mistake (year 5138 in seconds). */
 const MAX_TIMESTAMP_SECONDS = 1e11;
 
-function secretKey(secret: string): Buffer {
+/**
+ * Decoded keys of recently used secrets. A worker signs every attempt with one of a few secrets;
+ * decoding and re-checking the base64, and handing createHmac raw bytes, cost more than the HMAC.
+ */
+const keyCache = new Map<string, KeyObject>();
+const KEY_CACHE_SIZE = 1000;
+
+function secretKey(secret: string): KeyObject {
+  let key = keyCache.get(secret);
+  if (key === undefined) {
+    key = createSecretKey(decodeSecret(secret));
+    if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear();
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
+function decodeSecret(secret: string): Buffer {
   if (typeof secret !== 'string' || !secret.startsWith(SECRET_PREFIX)) {
     throw new Error('signer: secrets must start with whsec_');
   }

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { isId, newId } from './ids.ts';
+
+describe('newId', () => {
+  it('never repeats across many refills of the random pool', () => {
+    const at = new Date('2026-11-29T12:00:00.000Z');
+    const ids = Array.from({ length: 5000 }, () => newId('whatt', at));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => isId('whatt', id))).toBe(true);
+    // Same millisecond: only the 16 random characters tell them apart, and they do.
+    expect(new Set(ids.map((id) => id.slice(-16))).size).toBe(ids.length);
+  });
+
+  it('sorts by creation time', () => {
+    const earlier = newId('evt', new Date('2026-01-01T00:00:00.000Z'));
+    const later = newId('evt', new Date('2026-01-01T00:00:00.001Z'));
+    expect(earlier < later).toBe(true);
+  });
+});
