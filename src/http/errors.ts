@@ -29,6 +29,7 @@ export const PROBLEMS = {
   idempotency_key_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
   rate_limited: { status: 429, title: 'Too many requests' },
   login_throttled: { status: 429, title: 'Too many login attempts' },
+  auth_throttled: { status: 429, title: 'Too many unrecognised API keys from this address' },
   internal_error: { status: 500, title: 'Internal server error' },
   service_unavailable: { status: 503, title: 'The service is not ready' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -196,11 +196,17 @@ export const ERROR_RESPONSES = {
     limited,
   ),
   TooManyRequests: errorResponse(
-    'The key used up its hourly quota; retry after `Retry-After` seconds.',
+    'The key used up its hourly quota, or the client address sent 100 unrecognised keys within 15 minutes; retry after `Retry-After` seconds.',
     {
       rate_limited: {
         summary: 'Quota used up',
         value: problem('rate_limited', 'This API key may make 1000 requests per rolling hour; retry in 42 s.', '/api/v1/reviews', { retry_after_seconds: 42 }),
+      },
+      auth_throttled: {
+        summary: 'Too many unknown keys from this address',
+        value: problem('auth_throttled', 'This address sent 100 unrecognised API keys in 15 minutes; API keys from it are refused for 840 s.', '/api/v1/reviews', {
+          retry_after_seconds: 840,
+        }),
       },
     },
     [...limited, 'Retry-After'],

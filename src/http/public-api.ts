@@ -9,8 +9,11 @@ import {
   API_RATE_WINDOW_SECONDS,
   effectiveKeyLimit,
   limiterKeyForApiKey,
+  limiterKeyForUnknownKeys,
   limiterKeyForUser,
   rateLimitHeaders,
+  UNKNOWN_KEY_WINDOW_SECONDS,
+  UNKNOWN_KEYS_PER_ADDRESS,
 } from '../domains/api/rate-limit-policy.ts';
 
 /** A route plugin of the public API; its paths are relative to /api/v1 (e.g. `/locations`). */
@@ -52,7 +55,18 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
   await keyAuth.ready;
   app.decorateRequest('auth', null as unknown as PublicAuth);
 
-  async function authenticateKey(header: string): Promise<Caller> {
+  /** Refuses, before any lookup, an address that sent too many keys that match nothing. */
+  async function refuseKeyGuessing(address: string): Promise<void> {
+    const usage = await limiter.peek(limiterKeyForUnknownKeys(address), UNKNOWN_KEYS_PER_ADDRESS, UNKNOWN_KEY_WINDOW_SECONDS);
+    if (usage.remaining > 0) return;
+    const retryAfter = Math.max(1, usage.resetSeconds);
+    throw new ApiError('auth_throttled', `This address sent ${UNKNOWN_KEYS_PER_ADDRESS} unrecognised API keys in ${UNKNOWN_KEY_WINDOW_SECONDS / 60} minutes; API keys from it are refused for ${retryAfter} s.`, {
+      headers: { 'Retry-After': String(retryAfter) },
+      extensions: { retry_after_seconds: retryAfter },
+    });
+  }
+
+  async function authenticateKey(header: string, address: string): Promise<Caller> {
     const match = /^Bearer +(\S+) *$/i.exec(header);
     if (!match) throw unauthorized('missing_credentials', 'Send the API key as `Authorization: Bearer faro_live_…`.');
     const token = match[1]!;
@@ -60,8 +74,17 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     if (!isWellFormedApiKey(token)) {
       throw unauthorized('malformed_api_key', 'The bearer token is not a FARO API key (faro_live_ followed by 38 letters and digits with a valid checksum); check for a copy-paste mistake.');
     }
-    const key = await keyAuth.lookup(hashApiKey(token));
-    if (!key) throw unauthorized('unknown_api_key', 'No API key matches this one. Generate a key in Settings → API.');
+    const hash = hashApiKey(token);
+    let key = keyAuth.cached(hash);
+    if (!key) {
+      // Only a key that would cost a database lookup is checked against the address's misses.
+      await refuseKeyGuessing(address);
+      key = await keyAuth.lookup(hash);
+    }
+    if (!key) {
+      await limiter.consume(limiterKeyForUnknownKeys(address), UNKNOWN_KEYS_PER_ADDRESS, UNKNOWN_KEY_WINDOW_SECONDS);
+      throw unauthorized('unknown_api_key', 'No API key matches this one. Generate a key in Settings → API.');
+    }
     if (key.revokedAtMs !== null) throw unauthorized('revoked_api_key', 'This API key has been revoked. Use another key or generate a new one.');
     if (key.expiresAtMs !== null && key.expiresAtMs <= clock.now().getTime()) {
       throw unauthorized('expired_api_key', `This API key expired at ${new Date(key.expiresAtMs).toISOString()}.`);
@@ -76,7 +99,7 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
 
   async function authenticate(request: FastifyRequest): Promise<Caller> {
     const header = request.headers.authorization;
-    if (header !== undefined) return authenticateKey(header);
+    if (header !== undefined) return authenticateKey(header, request.ip);
     const session = await loadPortalSession(request, services.sessions);
     if (!session) {
       if (request.cookies[SESSION_COOKIE]) throw unauthorized('invalid_session', 'The portal session has expired; log in again.');

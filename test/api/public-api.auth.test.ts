@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/database.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { generateApiKey } from '../../src/domains/api/key-format.ts';
 import { KEY_CACHE_TTL_MS } from '../../src/domains/api/key-auth.ts';
+import { UNKNOWN_KEY_WINDOW_SECONDS, UNKNOWN_KEYS_PER_ADDRESS } from '../../src/domains/api/rate-limit-policy.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { addMember, agencyWithOwner, createKey, expectProblem, PROBE, setTier, withKey } from './helpers.ts';
@@ -76,6 +77,36 @@ describe('API key authentication on /api/v1', () => {
     const expired = await t.app.inject(withKey(expiring.key));
     expectProblem(expired, 401, 'expired_api_key');
     expect(expired.headers['www-authenticate']).toContain('error="invalid_token"');
+  });
+
+  it('refuses an address that sent too many unknown keys, without a lookup, until its window passes', async () => {
+    const { owner } = await agencyWithOwner(t.app);
+    const valid = await createKey(t.app, owner);
+    const from = (remoteAddress: string, key: string) => t.app.inject({ ...withKey(key), remoteAddress });
+    // A key this instance has not cached yet: its first use would need a lookup.
+    clock.advance(KEY_CACHE_TTL_MS);
+    for (let i = 0; i < UNKNOWN_KEYS_PER_ADDRESS; i++) expectProblem(await from('203.0.113.7', generateApiKey().key), 401, 'unknown_api_key');
+
+    queries = 0;
+    const refused = await from('203.0.113.7', generateApiKey().key);
+    const body = expectProblem(refused, 429, 'auth_throttled');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(body.retry_after_seconds).toBe(Number(refused.headers['retry-after']));
+    // Refused before the lookup, and so is a real key that is not cached here.
+    expectProblem(await from('203.0.113.7', valid.key), 429, 'auth_throttled');
+    expect(queries).toBe(0);
+
+    // Another address is not affected, and once cached the valid key is answered from memory.
+    expect((await from('203.0.113.8', valid.key)).statusCode).toBe(200);
+    expect((await from('203.0.113.7', valid.key)).statusCode).toBe(200);
+
+    // Retry-After is honest: waiting that long is enough, and a window is about that long.
+    const stillRefused = await from('203.0.113.7', generateApiKey().key);
+    expectProblem(stillRefused, 429, 'auth_throttled');
+    const waitSeconds = Number(stillRefused.headers['retry-after']);
+    expect(waitSeconds).toBeGreaterThan(UNKNOWN_KEY_WINDOW_SECONDS - 60);
+    clock.advance(waitSeconds * 1000);
+    expectProblem(await from('203.0.113.7', generateApiKey().key), 401, 'unknown_api_key');
   });
 
   it('prefers the Authorization header over a session cookie', async () => {

@@ -109,15 +109,23 @@ export function createKeyAuthenticator(deps: {
     return key;
   }
 
+  /** The key with this hash if this instance holds a fresh copy; never queries. */
+  function cached(hash: string): KeyRecord | undefined {
+    const nowMs = clock.now().getTime();
+    sweep(nowMs);
+    const hit = byHash.get(hash);
+    return hit && fresh(hit.loadedAtMs, nowMs) ? hit.key : undefined;
+  }
+
   return {
     ready: bus.ready,
 
+    cached,
+
     /** The key with this SHA-256 hash (any status), or undefined when there is none. */
     async lookup(hash: string): Promise<KeyRecord | undefined> {
-      const nowMs = clock.now().getTime();
-      sweep(nowMs);
-      const hit = byHash.get(hash);
-      if (hit && fresh(hit.loadedAtMs, nowMs)) return hit.key;
+      const hit = cached(hash);
+      if (hit) return hit;
       // Concurrent requests with the same key share one query.
       let pending = loading.get(hash);
       if (!pending) {

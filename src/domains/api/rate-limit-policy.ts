@@ -10,6 +10,15 @@ export const limiterKeyForApiKey = (keyId: string) => `api:key:${keyId}`;
 export const limiterKeyForUser = (userId: string) => `api:user:${userId}`;
 
 /**
+ * Well-formed keys that match nothing, allowed per client address per window. Each one costs a
+ * database lookup (a mistyped key fails its checksum and costs nothing), and a real integration
+ * never sends them in numbers, so past this the address is refused for the rest of the window.
+ */
+export const UNKNOWN_KEYS_PER_ADDRESS = 100;
+export const UNKNOWN_KEY_WINDOW_SECONDS = 15 * 60;
+export const limiterKeyForUnknownKeys = (address: string) => `api:unknown-keys:${address}`;
+
+/**
  * The key's own limit, but never above what the agency is entitled to now: a key created while the
  * agency was on a bigger plan (or had a higher custom limit) shrinks with the agency.
  */
