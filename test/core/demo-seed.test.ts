@@ -60,3 +60,20 @@ describe('demo seed', () => {
     expect(events.every((event) => event.agency_id === agencyId && event.dispatched_at !== null)).toBe(true);
   });
 });
+
+describe('demo seed, two replicas at once', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => database.close());
+
+  it('seeds one demo agency: the replica that loses the race reuses it instead of failing', async () => {
+    const results = await Promise.all([seedDemo(database.db, 'demo-password-123'), seedDemo(database.db, 'demo-password-456')]);
+    expect(results.map((result) => result.created).sort()).toEqual([false, true]);
+    expect(results[0]!.agencyId).toBe(results[1]!.agencyId);
+    expect(await count(database.db, 'agencies')).toBe(1);
+    expect(await count(database.db, 'users')).toBe(1);
+    expect(await count(database.db, 'locations')).toBe(3);
+  }, 120_000);
+});

@@ -24,12 +24,20 @@ export async function seedDemo(db: Kysely<DB>, password: string): Promise<{ crea
 
   const clock = createManualClock(new Date(Date.now() - 30 * DAY));
   const services = createResourceServices({ db, clock });
-  const { agency } = await createAgencyService({ db, clock }).createAgency({
-    name: DEMO_AGENCY_NAME,
-    tier: 'scale',
-    admin_email: DEMO_EMAIL,
-    admin_password: password,
-  });
+  let agency;
+  try {
+    ({ agency } = await createAgencyService({ db, clock }).createAgency({
+      name: DEMO_AGENCY_NAME,
+      tier: 'scale',
+      admin_email: DEMO_EMAIL,
+      admin_password: password,
+    }));
+  } catch (error) {
+    // Replicas starting together on one database race here; the loser's transaction left nothing.
+    const winner = await findUserByEmail(db, DEMO_EMAIL);
+    if (winner) return { created: false, agencyId: winner.agency_id };
+    throw error;
+  }
   const locations = [];
   for (const location of fake.DEMO_LOCATIONS) {
     locations.push(await services.locations.create(agency.id, location));
