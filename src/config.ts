@@ -11,6 +11,8 @@ export interface Config {
   redisUrl: string | undefined;
   adminToken: string | undefined;
   secretKey: string | undefined;
+  /** Keys that sealed webhook secrets before the last FARO_SECRET_KEY rotation: they only open. */
+  previousSecretKeys: string[];
   publicBaseUrl: string;
   logLevel: string;
   demo: 'auto' | 'on' | 'off';
@@ -116,6 +118,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (secretKey !== undefined && Buffer.from(secretKey, 'base64').length !== 32) {
     throw new ConfigError('FARO_SECRET_KEY must be 32 bytes encoded as base64 (openssl rand -base64 32)');
   }
+  const previousSecretKeys = (read(env, 'FARO_SECRET_KEY_PREVIOUS') ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+  if (previousSecretKeys.some((key) => Buffer.from(key, 'base64').length !== 32)) {
+    throw new ConfigError('FARO_SECRET_KEY_PREVIOUS must be a comma-separated list of 32-byte base64 keys (the keys FARO_SECRET_KEY had before)');
+  }
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   if (databaseUrl !== undefined && secretKey === undefined) {
     throw new ConfigError('FARO_SECRET_KEY is required with DATABASE_URL (it encrypts webhook secrets at rest)');
@@ -129,6 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     adminToken,
     secretKey,
+    previousSecretKeys,
     publicBaseUrl: (url(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/$/, ''),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     demo: oneOf(env, 'FARO_DEMO', ['auto', 'on', 'off'], 'auto'),

@@ -23,7 +23,7 @@ export function createLogger(level: string): FastifyBaseLogger {
 }
 
 /** Embedded mode generates its operator token and encryption key once and keeps them in the data dir. */
-function resolveLocalSecrets(config: Config): Config {
+export function resolveLocalSecrets(config: Config): Config {
   if (config.databaseUrl) return config;
   return {
     ...config,

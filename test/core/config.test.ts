@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
 const KEY = randomBytes(32).toString('base64');
+const OLD_KEY = randomBytes(32).toString('base64');
 
 function rejection(env: Record<string, string>): ConfigError {
   try {
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://faro@db.internal:5432/faro',
       REDIS_URL: 'rediss://cache.internal:6380',
       FARO_SECRET_KEY: KEY,
+      FARO_SECRET_KEY_PREVIOUS: ` ${OLD_KEY} , ${KEY}`,
       FARO_TRUST_PROXY: 'yes',
       PUBLIC_BASE_URL: 'https://faro.example/',
       FARO_DATA_DIR: '  /var/lib/faro  ',
@@ -48,6 +50,7 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://faro@db.internal:5432/faro',
       redisUrl: 'rediss://cache.internal:6380',
       secretKey: KEY,
+      previousSecretKeys: [OLD_KEY, KEY],
       trustProxy: true,
       publicBaseUrl: 'https://faro.example',
       dataDir: '/var/lib/faro',
@@ -79,6 +82,7 @@ describe('loadConfig', () => {
     ['FARO_SECRET_KEY', { FARO_SECRET_KEY: randomBytes(16).toString('base64') }, /32 bytes/],
     ['FARO_SECRET_KEY', { FARO_SECRET_KEY: randomBytes(48).toString('base64') }],
     ['FARO_SECRET_KEY', { FARO_SECRET_KEY: 'not base64 at all!!' }],
+    ['FARO_SECRET_KEY_PREVIOUS', { FARO_SECRET_KEY_PREVIOUS: `${KEY},${randomBytes(16).toString('base64')}` }, /comma-separated/],
     ['FARO_SECRET_KEY', { DATABASE_URL: 'postgres://faro@db.internal/faro' }, /required with DATABASE_URL/],
     ['FARO_ADMIN_TOKEN', { FARO_ADMIN_TOKEN: 'short' }, /24/],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],

@@ -31,6 +31,22 @@ describe('createSecretBox', () => {
     expect(sealed).not.toContain('secret');
   });
 
+  it('opens values sealed with a previous key, seals only with the current one, and says which need re-sealing', () => {
+    const oldKey = randomBytes(32);
+    const before = createSecretBox(oldKey).seal('whsec_old');
+    const rotated = createSecretBox(key, [oldKey]);
+    expect(rotated.open(before)).toBe('whsec_old');
+    expect(rotated.isCurrent(before)).toBe(false);
+    const after = rotated.seal('whsec_new');
+    expect(rotated.isCurrent(after)).toBe(true);
+    expect(createSecretBox(key).open(after)).toBe('whsec_new');
+    expect(() => createSecretBox(oldKey).open(after)).toThrow(/authentication failed/);
+    // Without the previous key, the old value no longer opens.
+    expect(() => createSecretBox(key).open(before)).toThrow(/authentication failed/);
+    expect(rotated.isCurrent('not sealed')).toBe(false);
+    expect(() => createSecretBox(key, [randomBytes(16)])).toThrow(/32 bytes/);
+  });
+
   it('uses a fresh iv per seal', () => {
     const box = createSecretBox(key);
     expect(box.seal('same')).not.toBe(box.seal('same'));

@@ -103,3 +103,39 @@ export async function subscriptionHealth(db: Executor, agencyId: string, ids: st
      where s.agency_id = ${agencyId} and s.id in (${sql.join(ids)})`.execute(db);
   return result.rows;
 }
+
+export interface SealedSecretsRow {
+  id: string;
+  secret_sealed: string;
+  previous_secret_sealed: string | null;
+}
+
+/** Every subscription's sealed secrets (deleted ones too), in id order after `afterId`: a re-seal walks them in pages. */
+export async function listSealedSecrets(db: Executor, afterId: string, limit: number): Promise<SealedSecretsRow[]> {
+  return db
+    .selectFrom('webhook_subscriptions')
+    .select(['id', 'secret_sealed', 'previous_secret_sealed'])
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Writes re-sealed secrets only if the row still holds what was read: a rotation of the webhook
+ * secret that committed in between wins (it sealed with the current key anyway). True if written.
+ */
+export async function replaceSealedSecrets(db: Executor, read: SealedSecretsRow, resealed: Omit<SealedSecretsRow, 'id'>): Promise<boolean> {
+  const result = await db
+    .updateTable('webhook_subscriptions')
+    .set(resealed)
+    .where('id', '=', read.id)
+    .where('secret_sealed', '=', read.secret_sealed)
+    .where((eb) =>
+      read.previous_secret_sealed === null
+        ? eb('previous_secret_sealed', 'is', null)
+        : eb('previous_secret_sealed', '=', read.previous_secret_sealed),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
