@@ -4,6 +4,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { DB, Executor } from './types.ts';
 import { openEmbeddedPglite, SerializedPGliteDialect } from './pglite.ts';
 import { PreparingClient } from './prepared-client.ts';
+import { listenWithReconnect, type ListenHandlers } from './listener.ts';
 
 /**
  * The database handle shared by every domain. `kind` tells the two backends apart only where
@@ -12,8 +13,11 @@ import { PreparingClient } from './prepared-client.ts';
 export interface Database {
   db: Kysely<DB>;
   kind: 'postgres' | 'pglite';
-  /** Subscribe to NOTIFY on a channel; returns the unsubscribe function. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribe to NOTIFY on a channel; returns the unsubscribe function. On Postgres a lost
+   * connection is re-established by itself; `events` hear about it (see db/listener.ts).
+   */
+  listen(channel: string, onPayload: (payload: string) => void, events?: Omit<ListenHandlers, 'onPayload'>): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -37,28 +41,21 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
     // An idle client lost its connection; the pool replaces it. Queries surface their own errors.
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  const listeners: pg.Client[] = [];
+  const listeners = new Set<() => Promise<void>>();
   return {
     db,
     kind: 'postgres',
-    async listen(channel, onPayload) {
-      const client = new pg.Client({ connectionString, types });
-      await client.connect();
-      client.on('notification', (message) => {
-        if (message.channel === channel) onPayload(message.payload ?? '');
-      });
-      client.on('error', () => {
-        // The backstop poll keeps deliveries moving if the LISTEN connection drops.
-      });
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      listeners.push(client);
+    async listen(channel, onPayload, events = {}) {
+      const unlisten = await listenWithReconnect({ connectionString, types }, channel, { onPayload, ...events });
+      listeners.add(unlisten);
       return async () => {
-        listeners.splice(listeners.indexOf(client), 1);
-        await client.end().catch(() => undefined);
+        listeners.delete(unlisten);
+        await unlisten();
       };
     },
     async close() {
-      await Promise.all(listeners.splice(0).map((client) => client.end().catch(() => undefined)));
+      await Promise.all([...listeners].map((unlisten) => unlisten()));
+      listeners.clear();
       await db.destroy();
     },
   };

@@ -70,7 +70,14 @@ export function createWakeableLoop(options: WakeableLoopOptions): WakeableLoop {
       if (started) return;
       started = true;
       try {
-        unlisten = await options.database.listen(options.channel, wake);
+        unlisten = await options.database.listen(options.channel, wake, {
+          onLost: (error) => logger.warn({ err: error }, `${options.name}: LISTEN connection lost; reconnecting, polling meanwhile`),
+          // Notifications sent while it was away are gone: look for their work now.
+          onReconnect: () => {
+            logger.info(`${options.name}: LISTEN connection re-established`);
+            wake();
+          },
+        });
       } catch (error) {
         logger.warn({ err: error }, `${options.name}: LISTEN failed; relying on the poll`);
       }

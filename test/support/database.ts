@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -51,4 +52,12 @@ export async function createTestDatabase(): Promise<Database & { url?: string }>
   });
   await pglite.waitReady;
   return wrapPglite(pglite);
+}
+
+/** Ends, from the server side, every LISTEN connection to this database (as a restart or failover would). */
+export async function terminateListeners(database: Database): Promise<number> {
+  const result = await sql<{ pid: number }>`
+    SELECT pg_terminate_backend(pid) AS terminated, pid FROM pg_stat_activity
+     WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`.execute(database.db);
+  return result.rows.length;
 }

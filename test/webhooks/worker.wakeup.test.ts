@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 import { createAgency, simulate } from '../support/fixtures.ts';
 import { addSubscription, startHookReceiver, type HookReceiver } from './delivery-harness.ts';
 import { createSubscription, newCaller } from './support.ts';
+import { terminateListeners, usingPostgres } from '../support/database.ts';
 
 describe('webhook worker: wake-up', () => {
   let t: TestApp;
@@ -49,5 +50,17 @@ describe('webhook worker: wake-up', () => {
       listed = (await caller.call('GET', `/webhooks/${created.id}/deliveries`)).json();
     }
     expect(listed!.data).toMatchObject([{ event_id, status: 'succeeded', attempts: 1 }]);
+  });
+
+  it.skipIf(!usingPostgres())('keeps waking on NOTIFY after Postgres drops its LISTEN connections', async () => {
+    const agency = await createAgency(t.app, { tier: 'scale' });
+    await addSubscription(t, agency.id, { url: `${receiver.url}/after-drop`, events: ['review.created'] });
+    // The dispatcher's and the worker's (and the key cache's, which has Redis or LISTEN).
+    expect(await terminateListeners(t.database)).toBeGreaterThanOrEqual(2);
+    // They reconnect within ~100 ms; the poll is a minute away, so only NOTIFY can deliver in time.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const { event_id } = await simulate(t.app, agency.id, 'review.created');
+    const request = await receiver.waitFor((r) => r.path === '/after-drop', 5_000);
+    expect(request.headers['webhook-id']).toBe(event_id);
   });
 });

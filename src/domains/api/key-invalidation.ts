@@ -42,7 +42,11 @@ export function createKeyInvalidationBus(
 function createPostgresBus(database: Database, logger: BusLogger, handlers: BusHandlers): KeyInvalidationBus {
   let unlisten: (() => Promise<void>) | undefined;
   const ready = database
-    .listen(PG_CHANNEL, (payload) => handlers.onKeyChanged(payload))
+    .listen(PG_CHANNEL, (payload) => handlers.onKeyChanged(payload), {
+      onLost: (err) => logger.error({ err }, 'API KEYS: lost the LISTEN connection for key changes; reconnecting (the 1 s cache bounds staleness meanwhile)'),
+      // Revocations announced while it was away were missed.
+      onReconnect: () => handlers.onResync(),
+    })
     .then((stop) => {
       unlisten = stop;
     })
