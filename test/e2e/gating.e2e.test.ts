@@ -93,6 +93,22 @@ describe('Tier gating and read-only members', () => {
     await add.waitFor();
     expect(await add.isDisabled()).toBe(true);
     await t.shot('member-webhooks');
+
+    // A webhook's detail page: the secret can sign requests as FARO, so a member cannot reveal it.
+    const writer = await stack.createKey(agency, 'Webhook admin key', ['webhooks:write']);
+    const created = await stack.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks',
+      headers: { authorization: `Bearer ${writer.key}` },
+      payload: { url: 'http://127.0.0.1:9/member-view', events: ['*'] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    await page.goto(`/settings/webhooks/${created.json<{ id: string }>().id}`);
+    const reveal = page.getByRole('button', { name: 'Reveal secret' });
+    await reveal.waitFor();
+    expect(await reveal.isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Rotate secret' }).isDisabled()).toBe(true);
+    await t.shot('member-webhook-detail');
     expect(t.pageErrors).toEqual([]);
   });
 });

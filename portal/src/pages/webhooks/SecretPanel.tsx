@@ -58,7 +58,10 @@ export function SecretPanel({ subscriptionId, canWrite }: { subscriptionId: stri
               <button type="button" onClick={() => setSecret(null)}>Hide</button>
             </>
           ) : (
-            <button type="button" onClick={reveal} disabled={loading}>{loading ? 'Revealing…' : 'Reveal secret'}</button>
+            // Revealing needs webhooks:write: the secret can sign requests as FARO.
+            <button type="button" onClick={reveal} disabled={loading || !canWrite} title={canWrite ? undefined : READ_ONLY_REASON}>
+              {loading ? 'Revealing…' : 'Reveal secret'}
+            </button>
           )}
         </div>
         <p id="webhook-secret-state" className="visually-hidden">{secret ? 'The secret is shown.' : 'The secret is hidden.'}</p>
