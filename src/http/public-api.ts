@@ -121,12 +121,13 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     };
   }
 
-  function requireTier(auth: PublicAuth): void {
+  function tierRequired(auth: PublicAuth): ApiError | null {
     if (!tierAtLeast(auth.tier, INTEGRATIONS_TIER)) {
-      throw new ApiError('tier_required', `The FARO API needs the ${INTEGRATIONS_TIER} plan or higher; this agency is on ${auth.tier}.`, {
+      return new ApiError('tier_required', `The FARO API needs the ${INTEGRATIONS_TIER} plan or higher; this agency is on ${auth.tier}.`, {
         extensions: { required_tier: INTEGRATIONS_TIER, current_tier: auth.tier },
       });
     }
+    return null;
   }
 
   function insufficientScope(auth: PublicAuth, scope: Scope): ApiError {
@@ -141,13 +142,13 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
   async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const caller = await authenticate(request);
     request.auth = caller.auth;
-    requireTier(caller.auth);
     const scope = request.routeOptions.config.scope;
-    if (scope && !caller.auth.scopes.includes(scope)) {
+    const refusal = tierRequired(caller.auth) ?? (scope && !caller.auth.scopes.includes(scope) ? insufficientScope(caller.auth, scope) : null);
+    if (refusal) {
       // A refused request did no work, so it is not counted; the headers still tell where the caller stands.
       const usage = await limiter.peek(caller.limiterKey, caller.limit, API_RATE_WINDOW_SECONDS);
       void reply.headers(rateLimitHeaders(usage, clock.now().getTime()));
-      throw insufficientScope(caller.auth, scope);
+      throw refusal;
     }
     const decision = await limiter.consume(caller.limiterKey, caller.limit, API_RATE_WINDOW_SECONDS);
     void reply.headers(rateLimitHeaders(decision, clock.now().getTime()));

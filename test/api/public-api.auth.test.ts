@@ -139,6 +139,11 @@ describe('scopes and plans', () => {
     const refused = await t.app.inject(withKey(key.key));
     const problem = expectProblem(refused, 403, 'tier_required');
     expect(problem).toMatchObject({ required_tier: 'scale', current_tier: 'growth' });
+    // Like every authenticated /api/v1 answer it says where the key stands, and it was not counted.
+    expect(refused.headers['ratelimit-policy']).toMatch(/^"hourly";q=\d+;w=3600$/);
+    const remaining = refused.headers['x-ratelimit-remaining'];
+    expect(remaining).toBeDefined();
+    expect((await t.app.inject(withKey(key.key))).headers['x-ratelimit-remaining']).toBe(remaining);
 
     await setTier(t.app, agency.id, 'enterprise', 5000);
     clock.advance(KEY_CACHE_TTL_MS);
