@@ -38,6 +38,31 @@ describe.each(ENDPOINTS)('$name needs $scope', (endpoint) => {
   });
 });
 
+describe('every documented /api/v1 operation (webhooks and events included)', () => {
+  it('refuses a key lacking the scope the spec names, before reading path or body', async () => {
+    const spec = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{
+      paths: Record<string, Record<string, { 'x-faro-scope': string }>>;
+    }>();
+    const keys = new Map<string, Record<string, string>>();
+    let checked = 0;
+    for (const [path, operations] of Object.entries(spec.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const scope = operation['x-faro-scope'];
+        if (!keys.has(scope)) keys.set(scope, (await createApiKey(t.app, seed.agency.id, SCOPES.filter((other) => other !== scope))).headers);
+        // Any id will do: the scope is checked before the route looks at its parameters.
+        const url = path.replace(/\{[^}]+\}/g, 'whsub_00000000000000000000000000');
+        const response = await t.app.inject({ method: method.toUpperCase() as 'GET', url, headers: keys.get(scope)! });
+        const where = `${method.toUpperCase()} ${path}`;
+        expect(response.statusCode, `${where}: ${response.body}`).toBe(403);
+        expect(response.json<{ required_scope: string }>().required_scope, where).toBe(scope);
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(ENDPOINTS.length + 10);
+    expect((await t.ctx.db.selectFrom('webhook_subscriptions').select('id').execute()).length).toBe(0);
+  });
+});
+
 describe('portal sessions', () => {
   it('a member reads but cannot write', async () => {
     const member = { email: `member-${Date.now()}@agency.test`, password: 'member-password-1' };
