@@ -31,6 +31,8 @@ const SUBSCRIPTIONS = 3;
 // The defaults are the benchmark; the variables only make a quicker run possible while developing.
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
 const STEADY_S = Number(process.env.BENCH_STEADY_S ?? 30);
+const IDLE_EVENTS = Number(process.env.BENCH_IDLE_EVENTS ?? 50);
+const IDLE_GAP_MS = 200;
 const BACKLOG_EVENTS = Math.ceil(Number(process.env.BENCH_BACKLOG ?? 100_000) / SUBSCRIPTIONS);
 const CEILING_S = 5;
 /** The drain is sampled for at most this long, so a slow machine still finishes in time. */
@@ -200,6 +202,24 @@ try {
   const steadyRate = (offered * SUBSCRIPTIONS) / STEADY_S;
   log(`steady ${steadyRate.toFixed(0)} deliveries/s: p50 ${percentile(50)} ms, p99 ${percentile(99)} ms over ${latencies.length}`);
 
+  // ---- 3b. an idle, healthy receiver: one event at a time, the queue empty in between --------
+  const idleRaisedAt = new Map<string, number>();
+  await ask({ cmd: 'record', on: true });
+  for (let i = 0; i < IDLE_EVENTS; i++) {
+    await generator.db.transaction().execute(async (trx) => {
+      const at = new Date();
+      const event = await appendEvent(trx, { agencyId: agency.id, type: 'review.created', data: REVIEW, at });
+      idleRaisedAt.set(event.id, at.getTime());
+    });
+    await sleep(IDLE_GAP_MS);
+  }
+  await waitForSucceeded(EVENTS * SUBSCRIPTIONS + (offered + IDLE_EVENTS) * SUBSCRIPTIONS);
+  const idle = (await ask<{ arrivals: [string, number][] }>({ cmd: 'dump' })).arrivals;
+  await ask({ cmd: 'record', on: false });
+  const idleLatencies = idle.map(([id, at]) => at - idleRaisedAt.get(id)!).filter(Number.isFinite).sort((a, b) => a - b);
+  const idlePercentile = (p: number) => idleLatencies[Math.min(idleLatencies.length - 1, Math.floor((p / 100) * idleLatencies.length))] ?? NaN;
+  log(`idle: p50 ${idlePercentile(50)} ms, p99 ${idlePercentile(99)} ms over ${idleLatencies.length}`);
+
   // ---- 4. memory while a 100,000-delivery backlog drains ------------------------------------
   await worker.stop();
   await resetQueue();
@@ -241,6 +261,8 @@ try {
     `| throughput / mean ceiling (same concurrency) | ${ratio.toFixed(1)} % | ≥ 40 % |`,
     `| steady offer ${steadyRate.toFixed(0)} deliveries/s for ${STEADY_S} s: event → delivery p50 | ${percentile(50)} ms | |`,
     `| … p99 (${latencies.length.toLocaleString('en')} deliveries) | ${percentile(99)} ms | < 1,000 ms |`,
+    `| idle receiver: ${IDLE_EVENTS} single events ${IDLE_GAP_MS} ms apart, event → delivery p50 | ${idlePercentile(50)} ms | < 100 ms |`,
+    `| … p99 (${idleLatencies.length.toLocaleString('en')} deliveries) | ${idlePercentile(99)} ms | |`,
     `| drain of a ${backlog.toLocaleString('en')}-delivery backlog: ${drained === backlog ? 'all' : `${drained.toLocaleString('en')} (stopped at the ${DRAIN_BUDGET_S} s budget)`} in ${drainS.toFixed(1)} s | ${(drained / drainS).toFixed(0)} deliveries/s | |`,
     `| RSS while draining: start / peak / end | ${mb(startMemory.rss).toFixed(0)} / ${mb(peakRss).toFixed(0)} / ${mb(endMemory.rss).toFixed(0)} MiB | flat |`,
     `| JS heap used while draining: start / peak / end | ${mb(startMemory.heapUsed).toFixed(0)} / ${mb(peakHeap).toFixed(0)} / ${mb(endMemory.heapUsed).toFixed(0)} MiB | flat |`,
