@@ -33,15 +33,20 @@ export function encodeCursor(lastId: string): string {
 }
 
 export function decodeCursor(cursor: string | undefined, prefix: IdPrefix): string | undefined {
+  return decodeKeyCursor(cursor, (id) => isId(prefix, id));
+}
+
+/** A cursor over something other than ids (e.g. the event catalog's type names). */
+export function decodeKeyCursor(cursor: string | undefined, isValidKey: (key: string) => boolean): string | undefined {
   if (cursor === undefined) return undefined;
   const decoded = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const id = decoded.startsWith('v1:') ? decoded.slice(3) : '';
-  if (!isId(prefix, id)) {
+  const key = decoded.startsWith('v1:') ? decoded.slice(3) : '';
+  if (!isValidKey(key)) {
     throw new ApiError('invalid_cursor', 'The cursor is not one this list returned; start again without a cursor.', {
       errors: [{ path: 'query.cursor', message: 'is not a valid cursor' }],
     });
   }
-  return id;
+  return key;
 }
 
 /** Rows were fetched with `limit + 1` to learn whether another page exists without a count. */

@@ -171,6 +171,25 @@ describe('webhook subscriptions: happy paths', () => {
     }
   });
 
+  it('pages the catalog like every list: whole in one default page, or walked with limit and cursor', async () => {
+    const whole = (await caller.call('GET', '/webhooks/event-types')).json<{ data: { type: string }[]; has_more: boolean; next_cursor: string | null }>();
+    expect(whole).toMatchObject({ has_more: false, next_cursor: null });
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await caller.call('GET', `/webhooks/event-types?limit=4${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(response.statusCode, response.body).toBe(200);
+      const page = response.json<{ data: { type: string }[]; has_more: boolean; next_cursor: string | null }>();
+      walked.push(...page.data.map((entry) => entry.type));
+      expect(page.has_more).toBe(page.next_cursor !== null);
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(walked).toEqual(whole.data.map((entry) => entry.type));
+    const bad = await caller.call('GET', '/webhooks/event-types?cursor=bm90LWEtY3Vyc29y');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ code: string }>().code).toBe('invalid_cursor');
+  });
+
   it('works with the portal session (cookie + CSRF) as well as with a key', async () => {
     const session = await login(t.app, caller.agency.email, caller.agency.password);
     const created = await t.app.inject({

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/types.ts';
 import { notFound } from '../../http/errors.ts';
-import { toPage, type Page, type PageRequest } from '../../http/pagination.ts';
+import { DEFAULT_PAGE_SIZE, decodeKeyCursor, encodeCursor, toPage, type Page, type PageRequest } from '../../http/pagination.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { EVENT_CATALOG, toEnvelope } from './catalog.ts';
 import { findEvent, listEvents, type EventRow } from './event-log-repository.ts';
@@ -20,9 +20,18 @@ export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; retent
   const retentionStart = () => new Date(clock.now().getTime() - deps.retentionDays * DAY_MS);
 
   return {
-    eventTypes(): EventTypeList {
+    /** The catalog in its fixed order, paged like every list (it fits one default page). */
+    eventTypes(query: { limit?: number | undefined; cursor?: string | undefined }): EventTypeList {
+      const types = EVENT_CATALOG.map((entry) => entry.type as string);
+      const after = decodeKeyCursor(query.cursor, (type) => types.includes(type));
+      const start = after === undefined ? 0 : types.indexOf(after) + 1;
+      const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+      const page = EVENT_CATALOG.slice(start, start + limit);
+      const hasMore = start + limit < EVENT_CATALOG.length;
       return {
-        data: EVENT_CATALOG.map((entry) => ({ type: entry.type, description: entry.description, schema: entry.schema as Record<string, unknown> })),
+        data: page.map((entry) => ({ type: entry.type, description: entry.description, schema: entry.schema as Record<string, unknown> })),
+        has_more: hasMore,
+        next_cursor: hasMore ? encodeCursor(page.at(-1)!.type) : null,
       };
     },
 

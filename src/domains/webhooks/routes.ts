@@ -40,10 +40,10 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
       summary: 'List event types',
       description: 'Every event type FARO can deliver, with a description and the JSON Schema (and an example) of its request body. `webhook.test` is only sent by test requests.',
       tags: WEBHOOK_TAGS,
-      querystring: NoQuery,
+      querystring: ListQuery({}),
       response: { 200: EventTypeListSchema, ...ProblemResponses },
     },
-    handler: async () => services.webhookEvents.eventTypes(),
+    handler: async (request) => services.webhookEvents.eventTypes(request.query),
   });
 
   app.get('/webhooks', {

@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { DateTime, Nullable } from '../../lib/schema.ts';
+import { PageSchema } from '../../http/pagination.ts';
 import { MAX_WEBHOOK_URL_LENGTH } from './ssrf.ts';
 import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from './catalog.ts';
 
@@ -193,7 +194,7 @@ export const EventTypeSchema = Type.Object(
   },
   { title: 'WebhookEventType' },
 );
-export const EventTypeListSchema = Type.Object({ data: Type.Array(EventTypeSchema) }, { title: 'WebhookEventTypeList' });
+export const EventTypeListSchema = PageSchema(EventTypeSchema, 'WebhookEventType');
 export type EventTypeList = Static<typeof EventTypeListSchema>;
 
 export const EventSchema = Type.Object(
