@@ -173,6 +173,8 @@ export interface WebhookDeliveriesTable {
   last_error: string | null;
   delivered_at: NullableTimestamp;
   is_test: Generated<boolean>;
+  /** A pending retry waiting for next_attempt_at; the promoter clears it when that time comes. */
+  scheduled: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

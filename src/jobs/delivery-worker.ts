@@ -14,9 +14,11 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { DB } from '../db/types.ts';
 import type { Clock } from '../lib/clock.ts';
-import { claimDueDeliveries, nextWakeAt, type ClaimedDelivery } from '../domains/webhooks/deliveries-repository.ts';
+import { claimDueDeliveries, nextWakeAt, promoteDueDeliveries, type ClaimedDelivery } from '../domains/webhooks/deliveries-repository.ts';
 import { DELIVERIES_CHANNEL, type DeliveryExecutor } from '../domains/webhooks/delivery-executor.ts';
 import { createWakeableLoop } from './wakeable-loop.ts';
+
+const PROMOTE_EVERY_MS = 1_000;
 
 export interface DeliveryWorkerDeps {
   db: Kysely<DB>;
@@ -37,6 +39,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
   const inFlight = new Map<string, Promise<void>>();
   /** Attempts whose request is over and that are being recorded: their endpoint is free again. */
   const finishing = new Set<string>();
+  let lastPromotionMs = Number.NEGATIVE_INFINITY;
 
   function startAttempt(delivery: ClaimedDelivery): Promise<void> {
     const onSent = () => {
@@ -81,17 +84,38 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     return { started: claimed.map(startAttempt), wanted };
   }
 
-  /** A pass of the loop: fill the free slots, then say when the next retry or lease expiry is due. */
-  async function fill(): Promise<Date | null> {
+  /**
+   * Makes due retries and expired leases claimable again. A busy worker does it at most once per
+   * PROMOTE_EVERY_MS (a retry is seconds to hours away, so that much lateness is nothing); an
+   * idle one whenever a pass finds nothing to claim.
+   */
+  async function promote(force: boolean): Promise<number> {
+    const nowMs = clock.now().getTime();
+    if (!force && nowMs >= lastPromotionMs && nowMs - lastPromotionMs < PROMOTE_EVERY_MS) return 0;
+    lastPromotionMs = nowMs;
+    return promoteDueDeliveries(db, clock.now());
+  }
+
+  /** Claims until the free slots are filled or nothing more is due. */
+  async function claimWhileDue(): Promise<{ allSlotsBusy: boolean; startedAny: boolean }> {
     let startedAny = false;
     for (;;) {
       const { started, wanted } = await claimAndStart();
       startedAny ||= started.length > 0;
-      if (wanted <= 0) return null; // every slot busy: a finishing attempt wakes the loop
-      if (started.length < wanted) break;
+      if (wanted <= 0) return { allSlotsBusy: true, startedAny };
+      if (started.length < wanted) return { allSlotsBusy: false, startedAny };
     }
-    // Attempts under way wake the loop as they finish; only a pass that found nothing needs a timer.
-    return startedAny ? null : nextWakeAt(db, clock.now());
+  }
+
+  /** A pass of the loop: fill the free slots, then say when the next retry or lease expiry is due. */
+  async function fill(): Promise<Date | null> {
+    await promote(false);
+    let pass = await claimWhileDue();
+    if (!pass.allSlotsBusy && !pass.startedAny && (await promote(true)) > 0) pass = await claimWhileDue();
+    // Every slot busy, or attempts under way: they wake the loop as they finish. Only a pass that
+    // found nothing needs a timer.
+    if (pass.allSlotsBusy || pass.startedAny) return null;
+    return nextWakeAt(db, clock.now());
   }
 
   const loop = createWakeableLoop({
@@ -117,6 +141,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
      * and resolves when those attempts are recorded. Returns how many it attempted.
      */
     async runOnce(): Promise<number> {
+      await promote(true);
       const { started } = await claimAndStart();
       await Promise.all(started);
       return started.length;

@@ -99,29 +99,30 @@ export interface ClaimOptions {
 }
 
 /**
- * Leases up to `limit` due deliveries (pending and due, or leased with an expired lease), oldest
- * first, at most `perSubscriptionCap - in flight` per subscription, so a slow endpoint's backlog
- * holds a few slots and never the batch. A recursive CTE walks the subscriptions with queued work
- * through the queue index instead of scanning the backlog. Test sends are not claimed here:
- * their caller attempts them directly. Concurrent workers skip each other's rows; the cap is
- * counted per claim, so workers claiming at the same instant may briefly exceed it together.
+ * Leases up to `limit` due deliveries, oldest first, at most `perSubscriptionCap - in flight` per
+ * subscription, so a slow endpoint's backlog holds a few slots and never the batch. A recursive
+ * CTE walks the subscriptions with ready work through the ready index instead of scanning the
+ * backlog; retries waiting for their time (`scheduled`) and expired leases are outside it until
+ * `promoteDueDeliveries` puts them back. Test sends are not claimed here: their caller attempts
+ * them directly. Concurrent workers skip each other's rows; the cap is counted per claim, so
+ * workers claiming at the same instant may briefly exceed it together.
  */
 export async function claimDueDeliveries(db: Executor, options: ClaimOptions): Promise<ClaimedDelivery[]> {
   const { workerId, now, leaseUntil, limit, perSubscriptionCap, finishing = [] } = options;
   if (limit <= 0) return [];
   const result = await sql<ClaimedDelivery>`/* prepared: claim_due_deliveries */
-    WITH RECURSIVE queued (subscription_id) AS (
+    WITH RECURSIVE ready (subscription_id) AS (
       (SELECT subscription_id FROM webhook_deliveries
-        WHERE status IN ('pending', 'delivering') ORDER BY subscription_id LIMIT 1)
+        WHERE status = 'pending' AND NOT scheduled ORDER BY subscription_id LIMIT 1)
       UNION ALL
       SELECT (SELECT w.subscription_id FROM webhook_deliveries w
-               WHERE w.status IN ('pending', 'delivering') AND w.subscription_id > q.subscription_id
+               WHERE w.status = 'pending' AND NOT w.scheduled AND w.subscription_id > q.subscription_id
                ORDER BY w.subscription_id LIMIT 1)
-      FROM queued q WHERE q.subscription_id IS NOT NULL
+      FROM ready q WHERE q.subscription_id IS NOT NULL
     ),
     candidates AS (
       SELECT c.id, c.next_attempt_at
-      FROM queued q
+      FROM ready q
       JOIN webhook_subscriptions s ON s.id = q.subscription_id
       JOIN agencies a ON a.id = s.agency_id AND a.tier = ANY(${DELIVERING_TIERS}::text[])
       CROSS JOIN LATERAL (
@@ -131,9 +132,8 @@ export async function claimDueDeliveries(db: Executor, options: ClaimOptions): P
       ) busy
       CROSS JOIN LATERAL (
         SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
-        WHERE d.subscription_id = q.subscription_id AND d.status IN ('pending', 'delivering')
+        WHERE d.subscription_id = q.subscription_id AND d.status = 'pending' AND NOT d.scheduled
           AND d.next_attempt_at <= ${now}::timestamptz AND NOT d.is_test
-          AND (d.status = 'pending' OR d.locked_until <= ${now}::timestamptz)
         ORDER BY d.subscription_id, d.next_attempt_at
         LIMIT greatest(${perSubscriptionCap}::int - busy.n, 0)
       ) c
@@ -141,7 +141,7 @@ export async function claimDueDeliveries(db: Executor, options: ClaimOptions): P
     picked AS (
       SELECT d.id FROM webhook_deliveries d
       WHERE d.id IN (SELECT id FROM candidates ORDER BY next_attempt_at LIMIT ${limit}::int)
-        AND (d.status = 'pending' OR (d.status = 'delivering' AND d.locked_until <= ${now}::timestamptz))
+        AND d.status = 'pending' AND NOT d.scheduled AND d.next_attempt_at <= ${now}::timestamptz
       FOR UPDATE SKIP LOCKED
     )
     UPDATE webhook_deliveries d
@@ -151,6 +151,28 @@ export async function claimDueDeliveries(db: Executor, options: ClaimOptions): P
      WHERE d.id = picked.id AND s.id = d.subscription_id
     RETURNING ${CLAIM_RETURNING}`.execute(db);
   return result.rows;
+}
+
+/**
+ * Puts back into the claim's reach what time has made claimable: retries whose time has come,
+ * and deliveries whose lease expired (a worker died mid-attempt; they are attempted again, with
+ * the same webhook-id). Returns how many.
+ */
+export async function promoteDueDeliveries(db: Executor, now: Date): Promise<number> {
+  const result = await sql<{ promoted: number }>`/* prepared: promote_due_deliveries */
+    WITH due AS (
+      UPDATE webhook_deliveries SET scheduled = false
+       WHERE status = 'pending' AND scheduled AND next_attempt_at <= ${now}::timestamptz
+      RETURNING 1
+    ),
+    expired AS (
+      UPDATE webhook_deliveries
+         SET status = 'pending', scheduled = false, locked_until = NULL, locked_by = NULL, updated_at = ${now}::timestamptz
+       WHERE status = 'delivering' AND NOT is_test AND locked_until <= ${now}::timestamptz
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM due) + (SELECT count(*) FROM expired) AS promoted`.execute(db);
+  return Number(result.rows[0]?.promoted ?? 0);
 }
 
 /**

@@ -85,7 +85,7 @@ export async function listAttempts(db: Executor, agencyId: string, deliveryId: s
 export async function requeueDelivery(db: Executor, agencyId: string, id: string, at: Date): Promise<void> {
   await db
     .updateTable('webhook_deliveries')
-    .set({ status: 'pending', next_attempt_at: at, updated_at: at, locked_until: null, locked_by: null })
+    .set({ status: 'pending', scheduled: false, next_attempt_at: at, updated_at: at, locked_until: null, locked_by: null })
     .where('agency_id', '=', agencyId)
     .where('id', '=', id)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
@@ -100,7 +100,7 @@ export async function requeueDelivery(db: Executor, agencyId: string, id: string
 export async function requeueFailedDeliveries(db: Executor, agencyId: string, subscriptionId: string, since: Date, at: Date): Promise<number> {
   const result = await db
     .updateTable('webhook_deliveries')
-    .set({ status: 'pending', next_attempt_at: at, updated_at: at, locked_until: null, locked_by: null })
+    .set({ status: 'pending', scheduled: false, next_attempt_at: at, updated_at: at, locked_until: null, locked_by: null })
     .where('agency_id', '=', agencyId)
     .where('subscription_id', '=', subscriptionId)
     .where('status', 'in', ['failed', 'cancelled'])

@@ -57,6 +57,7 @@ function releasesTable(releases: Release[]) {
 const RELEASE = sql`
   UPDATE webhook_deliveries d
      SET status = r.status, next_attempt_at = r.next_attempt_at, last_status_code = r.last_status_code,
+         scheduled = (r.status = 'pending' AND r.next_attempt_at > r.now),
          last_error = r.last_error, delivered_at = r.delivered_at, locked_until = NULL, locked_by = NULL,
          updated_at = r.now, attempts = d.attempts - r.uncount
     FROM r
