@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebhookSender, type WebhookSender } from './sender.ts';
 import type { ResolveHost } from './ssrf.ts';
+import { fakeDns } from '../../../test/support/fake-dns.ts';
 
 /** Counts TCP connections reaching a local server; any connection means the guard failed. */
 interface Target {
@@ -32,18 +33,6 @@ function sender(allowPrivate: boolean, resolve?: ResolveHost): WebhookSender {
   const created = createWebhookSender({ allowPrivate, resolve });
   cleanups.push(() => created.close());
   return created;
-}
-
-/** A DNS that answers from a table, and records what it was asked. */
-function fakeDns(table: Record<string, string[]>): ResolveHost & { calls: string[] } {
-  const calls: string[] = [];
-  const resolve = async (host: string) => {
-    calls.push(host);
-    const addresses = table[host];
-    if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-  };
-  return Object.assign(resolve, { calls });
 }
 
 const post = (s: WebhookSender, url: string) => s.send({ url, headers: { 'content-type': 'application/json' }, body: '{}' });

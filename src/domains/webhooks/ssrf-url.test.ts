@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_WEBHOOK_URL_LENGTH, checkUrlAtCreate, parseWebhookUrl, type ResolveHost } from './ssrf.ts';
+import { MAX_WEBHOOK_URL_LENGTH, checkUrlAtCreate, parseWebhookUrl } from './ssrf.ts';
+import { fakeDns } from '../../../test/support/fake-dns.ts';
 
 const strict = { allowPrivate: false };
 const dev = { allowPrivate: true };
-
-/** A fake DNS: host → addresses; unknown hosts fail like getaddrinfo does. */
-function fakeDns(table: Record<string, string[]>): ResolveHost & { calls: string[] } {
-  const calls: string[] = [];
-  const resolve = async (host: string) => {
-    calls.push(host);
-    const addresses = table[host];
-    if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-  };
-  return Object.assign(resolve, { calls });
-}
 
 describe('parseWebhookUrl', () => {
   it('accepts an https URL and gives its host', () => {
