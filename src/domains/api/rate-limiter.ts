@@ -22,6 +22,8 @@ export interface RateLimitUsage {
 export interface RateLimiter {
   consume(key: string, limit: number, windowSeconds: number): Promise<RateLimitDecision>;
   peek(key: string, limit: number, windowSeconds: number): Promise<RateLimitUsage>;
+  /** Where checks are answered right now: Redis, or this process's memory (no Redis, or its breaker is open). */
+  backend(): 'redis' | 'memory';
   close(): Promise<void>;
 }
 
@@ -177,6 +179,8 @@ export function createMemoryRateLimiter(options: { clock?: Clock } = {}): RateLi
       const entry = load(key, windowMs, bucketIndex(nowMs, windowMs));
       return toUsage(limit, windowMs, nowMs, entry ? [...entry.buckets] : []);
     },
+
+    backend: () => 'memory' as const,
 
     async close() {
       entries.clear();

@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../lib/clock.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { createRedisRateLimiter } from './redis-rate-limiter.ts';
+import { startOwnRedis } from '../../../test/support/redis-server.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 const prefix = `test:rrl:${randomUUID()}:`;
@@ -27,7 +28,7 @@ afterEach(async () => {
 });
 
 describe('redis rate limiter without Redis', () => {
-  it('answers from the fallback, logs loudly at most every 10 s, never throws', async () => {
+  it('answers from the fallback, opens its breaker once, never throws', async () => {
     const clock = createManualClock(new Date(START));
     const logger = recordingLogger();
     const limiter = createRedisRateLimiter({ url: 'redis://127.0.0.1:1', clock, keyPrefix: prefix, logger });
@@ -39,14 +40,11 @@ describe('redis rate limiter without Redis', () => {
     expect(decisions[3]).toMatchObject({ remaining: 0, retryAfterSeconds: 3660 });
     expect(await limiter.peek('k', 3, 3600)).toMatchObject({ used: 3, remaining: 0 });
 
+    expect(limiter.backend()).toBe('memory');
     expect(logger.errors).toHaveLength(1);
     expect(logger.errors[0]?.msg).toMatch(/Redis unavailable/);
     expect(logger.errors[0]?.obj).toHaveProperty('err');
-
-    clock.advance(10_000);
-    await limiter.consume('k', 3, 3600);
-    expect(logger.errors).toHaveLength(2);
-    expect(logger.errors[1]?.obj).toMatchObject({ suppressedSinceLastLog: expect.any(Number) });
+    expect(logger.warnings).toEqual([]);
   });
 
   it('uses the fallback it is given', async () => {
@@ -54,6 +52,7 @@ describe('redis rate limiter without Redis', () => {
     const fallback: RateLimiter = {
       consume: async (key, limit) => (calls.push(`consume:${key}`), { allowed: true, limit, remaining: 7, resetSeconds: 0, retryAfterSeconds: null }),
       peek: async (key, limit, windowSeconds) => (calls.push(`peek:${key}`), { limit, used: 0, remaining: limit, resetSeconds: 0, windowSeconds }),
+      backend: () => 'memory',
       close: async () => void calls.push('close'),
     };
     const limiter = createRedisRateLimiter({ url: 'redis://127.0.0.1:1', fallback, logger: recordingLogger() });
@@ -156,7 +155,9 @@ describe.runIf(redisUrl)('redis rate limiter on Redis', () => {
     await relay.stop();
     const during = await limiter.consume(key, 10, 3600);
     expect(during).toMatchObject({ allowed: true, remaining: 9 }); // the fallback's own count
-    expect(logger.errors.length).toBeGreaterThanOrEqual(1);
+    // Failed reconnects open the breaker, which says so once.
+    await until(() => limiter.backend() === 'memory', 'the breaker to open');
+    expect(logger.errors).toHaveLength(1);
     expect(await (admin as Redis).hget(redisKey, String(Math.floor(START / 60_000)))).toBe('1');
 
     await relay.start(); // same port
@@ -165,10 +166,99 @@ describe.runIf(redisUrl)('redis rate limiter on Redis', () => {
       await limiter.peek(key, 10, 3600);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(logger.warnings[0]?.msg).toMatch(/Redis is back/);
+    expect(logger.warnings.map((w) => w.msg)).toEqual([expect.stringMatching(/Redis is back/)]);
+    expect(limiter.backend()).toBe('redis');
     expect((await limiter.consume(key, 10, 3600)).remaining).toBe(8);
     expect(await (admin as Redis).hget(redisKey, String(Math.floor(START / 60_000)))).toBe('2');
     await limiter.close();
     await relay.stop();
   }, 15_000);
+});
+
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe.runIf(redisUrl)('redis rate limiter: slow is not down, frozen is', () => {
+  it('waits for a reply the event loop was too busy to read, instead of falling back', async () => {
+    const logger = recordingLogger();
+    const limiter = createRedisRateLimiter({ url: redisUrl as string, keyPrefix: prefix, logger, silenceMs: 100 });
+    open.push(limiter);
+    const key = `key_${randomUUID()}`;
+    await limiter.consume(key, 5, 3600);
+
+    // The reply arrives while this process is busy for 10× the silence threshold.
+    const pending = limiter.consume(key, 5, 3600);
+    const busyUntil = performance.now() + 1_000;
+    while (performance.now() < busyUntil) {
+      // block the event loop
+    }
+    expect(await pending).toMatchObject({ allowed: true, remaining: 3 });
+    expect(limiter.backend()).toBe('redis');
+    expect(logger.errors).toEqual([]);
+  });
+
+  it('a burst of 2,000 concurrent checks on one instance admits exactly the limit', async () => {
+    const logger = recordingLogger();
+    const limiter = createRedisRateLimiter({ url: redisUrl as string, keyPrefix: prefix, logger });
+    open.push(limiter);
+    const key = `key_${randomUUID()}`;
+    const decisions = await Promise.all(Array.from({ length: 2_000 }, () => limiter.consume(key, 500, 3600)));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(500);
+    expect(logger.errors).toEqual([]);
+  });
+
+  it('a frozen Redis opens the breaker: checks are served from memory, and its return is logged once', async () => {
+    const redis = await startOwnRedis();
+    try {
+      const logger = recordingLogger();
+      const limiter = createRedisRateLimiter({ url: redis.url, keyPrefix: prefix, logger, silenceMs: 200, probeIntervalMs: 100 });
+      open.push(limiter);
+      const key = `key_${randomUUID()}`;
+      expect(await limiter.consume(key, 100, 3600)).toMatchObject({ allowed: true, remaining: 99 });
+
+      redis.freeze();
+      // Waiting checks are abandoned to the fallback when Redis stays silent; then the breaker is open.
+      const during = await Promise.all(Array.from({ length: 20 }, () => limiter.consume(key, 100, 3600)));
+      expect(during.every((d) => d.allowed)).toBe(true);
+      expect(limiter.backend()).toBe('memory');
+      // While open, checks never wait on the frozen server: these complete with Redis still stopped.
+      for (let i = 0; i < 50; i += 1) await limiter.consume(key, 100, 3600);
+      expect(logger.errors).toHaveLength(1);
+      expect(logger.errors[0]?.msg).toMatch(/Redis unavailable/);
+
+      redis.thaw();
+      await until(() => limiter.backend() === 'redis', 'the breaker to close');
+      // Many checks after the return, one "back" line.
+      for (let i = 0; i < 10; i += 1) await limiter.consume(key, 100, 3600);
+      expect(logger.warnings.map((w) => w.msg)).toEqual([expect.stringMatching(/Redis is back/)]);
+    } finally {
+      await redis.stop();
+    }
+  }, 30_000);
+
+  it('a killed Redis opens the breaker; a restarted one closes it', async () => {
+    const redis = await startOwnRedis();
+    try {
+      const logger = recordingLogger();
+      const limiter = createRedisRateLimiter({ url: redis.url, keyPrefix: prefix, logger, probeIntervalMs: 100 });
+      open.push(limiter);
+      const key = `key_${randomUUID()}`;
+      await limiter.consume(key, 100, 3600);
+      await redis.kill();
+      for (let i = 0; i < 5; i += 1) expect((await limiter.consume(key, 100, 3600)).allowed).toBe(true);
+      await until(() => limiter.backend() === 'memory', 'the breaker to open');
+      await redis.restart();
+      await until(() => limiter.backend() === 'redis', 'the breaker to close');
+      // A restarted Redis starts empty: the count is Redis's again.
+      expect(await limiter.consume(key, 100, 3600)).toMatchObject({ remaining: 99 });
+      expect(logger.warnings.map((w) => w.msg)).toEqual([expect.stringMatching(/Redis is back/)]);
+    } finally {
+      await redis.stop();
+    }
+  }, 30_000);
 });

@@ -9,6 +9,8 @@ import {
   type BucketCount,
   type RateLimiter,
 } from './rate-limiter.ts';
+import { createCircuitBreaker } from './circuit-breaker.ts';
+import { createSilenceWatch } from './silence-watch.ts';
 
 export interface RateLimiterLogger {
   error(obj: object, msg: string): void;
@@ -22,8 +24,16 @@ export interface RedisRateLimiterOptions {
   /** Used for any check Redis cannot answer; defaults to a memory limiter on the same clock. */
   fallback?: RateLimiter;
   logger?: RateLimiterLogger;
-  /** Per-command deadline before falling back (ms). */
-  commandTimeoutMs?: number;
+  /**
+   * How long Redis may stay silent (no reply to any command) while commands wait before it is
+   * judged frozen and the breaker opens. Silence, not the age of one command: a busy Redis keeps
+   * answering, so a slow reply under load never sends a request to the fallback.
+   */
+  silenceMs?: number;
+  /** Consecutive failed commands that open the breaker. */
+  failureThreshold?: number;
+  /** While the breaker is open, how often one PING asks whether Redis is back. */
+  probeIntervalMs?: number;
 }
 
 /*
@@ -110,18 +120,29 @@ const stderrLogger: RateLimiterLogger = {
   warn: (obj, msg) => stderrLine('warn', obj, msg),
 };
 
+
+class BreakerOpen extends Error {
+  override name = 'BreakerOpen';
+}
+
+/**
+ * The shared limiter. Healthy: every check is one atomic script on Redis, and it waits for the
+ * answer however busy Redis or this process is, so instances together never admit more than
+ * the limit. Only when Redis is really gone (connection refused or lost, or silent — frozen)
+ * does the breaker open: checks then go straight to the in-memory limiter (per-instance limits)
+ * until a probe finds Redis again.
+ */
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
   const clock = options.clock ?? systemClock;
   const keyPrefix = options.keyPrefix ?? '';
   const logger = options.logger ?? stderrLogger;
   const ownsFallback = options.fallback === undefined;
   const fallback = options.fallback ?? createMemoryRateLimiter({ clock });
-  const commandTimeout = options.commandTimeoutMs ?? 250;
+  const silenceMs = options.silenceMs ?? 500;
 
-  // Fail fast rather than queue: while Redis is down every check goes straight to the fallback
-  // instead of waiting. In-flight commands are not replayed after a reconnect (no double counts).
+  // No offline queue and no resends: while disconnected a check fails at once (and falls back)
+  // instead of queueing, and a command cut off by a reconnect is never counted twice.
   const client = new Redis(options.url, {
-    commandTimeout,
     connectTimeout: 1_000,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -130,62 +151,67 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     scripts: { faroRateLimit: { lua: SCRIPT, numberOfKeys: 1 } },
   }) as LimiterClient;
 
-  let degraded = false;
-  let lastErrorLogMs = Number.NEGATIVE_INFINITY;
+  let lastReminderMs = Number.NEGATIVE_INFINITY;
   let suppressed = 0;
+  const breaker = createCircuitBreaker({
+    failureThreshold: options.failureThreshold ?? 3,
+    probeIntervalMs: options.probeIntervalMs ?? 500,
+    probe: () => silence.watch(client.ping()),
+    onOpen(err, during) {
+      lastReminderMs = Date.now();
+      suppressed = 0;
+      logger.error({ err, during }, 'RATE LIMITER: Redis unavailable, using the in-memory fallback (limits are per instance until Redis is back)');
+    },
+    onClose(openForMs) {
+      logger.warn({ openForMs, checksServedFromMemory: suppressed }, 'RATE LIMITER: Redis is back, shared limits restored');
+    },
+    onProbeFailed(err) {
+      if (Date.now() - lastReminderMs < LOG_EVERY_MS) return;
+      lastReminderMs = Date.now();
+      logger.error({ err, checksServedFromMemory: suppressed }, 'RATE LIMITER: Redis still unavailable, limits are per instance');
+    },
+  });
+  const silence = createSilenceWatch({ silenceMs, onSilent: (err) => breaker.trip(err, 'silence') });
 
-  function reportFailure(err: unknown, during: string): void {
-    degraded = true;
-    const nowMs = clock.now().getTime();
-    if (nowMs - lastErrorLogMs < LOG_EVERY_MS && nowMs >= lastErrorLogMs) {
-      suppressed += 1;
-      return;
-    }
-    lastErrorLogMs = nowMs;
-    logger.error(
-      { err, during, suppressedSinceLastLog: suppressed },
-      'RATE LIMITER: Redis unavailable, using the in-memory fallback (limits are per instance until Redis is back)',
-    );
-    suppressed = 0;
-  }
-
-  function reportSuccess(): void {
-    if (!degraded) return;
-    degraded = false;
-    logger.warn({ suppressedSinceLastLog: suppressed }, 'RATE LIMITER: Redis is back, shared limits restored');
-    suppressed = 0;
-  }
-
-  // Without a listener ioredis prints every reconnect error; this funnels them into the throttled log.
-  client.on('error', (err: unknown) => reportFailure(err, 'connection'));
+  // Without a listener ioredis prints every reconnect error; a failed connect counts as a failure.
+  client.on('error', (err: unknown) => {
+    if (client.status !== 'ready') breaker.failure(err, 'connection');
+  });
 
   // Without the offline queue, checks made before the first connection completes would all fall
   // back; wait for it once, briefly.
   let started = false;
   const startup = Promise.race([
     new Promise<void>((resolve) => client.once('ready', () => resolve())),
-    delay(commandTimeout, undefined, { ref: false }),
+    delay(1_000, undefined, { ref: false }),
   ]).then(() => {
     started = true;
   });
 
   async function run(key: string, limit: number, windowMs: number, nowMs: number, cost: number) {
     if (!started) await startup;
-    const reply = await client.faroRateLimit(`${keyPrefix}rl:{${key}}`, nowMs, windowMs, limit, cost);
-    const parsed = parseReply(reply);
-    reportSuccess();
-    return parsed;
+    if (breaker.isOpen) throw new BreakerOpen();
+    try {
+      const reply = await silence.watch(client.faroRateLimit(`${keyPrefix}rl:{${key}}`, nowMs, windowMs, limit, cost));
+      breaker.success();
+      return parseReply(reply);
+    } catch (err) {
+      breaker.failure(err, cost > 0 ? 'consume' : 'peek');
+      throw err;
+    }
   }
 
   return {
+    backend: () => (breaker.isOpen ? 'memory' : 'redis'),
+
     async consume(key, limit, windowSeconds) {
       const windowMs = windowMsFor(limit, windowSeconds);
       const nowMs = clock.now().getTime();
       try {
         const { allowed, buckets } = await run(key, limit, windowMs, nowMs, 1);
         return toDecision(allowed, limit, windowMs, nowMs, buckets);
-      } catch (err) {
-        reportFailure(err, 'consume');
+      } catch {
+        suppressed += 1;
         return fallback.consume(key, limit, windowSeconds);
       }
     },
@@ -196,13 +222,14 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       try {
         const { buckets } = await run(key, limit, windowMs, nowMs, 0);
         return toUsage(limit, windowMs, nowMs, buckets);
-      } catch (err) {
-        reportFailure(err, 'peek');
+      } catch {
         return fallback.peek(key, limit, windowSeconds);
       }
     },
 
     async close() {
+      breaker.close();
+      silence.stop();
       client.removeAllListeners('error');
       client.on('error', () => {});
       try {
