@@ -4,6 +4,9 @@ import { ApiError } from './errors.ts';
 import type { PortalSession, SessionService } from '../domains/agencies/sessions.ts';
 
 export const SESSION_COOKIE = 'faro_session';
+/** The known-device token; sent only to the login endpoint. */
+export const DEVICE_COOKIE = 'faro_device';
+const DEVICE_COOKIE_PATH = '/portal/api/session';
 export const CSRF_HEADER = 'x-csrf-token';
 
 declare module 'fastify' {
@@ -57,4 +60,9 @@ export function setSessionCookie(reply: FastifyReply, token: string, expiresAt: 
 
 export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
   void reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure });
+}
+
+/** Kept across logouts: it says the browser signed in before, not that it is signed in. */
+export function setDeviceCookie(reply: FastifyReply, token: string, expiresAt: Date, secure: boolean): void {
+  void reply.setCookie(DEVICE_COOKIE, token, { path: DEVICE_COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure, expires: expiresAt });
 }

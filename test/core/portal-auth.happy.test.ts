@@ -28,6 +28,26 @@ describe('portal login, who-am-I and logout', () => {
     });
   });
 
+  it('marks the browser as known for 90 days with an httpOnly cookie sent only to the login endpoint', async () => {
+    // Its own agency: each sign-in without that cookie spends one of the email's 10 attempts per 15 minutes.
+    const own = await createAgency(t.app);
+    const response = await t.app.inject({ method: 'POST', url: '/portal/api/session', payload: { email: own.email, password: own.password } });
+    const device = response.cookies.find((c) => c.name === 'faro_device');
+    expect(device).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/portal/api/session' });
+    expect(device?.secure).toBeFalsy();
+    const days = (new Date(device!.expires!).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(89.9);
+    expect(days).toBeLessThanOrEqual(90);
+    // Logging out ends the session, not the browser's standing.
+    const out = await t.app.inject({
+      method: 'DELETE',
+      url: '/portal/api/session',
+      headers: { cookie: `faro_session=${response.cookies.find((c) => c.name === 'faro_session')!.value}`, 'x-csrf-token': response.json<{ csrf_token: string }>().csrf_token },
+    });
+    expect(out.statusCode).toBe(204);
+    expect(out.cookies.map((c) => c.name)).toEqual(['faro_session']);
+  });
+
   it('accepts the email in any letter case', async () => {
     const response = await t.app.inject({ method: 'POST', url: '/portal/api/session', payload: { email: agency.email.toUpperCase(), password: agency.password } });
     expect(response.statusCode).toBe(200);
@@ -101,9 +121,10 @@ describe('portal cookie over HTTPS behind a trusted proxy', () => {
       payload: { email: agency.email, password: agency.password },
     });
 
-  it('marks the cookie Secure when the request came in over https', async () => {
-    const cookie = (await loginVia('https')).cookies.find((c) => c.name === 'faro_session');
-    expect(cookie).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax' });
+  it('marks the cookies Secure when the request came in over https', async () => {
+    const { cookies } = await loginVia('https');
+    expect(cookies.find((c) => c.name === 'faro_session')).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax' });
+    expect(cookies.find((c) => c.name === 'faro_device')).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax' });
   });
 
   it('leaves it non-Secure for plain http', async () => {

@@ -5,7 +5,7 @@ import { expectProblem } from './problem.ts';
 
 const loginRequest = (email: string, password: string) => ({ method: 'POST' as const, url: '/portal/api/session', payload: { email, password } });
 
-// One app for the file; the per-address limit (50 failures) is far above what these tests spend.
+// One app for the file; the per-address limit (50 attempts) is far above what these tests spend.
 let t: TestApp;
 let agency: TestAgency;
 beforeAll(async () => {
@@ -57,7 +57,7 @@ describe('CSRF protection on state-changing portal calls', () => {
 
 // Each failed attempt runs scrypt; on a loaded machine eleven of them take a while.
 describe('login throttling', { timeout: 120_000 }, () => {
-  it('locks an email out after 10 failed attempts, even for the right password', async () => {
+  it('locks an email out after 10 failed attempts, even for the right password from a browser it has not seen', async () => {
     const victim = await createAgency(t.app);
     for (let attempt = 1; attempt <= 10; attempt++) {
       expectProblem(await t.app.inject(loginRequest(victim.email, `wrong-${attempt}`)), 401, 'invalid_credentials');

@@ -1,7 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/app.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
-import { clearSessionCookie, loadPortalSession, requirePortalSession, setSessionCookie } from '../../http/portal-auth.ts';
+import {
+  DEVICE_COOKIE,
+  clearSessionCookie,
+  loadPortalSession,
+  requirePortalSession,
+  setDeviceCookie,
+  setSessionCookie,
+} from '../../http/portal-auth.ts';
 import { LoginBody, SessionView } from './schemas.ts';
 import { sessionView } from './sessions.ts';
 
@@ -15,8 +22,13 @@ export async function portalSessionRoutes(app: App): Promise<void> {
   app.post('/portal/api/session', {
     schema: { hide: true, body: LoginBody, response: { 200: SessionView, ...ProblemResponses } },
     handler: async (request, reply) => {
-      const { token, expiresAt, session } = await sessions.login(request.body.email, request.body.password, request.ip);
+      const { token, expiresAt, session, device } = await sessions.login({
+        ...request.body,
+        address: request.ip,
+        deviceToken: request.cookies[DEVICE_COOKIE],
+      });
       setSessionCookie(reply, token, expiresAt, secureCookies(request));
+      setDeviceCookie(reply, device.token, device.expiresAt, secureCookies(request));
       return sessionView(session);
     },
   });
