@@ -49,7 +49,7 @@ export interface AppContext {
 
 function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; limiter: RateLimiter; database: Database; logger: FastifyBaseLogger; redisKeyPrefix: string }) {
   const resources = createResourceServices(deps);
-  const apiKeyAuth = createKeyAuthenticator({ ...deps, redisUrl: deps.config.redisUrl });
+  const apiKeyAuth = createKeyAuthenticator({ ...deps, redisUrl: deps.config.redisUrl, servesRequests: deps.config.role !== 'worker' });
   // One per process: the sender's keep-alive pools serve test sends and the worker alike.
   const webhookDelivery = createDeliveryRuntime(deps);
   return {
@@ -68,7 +68,8 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
 export function createAppContext(deps: { config: Config; database: Database; clock: Clock; logger: FastifyBaseLogger; redisKeyPrefix?: string }): AppContext {
   const { config, database, clock, logger } = deps;
   const memory = createMemoryRateLimiter({ clock });
-  const limiter = config.redisUrl
+  // A worker serves no requests: it needs no shared counters, so it opens no Redis connection.
+  const limiter = config.redisUrl && config.role !== 'worker'
     ? createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger })
     : memory;
   const services = createServices({ db: database.db, clock, config, limiter, database, logger, redisKeyPrefix: deps.redisKeyPrefix ?? 'faro:' });

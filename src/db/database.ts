@@ -36,9 +36,16 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
       return pg.types.getTypeParser(oid, format as 'text');
     },
   };
-  const pool = new pg.Pool({ connectionString, max: poolSize, types, Client: PreparingClient });
+  // A connect attempt to an unreachable host fails after this instead of hanging the request.
+  const pool = new pg.Pool({ connectionString, max: poolSize, types, Client: PreparingClient, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries surface their own errors.
+  });
+  pool.on('connect', (client) => {
+    // The pool listens for errors only while a client is idle. A checked-out client that gets a
+    // FATAL between two statements (a failover inside a transaction) emits 'error', and with no
+    // listener that kills the process. Its next query fails instead, and the pool drops it.
+    client.on('error', () => undefined);
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const listeners = new Set<() => Promise<void>>();

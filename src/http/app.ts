@@ -5,6 +5,7 @@ import type {} from '@fastify/swagger';
 import cookie from '@fastify/cookie';
 import type { AppContext } from '../services.ts';
 import { ApiError, renderProblem } from './errors.ts';
+import { isDatabaseUnavailable } from '../db/availability.ts';
 import { toFieldErrors, validatorCompiler } from './validation.ts';
 import { registerRoutes } from './routes.ts';
 import { isSpaRoute, sendSpaIndex } from './portal-static.ts';
@@ -49,6 +50,12 @@ function toApiError(error: FastifyError): ApiError {
   if (error instanceof SyntaxError && error.statusCode === 400) {
     return new ApiError('malformed_json', 'The request body could not be parsed as JSON.');
   }
+  if (isDatabaseUnavailable(error)) {
+    return new ApiError('database_unavailable', 'The database is unreachable right now (a restart or failover); retry shortly.', {
+      headers: { 'Retry-After': '1' },
+      cause: error,
+    });
+  }
   return new ApiError('internal_error', 'Something went wrong on our side; the request id identifies it.', {
     cause: error,
   });
@@ -79,7 +86,9 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseL
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error);
-    if (apiError.status >= 500) {
+    if (apiError.code === 'database_unavailable') {
+      request.log.warn({ code: apiError.code, reason: error.message }, 'request failed: database unavailable');
+    } else if (apiError.status >= 500) {
       request.log.error({ err: error }, 'request failed');
     } else {
       request.log.info({ code: apiError.code }, apiError.message);

@@ -32,6 +32,7 @@ export const PROBLEMS = {
   auth_throttled: { status: 429, title: 'Too many unrecognised API keys from this address' },
   internal_error: { status: 500, title: 'Internal server error' },
   service_unavailable: { status: 503, title: 'The service is not ready' },
+  database_unavailable: { status: 503, title: 'The database is temporarily unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof PROBLEMS;

@@ -213,7 +213,13 @@ export const ERROR_RESPONSES = {
   ),
   ServerError: errorResponse(
     'FARO failed or is not ready; the request can be retried. Details are never echoed: quote the `request_id`.',
-    { internal_error: { summary: 'Internal error', value: problem('internal_error', 'Something went wrong on our side; the request id identifies it.', '/api/v1/reviews') } },
+    {
+      internal_error: { summary: 'Internal error', value: problem('internal_error', 'Something went wrong on our side; the request id identifies it.', '/api/v1/reviews') },
+      database_unavailable: {
+        summary: 'Database restarting or failing over (503, with Retry-After)',
+        value: problem('database_unavailable', 'The database is unreachable right now (a restart or failover); retry shortly.', '/api/v1/reviews'),
+      },
+    },
     [],
   ),
 };

@@ -54,6 +54,8 @@ export function createKeyAuthenticator(deps: {
   logger: BusLogger;
   redisUrl: string | undefined;
   redisKeyPrefix: string;
+  /** False in a process that serves no API requests: it then opens no connection for key changes. */
+  servesRequests?: boolean;
 }) {
   const { db, clock, logger } = deps;
   const byHash = new Map<string, Entry>();
@@ -80,7 +82,7 @@ export function createKeyAuthenticator(deps: {
     hashById.clear();
   }
 
-  const bus = createKeyInvalidationBus(deps, { onKeyChanged: forget, onResync: forgetAll });
+  const bus = createKeyInvalidationBus({ ...deps, transport: deps.servesRequests === false ? 'none' : 'auto' }, { onKeyChanged: forget, onResync: forgetAll });
 
   const fresh = (loadedAtMs: number, nowMs: number) => nowMs >= loadedAtMs && nowMs - loadedAtMs < KEY_CACHE_TTL_MS;
 

@@ -30,10 +30,12 @@ export const PG_CHANNEL = 'faro_api_key_changed';
 const READY_TIMEOUT_MS = 1_000;
 const LOG_EVERY_MS = 10_000;
 
+/** `transport: 'none'` for a process that neither serves API keys nor changes them (the worker role). */
 export function createKeyInvalidationBus(
-  deps: { database: Database; redisUrl: string | undefined; redisKeyPrefix: string; logger: BusLogger },
+  deps: { database: Database; redisUrl: string | undefined; redisKeyPrefix: string; logger: BusLogger; transport?: 'auto' | 'none' },
   handlers: BusHandlers,
 ): KeyInvalidationBus {
+  if (deps.transport === 'none') return { ready: Promise.resolve(), publish: async () => undefined, close: async () => undefined };
   return deps.redisUrl
     ? createRedisBus(deps.redisUrl, `${deps.redisKeyPrefix}api-keys:changed`, deps.logger, handlers)
     : createPostgresBus(deps.database, deps.logger, handlers);
