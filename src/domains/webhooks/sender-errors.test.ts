@@ -49,8 +49,8 @@ describe('classifySendError', () => {
   });
 
   it('lets ssrf_blocked win over anything else in the chain', () => {
-    const err = Object.assign(withCode('ETIMEDOUT'), { cause: withCode('ERR_SSRF_BLOCKED', 'x resolves to 10.0.0.1') });
-    expect(classifySendError(err)).toEqual({ kind: 'ssrf_blocked', message: 'x resolves to 10.0.0.1' });
+    const err = Object.assign(withCode('ETIMEDOUT'), { cause: withCode('ERR_SSRF_BLOCKED', 'x resolves to a private or internal address') });
+    expect(classifySendError(err)).toEqual({ kind: 'ssrf_blocked', message: 'x resolves to a private or internal address' });
   });
 
   it('survives a cause cycle', () => {

@@ -62,33 +62,35 @@ describe('checkUrlAtCreate with hostnames', () => {
     expect(resolve.calls).toEqual(['hooks.example.com']);
   });
 
-  it('refuses a hostname that resolves to a private address, naming it', async () => {
+  it('refuses a hostname that resolves to a private address, without naming the address', async () => {
     const resolve = fakeDns({ 'internal.example.com': ['10.0.0.5'] });
-    expect(await checkUrlAtCreate('https://internal.example.com/', { ...strict, resolve })).toEqual({
-      ok: false,
-      reason: 'internal.example.com resolves to 10.0.0.5, a private address',
-    });
+    const result = await checkUrlAtCreate('https://internal.example.com/', { ...strict, resolve });
+    expect(result).toEqual({ ok: false, reason: 'internal.example.com resolves to a private or internal address' });
+    expect(JSON.stringify(result)).not.toContain('10.0.0.5');
   });
 
-  it('refuses when ANY resolved address is blocked', async () => {
+  it('refuses when ANY resolved address is blocked, naming none of them', async () => {
     const resolve = fakeDns({ 'mixed.example.com': ['8.8.8.8', '2606:4700::1', '169.254.169.254'] });
     const result = await checkUrlAtCreate('https://mixed.example.com/', { ...strict, resolve });
-    expect(result).toEqual({
-      ok: false,
-      reason: 'mixed.example.com resolves to 169.254.169.254, the cloud metadata address',
-    });
+    expect(result).toEqual({ ok: false, reason: 'mixed.example.com resolves to a private or internal address' });
+    for (const address of ['8.8.8.8', '2606:4700::1', '169.254.169.254']) expect(JSON.stringify(result)).not.toContain(address);
   });
 
   it.each([
-    ['127.0.0.1.nip.io', ['127.0.0.1'], /loopback/],
-    ['v6.example.com', ['::1'], /loopback/],
-    ['mapped.example.com', ['::ffff:10.1.2.3'], /IPv4-mapped form of 10\.1\.2\.3/],
-    ['cgnat.example.com', ['100.100.100.200'], /carrier-grade NAT/],
-    ['linklocal.example.com', ['fe80::1%eth0'], /link-local/],
-  ])('refuses %s resolving to %j', async (host, addresses, reason) => {
+    ['127.0.0.1.nip.io', ['127.0.0.1'], ['127.0.0.1']],
+    ['v6.example.com', ['::1'], ['::1']],
+    ['mapped.example.com', ['::ffff:10.1.2.3'], ['10.1.2.3', '::ffff:10.1.2.3']],
+    ['cgnat.example.com', ['100.100.100.200'], ['100.100.100.200']],
+    ['linklocal.example.com', ['fe80::1%eth0'], ['fe80', 'eth0']],
+    ['nat64.example.com', ['64:ff9b::a9fe:a9fe'], ['169.254.169.254', 'a9fe']],
+  ])('refuses %s resolving to %j, without the address', async (host, addresses, hidden) => {
     const result = await checkUrlAtCreate(`https://${host}/`, { ...strict, resolve: fakeDns({ [host]: addresses }) });
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(reason);
+    expect(result).toEqual({ ok: false, reason: `${host} resolves to a private or internal address` });
+    if (!result.ok) {
+      // The host itself may contain an address (127.0.0.1.nip.io): look only at what follows it.
+      const rest = result.reason.slice(host.length);
+      for (const text of hidden) expect(rest).not.toContain(text);
+    }
   });
 
   it('refuses a hostname that does not resolve, with the error code', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkUrlAtCreate, isBlockedAddress, type ResolveHost } from './ssrf.ts';
+import { checkUrlAtCreate, findBlockedAddress, isBlockedAddress, type ResolveHost } from './ssrf.ts';
 
 /** A resolver that must not be called: IP literals are judged without DNS. */
 const noDns: ResolveHost = async (host) => {
@@ -156,5 +156,28 @@ describe('checkUrlAtCreate: host literals however written', () => {
 
   it('says which address a literal is', async () => {
     expect(await check('https://2130706433/')).toEqual({ ok: false, reason: '127.0.0.1 is a loopback address' });
+  });
+});
+
+describe('findBlockedAddress', () => {
+  it('names a literal the caller wrote, with its kind', () => {
+    expect(findBlockedAddress('10.0.0.5', ['10.0.0.5'])).toBe('10.0.0.5 is a private address');
+  });
+
+  it.each([
+    ['10.0.0.5'],
+    ['169.254.169.254'],
+    ['::ffff:10.1.2.3'],
+    ['2002:a00:5::'],
+    ['fd12:3456::1'],
+  ])('says a hostname resolves to a private or internal address, never which (%s)', (address) => {
+    const reason = findBlockedAddress('hooks.example.com', ['8.8.8.8', address]);
+    expect(reason).toBe('hooks.example.com resolves to a private or internal address');
+    expect(reason).not.toContain(address);
+    expect(reason).not.toMatch(/\d+\.\d+\.\d+\.\d+|::/);
+  });
+
+  it('is null when every address is public', () => {
+    expect(findBlockedAddress('hooks.example.com', ['8.8.8.8', '2606:4700:4700::1111'])).toBeNull();
   });
 });

@@ -168,11 +168,16 @@ export function isBlockedAddress(ip: string): string | null {
   return address.family === 4 ? ipv4Reason(ipv4ToBigInt(address.text)) : ipv6Reason(ipv6ToBigInt(address.text));
 }
 
-/** The first blocked address of a host's addresses, as a sentence; null when all are public. */
+/**
+ * Why a host must not be a webhook target, as a sentence; null when all its addresses are public.
+ * A literal is named with its kind ("127.0.0.1 is a loopback address": the caller wrote it), but
+ * a hostname's blocked address is not named: the reason reaches the agency (400 detail, delivery
+ * log), and the addresses our DNS gives for internal names are a map of our network.
+ */
 export function findBlockedAddress(host: string, addresses: readonly string[]): string | null {
   for (const address of addresses) {
     const reason = isBlockedAddress(address);
-    if (reason) return address === host ? `${host} is ${reason}` : `${host} resolves to ${address}, ${reason}`;
+    if (reason) return address === host ? `${host} is ${reason}` : `${host} resolves to a private or internal address`;
   }
   return null;
 }
@@ -215,8 +220,8 @@ export type CreateCheck =
 /**
  * The check at subscription create/update: the URL's shape, then (unless allowPrivate) the
  * host literal or every address the hostname resolves to. A hostname that does not resolve is
- * refused, since it cannot be vetted. Reasons read like "hooks.example.com resolves to
- * 10.0.0.5, a private address".
+ * refused, since it cannot be vetted. Reasons read like "hooks.example.com resolves to a
+ * private or internal address" (never naming the address) or "10.0.0.5 is a private address".
  */
 export async function checkUrlAtCreate(raw: string, options: CreateCheckOptions): Promise<CreateCheck> {
   const parsed = parseWebhookUrl(raw, options);
