@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { Value } from 'typebox/value';
-import { catalogEntry, EVENT_CATALOG } from '../../src/domains/webhooks/catalog.ts';
+import { catalogEntry, EVENT_CATALOG, EVENT_READ_SCOPES } from '../../src/domains/webhooks/catalog.ts';
 import { MAX_ATTEMPTS, RETRY_DELAYS_SECONDS } from '../../src/domains/webhooks/retry-schedule.ts';
 import { buildWebhookHeaders, signPayload } from '../../src/domains/webhooks/signer.ts';
 import { generateWebhookSecret } from '../../src/domains/webhooks/secret-box.ts';
@@ -137,6 +137,14 @@ describe('docs/webhooks.md: event catalog', () => {
     expect(json, `one json block under ${type}`).toHaveLength(1);
     const rendered = JSON.stringify(entry.example, null, 2);
     expect(JSON.parse(json[0]!.code), `the example of ${type}; expected block:\n${rendered}`).toEqual(entry.example);
+  });
+});
+
+describe('docs/webhooks.md: scopes', () => {
+  it('the table of the resource scope each event type needs is EVENT_READ_SCOPES', () => {
+    const rows = tableRows(section('Scopes').text).map(([type, scope]) => [type!.replace(/`/g, ''), scope!.replace(/`/g, '')]);
+    const expected = Object.entries(EVENT_READ_SCOPES).map(([type, scope]) => [type, scope ?? '—']);
+    expect(rows).toEqual(expected);
   });
 });
 

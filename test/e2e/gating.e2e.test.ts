@@ -95,7 +95,8 @@ describe('Tier gating and read-only members', () => {
     await t.shot('member-webhooks');
 
     // A webhook's detail page: the secret can sign requests as FARO, so a member cannot reveal it.
-    const writer = await stack.createKey(agency, 'Webhook admin key', ['webhooks:write']);
+    // Subscribing to "*" needs the read scope of every event type's resource as well.
+    const writer = await stack.createKey(agency, 'Webhook admin key', ['webhooks:write', 'locations:read', 'conversations:read', 'messages:read', 'reviews:read', 'leads:read']);
     const created = await stack.app.inject({
       method: 'POST',
       url: '/api/v1/webhooks',

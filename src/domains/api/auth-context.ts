@@ -2,15 +2,18 @@ import type { Role, Tier } from '../../db/types.ts';
 
 /** Every scope an API key can carry, with the words the portal shows for it. */
 export const SCOPE_DESCRIPTIONS = {
-  'locations:read': 'Read locations (business listings).',
-  'conversations:read': 'Read inbox conversations.',
-  'messages:read': 'Read the messages inside conversations.',
-  'reviews:read': 'Read reviews from Google, Facebook and Yelp.',
-  'leads:read': 'Read leads.',
+  'locations:read': 'Read locations (business listings), and sync.failed events and their webhooks.',
+  'conversations:read': 'Read inbox conversations, and conversation.created events and their webhooks.',
+  'messages:read': 'Read the messages inside conversations, and message.received events and their webhooks.',
+  'reviews:read': 'Read reviews from Google, Facebook and Yelp, and review.created events and their webhooks.',
+  'leads:read': 'Read leads, and lead.converted events and their webhooks.',
   'leads:write': 'Create leads and update their status, value and notes.',
-  'webhooks:read': 'List webhook subscriptions, deliveries and the event catalog.',
-  'webhooks:write': 'Create, change, test and delete webhook subscriptions; redeliver.',
-  'events:read': 'Read the last 30 days of events, to catch up on missed webhooks.',
+  'webhooks:read':
+    'List webhook subscriptions, the event catalog and delivery logs. A delivery shows only if the key also has the read scope of its event\'s resource (e.g. leads:read for lead.converted).',
+  'webhooks:write':
+    'Create, change, test and delete webhook subscriptions; redeliver. Subscribing to an event type also needs the read scope of its resource; "*" needs all of them.',
+  'events:read':
+    'Read the last 30 days of events, to catch up on missed webhooks: only the events whose resource the key may also read (e.g. leads:read for lead.converted).',
 } as const;
 
 export type Scope = keyof typeof SCOPE_DESCRIPTIONS;

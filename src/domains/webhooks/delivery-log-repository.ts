@@ -50,16 +50,21 @@ export async function insertDelivery(db: Executor, row: NewRow<'webhook_deliveri
   await db.insertInto('webhook_deliveries').values(row).execute();
 }
 
+/** A subscription's deliveries of the event types in `types` (those the caller may read), newest first. */
 export async function listDeliveries(
   db: Executor,
   agencyId: string,
   subscriptionId: string,
-  filters: DeliveryFilters,
+  filters: { status?: DeliveryFilters['status']; types: readonly string[] },
   page: PageRequest,
 ): Promise<DeliverySummaryRow[]> {
-  let query = liveDeliveries(db, agencyId).select([...summaryColumns, eventIdColumn]).where('d.subscription_id', '=', subscriptionId);
+  // Filtered here, not in memory, so has_more and the cursor stay exact.
+  if (filters.types.length === 0) return [];
+  let query = liveDeliveries(db, agencyId)
+    .select([...summaryColumns, eventIdColumn])
+    .where('d.subscription_id', '=', subscriptionId)
+    .where('d.event_type', 'in', filters.types);
   if (filters.status) query = query.where('d.status', '=', filters.status);
-  if (filters.event_type) query = query.where('d.event_type', '=', filters.event_type);
   if (page.before) query = query.where('d.id', '<', page.before);
   return query.orderBy('d.id', 'desc').limit(page.limit + 1).execute();
 }

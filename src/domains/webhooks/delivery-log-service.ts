@@ -8,6 +8,7 @@ import { iso, isoOrNull } from '../../lib/schema.ts';
 import * as log from './delivery-log-repository.ts';
 import { findSubscription } from './subscriptions-repository.ts';
 import { DELIVERIES_CHANNEL, DeliveryNotClaimableError, type AttemptOutcome } from './delivery-executor.ts';
+import { assertMayReadEvents, readableEventTypes, type ScopedCaller } from './scope-fence.ts';
 import type { Attempt, Delivery, DeliveryDetail, DeliveryFilters } from './schemas.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -78,14 +79,25 @@ export function createDeliveryLogService(deps: DeliveryLogServiceDeps) {
     return row;
   }
 
+  /** A delivery the caller may see: its event type's resource scope is held (403 otherwise). */
+  async function readableDelivery(caller: ScopedCaller, id: string): Promise<log.DeliveryDetailRow> {
+    const row = await loadDelivery(caller.agencyId, id);
+    assertMayReadEvents(caller, [row.event_type]);
+    return row;
+  }
+
   return {
-    async list(agencyId: string, subscriptionId: string, filters: DeliveryFilters, page: PageRequest): Promise<Page<Delivery>> {
-      await liveSubscription(agencyId, subscriptionId);
-      return toPage(await log.listDeliveries(db, agencyId, subscriptionId, filters, page), page.limit, toDelivery);
+    /** Only deliveries of event types the caller may read; asking for another (`event_type=`) is a 403. */
+    async list(caller: ScopedCaller, subscriptionId: string, filters: DeliveryFilters, page: PageRequest): Promise<Page<Delivery>> {
+      if (filters.event_type) assertMayReadEvents(caller, [filters.event_type]);
+      await liveSubscription(caller.agencyId, subscriptionId);
+      const types = filters.event_type ? [filters.event_type] : readableEventTypes(caller);
+      return toPage(await log.listDeliveries(db, caller.agencyId, subscriptionId, { status: filters.status, types }, page), page.limit, toDelivery);
     },
 
-    async get(agencyId: string, id: string): Promise<DeliveryDetail> {
-      const row = await loadDelivery(agencyId, id);
+    async get(caller: ScopedCaller, id: string): Promise<DeliveryDetail> {
+      const { agencyId } = caller;
+      const row = await readableDelivery(caller, id);
       const attempts = await log.listAttempts(db, agencyId, id);
       return { ...deliveryFields(row), payload: JSON.parse(row.payload) as unknown, attempts: attempts.map(toAttempt) };
     },
@@ -95,8 +107,9 @@ export function createDeliveryLogService(deps: DeliveryLogServiceDeps) {
      * to finish). Counts as one more attempt. Test sends are attempted here, as the worker leaves
      * them to their caller.
      */
-    async retry(agencyId: string, id: string): Promise<Delivery> {
-      const delivery = await loadDelivery(agencyId, id);
+    async retry(caller: ScopedCaller, id: string): Promise<Delivery> {
+      const { agencyId } = caller;
+      const delivery = await readableDelivery(caller, id);
       assertEnabled(await liveSubscription(agencyId, delivery.subscription_id));
       const now = clock.now();
       await db.transaction().execute(async (trx) => {

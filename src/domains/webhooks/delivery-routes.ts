@@ -2,7 +2,7 @@ import type { App } from '../../http/app.ts';
 import { PageSchema, pageRequest } from '../../http/pagination.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { IdParams, ListQuery, NoQuery, requireId } from '../../http/public-schemas.ts';
-import { DeliveryDetailSchema, DeliveryListFilters, DeliverySchema, RecoverBody, RecoverResultSchema } from './schemas.ts';
+import { DeliveryDetailSchema, DeliveryListFilters, DeliverySchema, RecoverBody, RecoverResultSchema, SCOPE_FENCE_NOTE } from './schemas.ts';
 
 const TAGS = ['Webhooks'];
 
@@ -15,7 +15,9 @@ export async function webhookDeliveryRoutes(app: App): Promise<void> {
     schema: {
       operationId: 'listWebhookDeliveries',
       summary: 'List deliveries of a subscription',
-      description: 'The delivery log of one subscription, newest first, test sends included. Kept for 30 days.',
+      description:
+        `The delivery log of one subscription, newest first, test sends included. Kept for 30 days. ${SCOPE_FENCE_NOTE} ` +
+        'The log leaves out the deliveries whose event type needs a resource scope the key lacks (pages and cursors count only the deliveries it may read).',
       tags: TAGS,
       params: IdParams('whsub', 'webhook subscription'),
       querystring: ListQuery(DeliveryListFilters),
@@ -24,7 +26,7 @@ export async function webhookDeliveryRoutes(app: App): Promise<void> {
     handler: async (request) => {
       const { limit, cursor, ...filters } = request.query;
       const id = requireId('whsub', request.params.id, 'webhook subscription');
-      return services.webhookDeliveries.list(request.auth.agencyId, id, filters, pageRequest({ limit, cursor }, 'whdel'));
+      return services.webhookDeliveries.list(request.auth, id, filters, pageRequest({ limit, cursor }, 'whdel'));
     },
   });
 
@@ -52,13 +54,15 @@ export async function webhookDeliveryRoutes(app: App): Promise<void> {
     schema: {
       operationId: 'getWebhookDelivery',
       summary: 'Get a delivery with its attempts',
-      description: 'The delivery, the exact payload sent, and every attempt: request headers, response status, headers and body excerpt, or the error.',
+      description:
+        `The delivery, the exact payload sent, and every attempt: request headers, response status, headers and body excerpt, or the error. ${SCOPE_FENCE_NOTE} ` +
+        'A delivery whose event type needs a resource scope the key lacks answers 403 `insufficient_scope`, naming it in `required_scope`.',
       tags: TAGS,
       params: IdParams('whdel', 'webhook delivery'),
       querystring: NoQuery,
       response: { 200: DeliveryDetailSchema, ...ProblemResponses },
     },
-    handler: async (request) => services.webhookDeliveries.get(request.auth.agencyId, requireId('whdel', request.params.id, 'webhook delivery')),
+    handler: async (request) => services.webhookDeliveries.get(request.auth, requireId('whdel', request.params.id, 'webhook delivery')),
   });
 
   app.post('/webhook-deliveries/:id/retry', {
@@ -68,14 +72,15 @@ export async function webhookDeliveryRoutes(app: App): Promise<void> {
       summary: 'Redeliver now',
       description:
         'Queues one more attempt of the delivery right away, whatever its state (succeeded, failed, cancelled or waiting for a retry); the `webhook-id` stays the same. ' +
-        'A delivery being sent at this very moment is left to finish. The subscription must be enabled (409 otherwise).',
+        'A delivery being sent at this very moment is left to finish. The subscription must be enabled (409 otherwise). ' +
+        'Like reading it, redelivering needs the read scope of the resource its event type carries (403 `insufficient_scope` otherwise).',
       tags: TAGS,
       params: IdParams('whdel', 'webhook delivery'),
       response: { 202: DeliverySchema, ...ProblemResponses },
     },
     handler: async (request, reply) => {
       const id = requireId('whdel', request.params.id, 'webhook delivery');
-      return reply.code(202).send(await services.webhookDeliveries.retry(request.auth.agencyId, id));
+      return reply.code(202).send(await services.webhookDeliveries.retry(request.auth, id));
     },
   });
 }

@@ -7,11 +7,17 @@ export type EventRow = Row<'events'>;
 export async function listEvents(
   db: Executor,
   agencyId: string,
-  filters: { type?: string | undefined; since: Date },
+  filters: { types: readonly string[]; since: Date },
   page: PageRequest,
 ): Promise<EventRow[]> {
-  let query = db.selectFrom('events').selectAll().where('agency_id', '=', agencyId).where('created_at', '>=', filters.since);
-  if (filters.type) query = query.where('type', '=', filters.type);
+  // Only the types the caller may read, filtered here so has_more and the cursor stay exact.
+  if (filters.types.length === 0) return [];
+  let query = db
+    .selectFrom('events')
+    .selectAll()
+    .where('agency_id', '=', agencyId)
+    .where('created_at', '>=', filters.since)
+    .where('type', 'in', filters.types);
   if (page.before) query = query.where('id', '<', page.before);
   return query.orderBy('id', 'desc').limit(page.limit + 1).execute();
 }

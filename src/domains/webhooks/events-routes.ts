@@ -4,12 +4,14 @@ import { PageSchema, pageRequest } from '../../http/pagination.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { IdParams, ListQuery, NoQuery, SinceFilter, requireId } from '../../http/public-schemas.ts';
 import { SUBSCRIBABLE_EVENT_TYPES } from './catalog.ts';
-import { EventSchema } from './schemas.ts';
+import { EventSchema, SCOPE_FENCE_NOTE } from './schemas.ts';
 
 const TAGS = ['Events'];
 
 const EventListQuery = ListQuery({
-  type: Type.Optional(Type.Enum(SUBSCRIBABLE_EVENT_TYPES, { description: 'Only events of this type.' })),
+  type: Type.Optional(
+    Type.Enum(SUBSCRIBABLE_EVENT_TYPES, { description: 'Only events of this type. A type whose resource read scope the key lacks is a 403 `insufficient_scope`.' }),
+  ),
   created_since: Type.Optional(SinceFilter('Only events at or after this instant (RFC 3339). Events are kept 30 days; an earlier value starts 30 days ago.')),
 });
 
@@ -23,14 +25,15 @@ export async function eventRoutes(app: App): Promise<void> {
       operationId: 'listEvents',
       summary: 'List events',
       description:
-        'The agency\'s events of the last 30 days, newest first, each exactly as its webhook body. Use it to catch up after missing webhooks; the `id` is the `webhook-id` of its deliveries.',
+        'The agency\'s events of the last 30 days, newest first, each exactly as its webhook body. Use it to catch up after missing webhooks; the `id` is the `webhook-id` of its deliveries. ' +
+        `${SCOPE_FENCE_NOTE} The list leaves out the events whose resource scope the key lacks (pages and cursors count only the events it may read).`,
       tags: TAGS,
       querystring: EventListQuery,
       response: { 200: PageSchema(EventSchema, 'Event'), ...ProblemResponses },
     },
     handler: async (request) => {
       const { limit, cursor, ...filters } = request.query;
-      return services.webhookEvents.list(request.auth.agencyId, filters, pageRequest({ limit, cursor }, 'evt'));
+      return services.webhookEvents.list(request.auth, filters, pageRequest({ limit, cursor }, 'evt'));
     },
   });
 
@@ -39,12 +42,12 @@ export async function eventRoutes(app: App): Promise<void> {
     schema: {
       operationId: 'getEvent',
       summary: 'Get an event',
-      description: 'One event of the last 30 days, exactly as its webhook body.',
+      description: `One event of the last 30 days, exactly as its webhook body. ${SCOPE_FENCE_NOTE} An event whose resource scope the key lacks answers 403 \`insufficient_scope\`, naming it in \`required_scope\`.`,
       tags: TAGS,
       params: IdParams('evt', 'event'),
       querystring: NoQuery,
       response: { 200: EventSchema, ...ProblemResponses },
     },
-    handler: async (request) => services.webhookEvents.get(request.auth.agencyId, requireId('evt', request.params.id, 'event')),
+    handler: async (request) => services.webhookEvents.get(request.auth, requireId('evt', request.params.id, 'event')),
   });
 }

@@ -5,6 +5,7 @@ import { DEFAULT_PAGE_SIZE, decodeKeyCursor, encodeCursor, toPage, type Page, ty
 import type { Clock } from '../../lib/clock.ts';
 import { EVENT_CATALOG, toEnvelope } from './catalog.ts';
 import { findEvent, listEvents, type EventRow } from './event-log-repository.ts';
+import { assertMayReadEvents, readableEventTypes, type ScopedCaller } from './scope-fence.ts';
 import type { EventFilters, EventResource, EventTypeList } from './schemas.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -35,17 +36,23 @@ export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; retent
       };
     },
 
-    /** Newest first; `created_since` earlier than the retention window starts at the window. */
-    async list(agencyId: string, filters: EventFilters, page: PageRequest): Promise<Page<EventResource>> {
+    /**
+     * Newest first; `created_since` earlier than the retention window starts at the window. Only
+     * events the caller may read; asking for a type it may not (`type=`) is a 403.
+     */
+    async list(caller: ScopedCaller, filters: EventFilters, page: PageRequest): Promise<Page<EventResource>> {
+      if (filters.type) assertMayReadEvents(caller, [filters.type]);
       const start = retentionStart();
       const requested = filters.created_since ? new Date(filters.created_since) : undefined;
       const since = requested && requested > start ? requested : start;
-      return toPage(await listEvents(db, agencyId, { type: filters.type, since }, page), page.limit, toEvent);
+      const types = filters.type ? [filters.type] : readableEventTypes(caller);
+      return toPage(await listEvents(db, caller.agencyId, { types, since }, page), page.limit, toEvent);
     },
 
-    async get(agencyId: string, id: string): Promise<EventResource> {
-      const row = await findEvent(db, agencyId, id, retentionStart());
+    async get(caller: ScopedCaller, id: string): Promise<EventResource> {
+      const row = await findEvent(db, caller.agencyId, id, retentionStart());
       if (!row) throw notFound('event');
+      assertMayReadEvents(caller, [row.type]);
       return toEvent(row);
     },
   };

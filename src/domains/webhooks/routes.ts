@@ -14,6 +14,7 @@ import {
   TestOutcomeSchema,
   TestSendBody,
   UpdateSubscriptionBody,
+  SCOPE_FENCE_NOTE,
 } from './schemas.ts';
 import { webhookDeliveryRoutes } from './delivery-routes.ts';
 import { eventRoutes } from './events-routes.ts';
@@ -26,6 +27,10 @@ const subscriptionId = (request: FastifyRequest<{ Params: { id: string } }>) => 
 async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
   if (request.body === undefined || request.body === null) request.body = {};
 }
+
+const SUBSCRIBE_SCOPE_NOTE =
+  `${SCOPE_FENCE_NOTE} Subscribing is reading: each event type of the subscription needs that scope too (\`*\` needs all of them), ` +
+  'otherwise 403 `insufficient_scope` naming the missing scopes (`required_scope` the first, `required_scopes` all) and nothing changes.';
 
 const TIER_NOTE = 'Webhooks need the Scale plan or above. An agency that drops below Scale gets no new deliveries until it is back on Scale; its events wait in the queue.';
 
@@ -67,12 +72,12 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
       description:
         'Subscribe a URL to event types. The answer carries the signing secret (`secret`); it can be read again with `GET /webhooks/{id}/secret`. ' +
         'The URL must be https and reach a public address: private, loopback, link-local and metadata addresses are refused (400 `invalid_webhook_url`, with the reason). ' +
-        `At most 20 subscriptions per agency (409 beyond). ${TIER_NOTE}`,
+        `At most 20 subscriptions per agency (409 beyond). ${SUBSCRIBE_SCOPE_NOTE} ${TIER_NOTE}`,
       tags: WEBHOOK_TAGS,
       body: CreateSubscriptionBody,
       response: { 201: CreatedSubscriptionSchema, ...ProblemResponses },
     },
-    handler: async (request, reply) => reply.code(201).send(await services.webhooks.create(request.auth.agencyId, request.body)),
+    handler: async (request, reply) => reply.code(201).send(await services.webhooks.create(request.auth, request.body)),
   });
 
   app.get('/webhooks/:id', {
@@ -93,13 +98,15 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
     schema: {
       operationId: 'updateWebhookSubscription',
       summary: 'Update a webhook subscription',
-      description: 'Change the URL, the event types, the description, or enable/disable it. Enabling a subscription FARO disabled clears `disabled_reason` and starts afresh.',
+      description:
+        'Change the URL, the event types, the description, or enable/disable it. Enabling a subscription FARO disabled clears `disabled_reason` and starts afresh. ' +
+        `${SUBSCRIBE_SCOPE_NOTE} Changing \`url\` alone needs the scopes of the event types the subscription already has.`,
       tags: WEBHOOK_TAGS,
       params: Params,
       body: UpdateSubscriptionBody,
       response: { 200: SubscriptionSchema, ...ProblemResponses },
     },
-    handler: async (request) => services.webhooks.update(request.auth.agencyId, subscriptionId(request), request.body),
+    handler: async (request) => services.webhooks.update(request.auth, subscriptionId(request), request.body),
   });
 
   app.delete('/webhooks/:id', {
@@ -155,13 +162,14 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
       summary: 'Send a test event',
       description:
         'Sends a sample event now, signed like any other, and answers with what the endpoint did. The body may pick the event type (default `webhook.test`, a ping); ' +
-        'samples of other types carry example data with fresh ids. The send is recorded in the delivery log (`is_test`) and never retried. Works on disabled subscriptions too.',
+        'samples of other types carry example data with fresh ids. The send is recorded in the delivery log (`is_test`) and never retried. Works on disabled subscriptions too. ' +
+        'A sample of a type needs the read scope of its resource, as a subscription to it does (403 `insufficient_scope` otherwise; `webhook.test` needs none).',
       tags: WEBHOOK_TAGS,
       params: Params,
       body: TestSendBody,
       response: { 200: TestOutcomeSchema, ...ProblemResponses },
     },
-    handler: async (request) => services.webhooks.sendTest(request.auth.agencyId, subscriptionId(request), request.body.event_type ?? 'webhook.test'),
+    handler: async (request) => services.webhooks.sendTest(request.auth, subscriptionId(request), request.body.event_type ?? 'webhook.test'),
   });
 
   await app.register(webhookDeliveryRoutes);

@@ -7,11 +7,17 @@ import { Type, type Static } from 'typebox';
 import { DateTime, Nullable } from '../../lib/schema.ts';
 import { PageSchema } from '../../http/pagination.ts';
 import { MAX_WEBHOOK_URL_LENGTH } from './ssrf.ts';
-import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from './catalog.ts';
+import { EVENT_READ_SCOPES, EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from './catalog.ts';
 
 export const MAX_SUBSCRIPTIONS_PER_AGENCY = 20;
 export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] as const;
 export const ERROR_KINDS = ['timeout', 'connection', 'dns', 'tls', 'ssrf_blocked', 'http_status'] as const;
+
+/** For route descriptions: which read scope each event type needs, from the one map in catalog.ts. */
+export const SCOPE_FENCE_NOTE =
+  'Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (' +
+  SUBSCRIBABLE_EVENT_TYPES.map((type) => `\`${type}\` needs \`${EVENT_READ_SCOPES[type]}\``).join(', ') +
+  '; `webhook.test` needs none).';
 
 const exampleSubscriptionId = 'whsub_01jd5m0d9d6v3fw8p3n4q7r2s1';
 const exampleSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM=';
@@ -27,7 +33,9 @@ const Events = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
   minItems: 1,
   maxItems: EVENT_TYPES.length,
   uniqueItems: true,
-  description: `The event types to deliver: any of ${SUBSCRIBABLE_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}; or exactly \`["*"]\` for every type, including types added later.`,
+  description:
+    `The event types to deliver: any of ${SUBSCRIBABLE_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}; or exactly \`["*"]\` for every type, including types added later. ` +
+    'Each type needs the read scope of its resource too (`*` needs all of them); otherwise 403 `insufficient_scope`.',
   examples: [['review.created', 'lead.converted'], ['*']],
 });
 
@@ -179,7 +187,9 @@ export const RecoverResultSchema = Type.Object(
 
 export const DeliveryListFilters = {
   status: Type.Optional(Type.Enum(DELIVERY_STATUSES, { description: 'Only deliveries in this state.' })),
-  event_type: Type.Optional(Type.Enum(EVENT_TYPES, { description: 'Only deliveries of this event type.' })),
+  event_type: Type.Optional(
+    Type.Enum(EVENT_TYPES, { description: 'Only deliveries of this event type. A type whose resource read scope the key lacks is a 403 `insufficient_scope`.' }),
+  ),
 };
 export interface DeliveryFilters {
   status?: (typeof DELIVERY_STATUSES)[number] | undefined;

@@ -3,6 +3,7 @@ import { ApiError, type FieldError } from '../../http/errors.ts';
 import { iso } from '../../lib/schema.ts';
 import { isSubscribableEventType, SUBSCRIBABLE_EVENT_TYPES, TEST_EVENT_TYPE } from './catalog.ts';
 import { checkUrlAtCreate, type ResolveHost } from './ssrf.ts';
+import { assertMayReadEvents, type ScopedCaller } from './scope-fence.ts';
 import type { Subscription, SubscriptionHealth } from './schemas.ts';
 import type { HealthRow, SubscriptionRow } from './subscriptions-repository.ts';
 
@@ -42,6 +43,14 @@ export function assertValidEvents(events: readonly string[]): void {
       errors,
     });
   }
+}
+
+/**
+ * 403 `insufficient_scope` unless the caller may read every event type a subscription to `events`
+ * would deliver: subscribing is reading, by POST. `*` means every type, so it needs every scope.
+ */
+export function assertMayReceive(caller: ScopedCaller, events: readonly string[]): void {
+  assertMayReadEvents(caller, events.includes(ALL_EVENTS) ? SUBSCRIBABLE_EVENT_TYPES : events);
 }
 
 export const EMPTY_HEALTH: SubscriptionHealth = {

@@ -10,7 +10,8 @@ import { cancelQueuedDeliveries, insertDelivery } from './delivery-log-repositor
 import { generateWebhookSecret, type SecretBox } from './secret-box.ts';
 import type { ResolveHost } from './ssrf.ts';
 import * as repo from './subscriptions-repository.ts';
-import { assertAllowedUrl, assertValidEvents, EMPTY_HEALTH, toHealth, toSubscription } from './subscription-rules.ts';
+import { assertAllowedUrl, assertMayReceive, assertValidEvents, EMPTY_HEALTH, toHealth, toSubscription } from './subscription-rules.ts';
+import type { ScopedCaller } from './scope-fence.ts';
 import {
   MAX_SUBSCRIPTIONS_PER_AGENCY,
   type CreateSubscriptionInput,
@@ -60,8 +61,10 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
   }
 
   return {
-    async create(agencyId: string, input: CreateSubscriptionInput): Promise<CreatedSubscription> {
+    async create(caller: ScopedCaller, input: CreateSubscriptionInput): Promise<CreatedSubscription> {
+      const { agencyId } = caller;
       assertValidEvents(input.events);
+      assertMayReceive(caller, input.events);
       await assertAllowedUrl(input.url, urlPolicy);
       const secret = generateWebhookSecret();
       const row = await db.transaction().execute(async (trx) => {
@@ -98,12 +101,19 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       return render(agencyId, await load(agencyId, id));
     },
 
-    async update(agencyId: string, id: string, input: UpdateSubscriptionInput): Promise<Subscription> {
-      if (input.events !== undefined) assertValidEvents(input.events);
+    /** Changing `events` or `url` decides where data goes: the caller must read every type it delivers. */
+    async update(caller: ScopedCaller, id: string, input: UpdateSubscriptionInput): Promise<Subscription> {
+      const { agencyId } = caller;
+      if (input.events !== undefined) {
+        assertValidEvents(input.events);
+        assertMayReceive(caller, input.events);
+      }
       if (input.url !== undefined) await assertAllowedUrl(input.url, urlPolicy);
       const row = await db.transaction().execute(async (trx) => {
         const current = await repo.findSubscription(trx, agencyId, id, { forUpdate: true });
         if (!current) throw notFound('webhook subscription');
+        // A new URL for the existing types would send them to whoever the caller chooses.
+        if (input.url !== undefined && input.events === undefined) assertMayReceive(caller, current.events);
         const now = clock.now();
         const changes: repo.SubscriptionChanges = { updated_at: now };
         if (input.url !== undefined) changes.url = input.url;
@@ -158,12 +168,14 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
      * Send a sample of `eventType` now, signed like any delivery, and report what the endpoint
      * answered. The delivery is recorded (is_test) so it shows in the log; it is never retried.
      */
-    async sendTest(agencyId: string, id: string, eventType: string): Promise<TestOutcome> {
+    async sendTest(caller: ScopedCaller, id: string, eventType: string): Promise<TestOutcome> {
+      const { agencyId } = caller;
       if (!isEventType(eventType)) {
         throw new ApiError('validation_failed', `Unknown event type ${JSON.stringify(eventType)}. Send one of ${EVENT_TYPES.join(', ')}.`, {
           errors: [{ path: 'body.event_type', message: 'is not a known event type' }],
         });
       }
+      assertMayReceive(caller, [eventType]);
       await load(agencyId, id);
       const now = clock.now();
       const sample = buildSamplePayload(eventType, { agencyId, subscriptionId: id, at: now });
