@@ -58,7 +58,7 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
     sessions: createSessionService({ ...deps, ttlHours: deps.config.sessionTtlHours }),
     simulation: createSimulationService({ db: deps.db, services: resources }),
     apiKeyAuth,
-    apiKeys: createApiKeyService({ ...deps, onKeyChanged: (keyId) => apiKeyAuth.keyChanged(keyId) }),
+    apiKeys: createApiKeyService({ ...deps, onKeyChanged: (keyId) => apiKeyAuth.keyChanged(keyId), onKeyCreated: (hash) => apiKeyAuth.remember(hash) }),
     idempotency: createIdempotencyService(deps),
     webhookDelivery,
     ...createWebhookServices({ ...deps, executor: webhookDelivery.executor }),

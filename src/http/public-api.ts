@@ -55,12 +55,16 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
   await keyAuth.ready;
   app.decorateRequest('auth', null as unknown as PublicAuth);
 
-  /** Refuses, before any lookup, an address that sent too many keys that match nothing. */
-  async function refuseKeyGuessing(address: string): Promise<void> {
-    const usage = await limiter.peek(limiterKeyForUnknownKeys(address), UNKNOWN_KEYS_PER_ADDRESS, UNKNOWN_KEY_WINDOW_SECONDS);
-    if (usage.remaining > 0) return;
-    const retryAfter = Math.max(1, usage.resetSeconds);
-    throw new ApiError('auth_throttled', `This address sent ${UNKNOWN_KEYS_PER_ADDRESS} unrecognised API keys in ${UNKNOWN_KEY_WINDOW_SECONDS / 60} minutes; API keys from it are refused for ${retryAfter} s.`, {
+  /**
+   * The guessing throttle. A lookup of a key this instance has not found before is reserved
+   * against the address's budget before it is made (count first, then decide), so a burst cannot
+   * slip past it; keys already found here bypass it, so a valid key is never refused by it.
+   */
+  async function reserveLookup(address: string): Promise<void> {
+    const reservation = await limiter.consume(limiterKeyForUnknownKeys(address), UNKNOWN_KEYS_PER_ADDRESS, UNKNOWN_KEY_WINDOW_SECONDS);
+    if (reservation.allowed) return;
+    const retryAfter = Math.max(1, reservation.retryAfterSeconds ?? reservation.resetSeconds);
+    throw new ApiError('auth_throttled', `This address sent ${UNKNOWN_KEYS_PER_ADDRESS} unrecognised API keys in ${UNKNOWN_KEY_WINDOW_SECONDS / 60} minutes; unrecognised keys from it are refused for ${retryAfter} s.`, {
       headers: { 'Retry-After': String(retryAfter) },
       extensions: { retry_after_seconds: retryAfter },
     });
@@ -77,14 +81,10 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     const hash = hashApiKey(token);
     let key = keyAuth.cached(hash);
     if (!key) {
-      // Only a key that would cost a database lookup is checked against the address's misses.
-      await refuseKeyGuessing(address);
+      if (!keyAuth.isKnown(hash)) await reserveLookup(address);
       key = await keyAuth.lookup(hash);
     }
-    if (!key) {
-      await limiter.consume(limiterKeyForUnknownKeys(address), UNKNOWN_KEYS_PER_ADDRESS, UNKNOWN_KEY_WINDOW_SECONDS);
-      throw unauthorized('unknown_api_key', 'No API key matches this one. Generate a key in Settings → API.');
-    }
+    if (!key) throw unauthorized('unknown_api_key', 'No API key matches this one. Generate a key in Settings → API.');
     if (key.revokedAtMs !== null) throw unauthorized('revoked_api_key', 'This API key has been revoked. Use another key or generate a new one.');
     if (key.expiresAtMs !== null && key.expiresAtMs <= clock.now().getTime()) {
       throw unauthorized('expired_api_key', `This API key expired at ${new Date(key.expiresAtMs).toISOString()}.`);

@@ -25,6 +25,11 @@ export interface KeyRecord {
  * instance the database barely notices; revocations normally arrive within milliseconds by message.
  */
 export const KEY_CACHE_TTL_MS = 1_000;
+/**
+ * Keys found in the database are remembered this long (hashes only), so the guessing throttle,
+ * which refuses lookups from an address that sent too many unknown keys, never refuses them.
+ */
+export const KNOWN_KEY_MEMORY_MS = 24 * 3600_000;
 /** last_used_at is written at most this often per key. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 const SWEEP_EVERY_MS = 60_000;
@@ -64,6 +69,7 @@ export function createKeyAuthenticator(deps: {
   // Bumped by every invalidation: a lookup that started before it must not cache what it read.
   let generation = 0;
   const lastTouchedMs = new Map<string, number>();
+  const knownSinceMs = new Map<string, number>();
   const pendingWrites = new Set<Promise<void>>();
   let lastSweepMs = clock.now().getTime();
 
@@ -97,6 +103,9 @@ export function createKeyAuthenticator(deps: {
     for (const [id, at] of lastTouchedMs) {
       if (nowMs - at >= LAST_USED_RESOLUTION_MS || nowMs < at) lastTouchedMs.delete(id);
     }
+    for (const [hash, at] of knownSinceMs) {
+      if (nowMs - at >= KNOWN_KEY_MEMORY_MS || nowMs < at) knownSinceMs.delete(hash);
+    }
   }
 
   async function load(hash: string): Promise<KeyRecord | undefined> {
@@ -104,6 +113,7 @@ export function createKeyAuthenticator(deps: {
     const row = await repo.findKeyForAuth(db, hash);
     if (!row) return undefined;
     const key = toRecord(row);
+    knownSinceMs.set(hash, clock.now().getTime());
     if (startedAt === generation) {
       byHash.set(hash, { key, loadedAtMs: clock.now().getTime() });
       hashById.set(key.id, hash);
@@ -123,6 +133,18 @@ export function createKeyAuthenticator(deps: {
     ready: bus.ready,
 
     cached,
+
+    /** Whether a key with this hash was found in the database here within KNOWN_KEY_MEMORY_MS. */
+    isKnown(hash: string): boolean {
+      const at = knownSinceMs.get(hash);
+      const nowMs = clock.now().getTime();
+      return at !== undefined && nowMs >= at && nowMs - at < KNOWN_KEY_MEMORY_MS;
+    },
+
+    /** A key was just created here: it is known before its first use. */
+    remember(hash: string): void {
+      knownSinceMs.set(hash, clock.now().getTime());
+    },
 
     /** The key with this SHA-256 hash (any status), or undefined when there is none. */
     async lookup(hash: string): Promise<KeyRecord | undefined> {

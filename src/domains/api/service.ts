@@ -4,8 +4,8 @@ import type { Clock } from '../../lib/clock.ts';
 import { isId, newId } from '../../lib/ids.ts';
 import { ApiError, notFound } from '../../http/errors.ts';
 import { pageRequest, toPage, type Page } from '../../http/pagination.ts';
-import { findAgency } from '../agencies/repository.ts';
-import { agencyHourlyLimit, INTEGRATIONS_TIER, tierAtLeast } from '../agencies/entitlements.ts';
+import { findAgency, lockAgency } from '../agencies/repository.ts';
+import { agencyHourlyLimit, agencyKeyCap, INTEGRATIONS_TIER, tierAtLeast } from '../agencies/entitlements.ts';
 import { SCOPE_DESCRIPTIONS, SCOPES, type Scope } from './auth-context.ts';
 import { generateApiKey, maskApiKey } from './key-format.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -79,6 +79,8 @@ export function createApiKeyService(deps: {
   limiter: RateLimiter;
   /** Called after a key's state changed, so every instance drops its cached copy. */
   onKeyChanged(keyId: string): Promise<void>;
+  /** Called with a new key's hash, so the guessing throttle never refuses it (see key-auth.ts). */
+  onKeyCreated?(hash: string): void;
 }) {
   const { db, clock, limiter } = deps;
 
@@ -131,7 +133,30 @@ export function createApiKeyService(deps: {
       created_at: now,
       expires_at: fields.expires_at,
     });
+    deps.onKeyCreated?.(secret.hash);
     return { row, key: secret.key };
+  }
+
+  /**
+   * The cap on active keys (agencies.max_api_keys, default 50), checked under the agency row's
+   * lock so two concurrent creates at cap - 1 cannot both pass the count. Returns the cap.
+   */
+  async function lockAgencyKeys(trx: Executor, agencyId: string): Promise<number> {
+    const locked = await lockAgency(trx, agencyId);
+    if (!locked) throw notFound('agency');
+    return agencyKeyCap(locked);
+  }
+
+  async function requireRoomForKey(trx: Executor, agencyId: string, actor: Actor): Promise<void> {
+    const cap = await lockAgencyKeys(trx, agencyId);
+    const { active } = await repo.countWorkingKeys(trx, agencyId, clock.now());
+    if (active < cap) return;
+    const raise = actor.via === 'operator'
+      ? `raise the cap with PATCH /admin/v1/agencies/${agencyId} {"max_api_keys": <n>}`
+      : 'ask FARO support to raise the cap';
+    throw new ApiError('conflict', `This agency has ${active} active API keys and may hold at most ${cap}. Revoke a key it no longer uses, or ${raise}.`, {
+      extensions: { max_api_keys: cap, active_api_keys: active },
+    });
   }
 
   async function withCreator(row: repo.ApiKeyRow, agency: AgencyLimits, key: string): Promise<NewApiKey> {
@@ -156,6 +181,7 @@ export function createApiKeyService(deps: {
         if (input.rate_limit > max) throw invalid('body.rate_limit', `must be at most ${max}`, `rate_limit must be at most the agency's limit of ${max} requests/hour.`);
       }
       const { row, key } = await db.transaction().execute(async (trx) => {
+        await requireRoomForKey(trx, agencyId, actor);
         const created = await insertNewKey(trx, agencyId, {
           name: input.name,
           scopes: input.scopes,
@@ -185,12 +211,19 @@ export function createApiKeyService(deps: {
       return toApiKey(await keyOf(agencyId, id), agency, clock.now());
     },
 
-    /** A new key with the same name, scopes and limit; the old one works for the grace period, then stops. */
+    /**
+     * A new key with the same name, scopes and limit; the old one works for the grace period, then
+     * stops. A rotation replaces a key, so it works at the cap: the cap counts the new key and not
+     * the old one. What bounds the old ones is their own count: at most `cap` rotated keys may be
+     * in a grace period at once (rotating with grace 0 always works), else chained rotations would
+     * multiply the working keys without bound.
+     */
     async rotate(agencyId: string, id: string, input: RotateApiKeyInput, actor: Actor): Promise<NewApiKey> {
       const agency = await agencyOf(agencyId);
       requireIntegrations(agency);
       const grace = input.grace_period_seconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
       const { row, key, oldId } = await db.transaction().execute(async (trx) => {
+        const cap = await lockAgencyKeys(trx, agencyId);
         const old = isId('key', id) ? await repo.findKeyForUpdate(trx, agencyId, id) : undefined;
         if (!old) throw notFound('API key');
         const now = clock.now();
@@ -200,6 +233,14 @@ export function createApiKeyService(deps: {
         // The old key never lives longer than it was going to; the new one keeps its planned end of life.
         const graceEnd = new Date(now.getTime() + grace * 1000);
         const oldExpiresAt = old.expires_at && old.expires_at < graceEnd ? old.expires_at : graceEnd;
+        if (oldExpiresAt > now) {
+          const { replaced } = await repo.countWorkingKeys(trx, agencyId, now);
+          if (replaced >= cap) {
+            throw new ApiError('conflict', `This agency has ${replaced} rotated keys still working in their grace period, as many as its cap of ${cap} keys allows. Rotate with grace_period_seconds 0 (the old key stops at once), revoke a rotated key, or wait for a grace period to end.`, {
+              extensions: { max_api_keys: cap, keys_in_grace_period: replaced },
+            });
+          }
+        }
         const created = await insertNewKey(trx, agencyId, {
           name: old.name,
           scopes: old.scopes,

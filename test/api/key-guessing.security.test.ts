@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KyselyPlugin } from 'kysely';
+import type { Database } from '../../src/db/database.ts';
+import { createManualClock } from '../../src/lib/clock.ts';
+import { generateApiKey } from '../../src/domains/api/key-format.ts';
+import { KEY_CACHE_TTL_MS, KNOWN_KEY_MEMORY_MS } from '../../src/domains/api/key-auth.ts';
+import { UNKNOWN_KEYS_PER_ADDRESS } from '../../src/domains/api/rate-limit-policy.ts';
+import { createTestApp, type TestApp } from '../support/app.ts';
+import { createTestDatabase } from '../support/database.ts';
+import { agencyWithOwner, createKey, withKey } from './helpers.ts';
+
+const clock = createManualClock(new Date('2026-04-01T12:00:00.000Z'));
+let database: Database;
+let lookups = 0;
+let t: TestApp;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // Counts the key lookups by hash, the work the throttle exists to bound.
+  const counter: KyselyPlugin = {
+    transformQuery: (args) => {
+      const node = args.node as { kind: string; from?: { froms: { table?: { identifier?: { name?: string } } }[] } };
+      if (node.kind === 'SelectQueryNode' && node.from?.froms.some((from) => from.table?.identifier?.name === 'api_keys')) lookups += 1;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  t = await createTestApp({ clock, database: { ...database, db: database.db.withPlugin(counter) } });
+});
+afterAll(async () => {
+  await t?.close();
+  await database?.close();
+});
+
+const from = (remoteAddress: string, key: string) => t.app.inject({ ...withKey(key), remoteAddress });
+
+describe('the guessing throttle counts before it looks up', () => {
+  it('300 simultaneous unknown keys from one address: exactly 100 lookups, the rest refused unlooked', async () => {
+    lookups = 0;
+    const responses = await Promise.all(Array.from({ length: 300 }, () => from('198.51.100.20', generateApiKey().key)));
+    const codes = responses.map((response) => response.json<{ code: string }>().code);
+    expect(codes.filter((code) => code === 'unknown_api_key')).toHaveLength(UNKNOWN_KEYS_PER_ADDRESS);
+    expect(codes.filter((code) => code === 'auth_throttled')).toHaveLength(300 - UNKNOWN_KEYS_PER_ADDRESS);
+    expect(lookups).toBe(UNKNOWN_KEYS_PER_ADDRESS);
+  });
+});
+
+describe('a valid key is never refused by the guessing throttle', () => {
+  it('lets a key found before through, with a lookup, while its address is throttled', async () => {
+    const { owner } = await agencyWithOwner(t.app);
+    const key = await createKey(t.app, owner);
+    expect((await from('198.51.100.30', key.key)).statusCode).toBe(200);
+    clock.advance(KEY_CACHE_TTL_MS); // no longer cached: its next use needs a lookup
+
+    for (let i = 0; i < UNKNOWN_KEYS_PER_ADDRESS; i++) await from('198.51.100.30', generateApiKey().key);
+    expect((await from('198.51.100.30', generateApiKey().key)).statusCode).toBe(429);
+
+    lookups = 0;
+    expect((await from('198.51.100.30', key.key)).statusCode).toBe(200);
+    expect(lookups).toBe(1);
+    // Real keys do not use up the budget either: the address is refused no longer than before.
+    expect((await from('198.51.100.30', generateApiKey().key)).statusCode).toBe(429);
+  });
+
+  it('lets a key created on this instance through before its first use', async () => {
+    const { owner } = await agencyWithOwner(t.app);
+    for (let i = 0; i <= UNKNOWN_KEYS_PER_ADDRESS; i++) await from('198.51.100.40', generateApiKey().key);
+    expect((await from('198.51.100.40', generateApiKey().key)).statusCode).toBe(429);
+    const fresh = await createKey(t.app, owner);
+    expect((await from('198.51.100.40', fresh.key)).statusCode).toBe(200);
+  });
+
+  it('forgets a key unused for a day: its next lookup counts against the budget again', async () => {
+    const { owner } = await agencyWithOwner(t.app);
+    const key = await createKey(t.app, owner);
+    expect((await from('198.51.100.50', key.key)).statusCode).toBe(200);
+    clock.advance(KNOWN_KEY_MEMORY_MS);
+    for (let i = 0; i < UNKNOWN_KEYS_PER_ADDRESS; i++) await from('198.51.100.50', generateApiKey().key);
+    expect((await from('198.51.100.50', key.key)).json<{ code: string }>().code).toBe('auth_throttled');
+  });
+});
