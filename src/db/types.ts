@@ -17,6 +17,8 @@ export interface AgenciesTable {
   name: string;
   tier: Tier;
   api_rate_limit: number | null;
+  /** Cap on active API keys; null = DEFAULT_MAX_API_KEYS. */
+  max_api_keys: number | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

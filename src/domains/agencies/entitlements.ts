@@ -6,6 +6,9 @@ export const TIERS: readonly Tier[] = ['starter', 'growth', 'scale', 'enterprise
 export const INTEGRATIONS_TIER: Tier = 'scale';
 
 export const SCALE_HOURLY_LIMIT = 1000;
+/** Active API keys an agency may hold unless an operator set its own cap (agencies.max_api_keys). */
+export const DEFAULT_MAX_API_KEYS = 50;
+export const MAX_API_KEYS_LIMIT = 10_000;
 export const ENTERPRISE_DEFAULT_HOURLY_LIMIT = 10_000;
 
 export function tierAtLeast(tier: Tier, required: Tier): boolean {
@@ -22,4 +25,9 @@ export function agencyHourlyLimit(agency: { tier: Tier; api_rate_limit: number |
     default:
       return 0;
   }
+}
+
+/** The cap on an agency's active API keys: every key has its own quota, so the cap bounds the agency's. */
+export function agencyKeyCap(agency: { max_api_keys: number | null }): number {
+  return agency.max_api_keys ?? DEFAULT_MAX_API_KEYS;
 }

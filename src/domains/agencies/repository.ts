@@ -11,6 +11,11 @@ export async function findAgency(db: Executor, id: string): Promise<AgencyRow | 
   return db.selectFrom('agencies').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Lock the agency row: changes that must see the agency's other rows as they are (the key cap) serialise on it. */
+export async function lockAgency(db: Executor, id: string): Promise<AgencyRow | undefined> {
+  return db.selectFrom('agencies').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
 export async function countAgencies(db: Executor): Promise<number> {
   const row = await db.selectFrom('agencies').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
   return Number(row.count);
@@ -19,7 +24,7 @@ export async function countAgencies(db: Executor): Promise<number> {
 export async function updateAgency(
   db: Executor,
   id: string,
-  changes: { tier?: Tier; api_rate_limit?: number | null; updated_at: Date },
+  changes: { tier?: Tier; api_rate_limit?: number | null; max_api_keys?: number | null; updated_at: Date },
 ): Promise<AgencyRow | undefined> {
   return db.updateTable('agencies').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
 }

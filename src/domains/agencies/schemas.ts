@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { DEFAULT_MAX_API_KEYS, MAX_API_KEYS_LIMIT } from './entitlements.ts';
 
 export const TierSchema = Type.Union(
   [Type.Literal('starter'), Type.Literal('growth'), Type.Literal('scale'), Type.Literal('enterprise')],
@@ -12,6 +13,8 @@ export const AgencySchema = Type.Object({
   tier: TierSchema,
   api_rate_limit: Type.Union([Type.Integer(), Type.Null()], { description: 'Custom hourly limit (enterprise).' }),
   effective_api_rate_limit: Type.Integer({ description: 'Requests per hour each API key gets by default.' }),
+  max_api_keys: Type.Union([Type.Integer(), Type.Null()], { description: `Custom cap on active API keys; null = the default (${DEFAULT_MAX_API_KEYS}).` }),
+  effective_max_api_keys: Type.Integer({ description: 'Active API keys the agency may hold; generating one more answers 409.' }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });
@@ -44,6 +47,9 @@ export const UpdateAgencyBody = Type.Object(
   {
     tier: Type.Optional(TierSchema),
     api_rate_limit: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10_000_000 }), Type.Null()])),
+    max_api_keys: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: MAX_API_KEYS_LIMIT }), Type.Null()], {
+      description: `Cap on active API keys; null restores the default (${DEFAULT_MAX_API_KEYS}). Keys already above a lowered cap keep working.`,
+    })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -5,7 +5,7 @@ import { newId } from '../../lib/ids.ts';
 import { ApiError, notFound } from '../../http/errors.ts';
 import { hashPassword } from './passwords.ts';
 import * as repo from './repository.ts';
-import { agencyHourlyLimit } from './entitlements.ts';
+import { agencyHourlyLimit, agencyKeyCap } from './entitlements.ts';
 import type { Agency, CreateAgencyInput, CreateUserInput, UpdateAgencyInput, User } from './schemas.ts';
 
 export function toAgency(row: repo.AgencyRow): Agency {
@@ -15,6 +15,8 @@ export function toAgency(row: repo.AgencyRow): Agency {
     tier: row.tier,
     api_rate_limit: row.api_rate_limit,
     effective_api_rate_limit: agencyHourlyLimit(row),
+    max_api_keys: row.max_api_keys,
+    effective_max_api_keys: agencyKeyCap(row),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

@@ -28,6 +28,24 @@ export async function findKeyForUpdate(db: Executor, agencyId: string, id: strin
   return db.selectFrom('api_keys').selectAll().where('agency_id', '=', agencyId).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
+/**
+ * The agency's working keys (not revoked, not expired), split as the cap counts them: `active`
+ * ones, and `replaced` ones (rotated, still working through their grace period).
+ */
+export async function countWorkingKeys(db: Executor, agencyId: string, now: Date): Promise<{ active: number; replaced: number }> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select((eb) => [
+      eb.fn.countAll<string>().filterWhere('replaced_by', 'is', null).as('active'),
+      eb.fn.countAll<string>().filterWhere('replaced_by', 'is not', null).as('replaced'),
+    ])
+    .where('agency_id', '=', agencyId)
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .executeTakeFirstOrThrow();
+  return { active: Number(row.active), replaced: Number(row.replaced) };
+}
+
 export async function updateKey(
   db: Executor,
   id: string,
