@@ -9,6 +9,7 @@ import { createMemoryRateLimiter } from './domains/api/rate-limiter.ts';
 import { createRedisRateLimiter } from './domains/api/redis-rate-limiter.ts';
 import { createKeyAuthenticator } from './domains/api/key-auth.ts';
 import { createApiKeyService } from './domains/api/service.ts';
+import { createAuditService } from './domains/audit/service.ts';
 import { createAgencyService } from './domains/agencies/service.ts';
 import { createSessionService } from './domains/agencies/sessions.ts';
 import { createLocationService } from './domains/locations/service.ts';
@@ -58,8 +59,9 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
     sessions: createSessionService({ ...deps, ttlHours: deps.config.sessionTtlHours }),
     simulation: createSimulationService({ db: deps.db, services: resources }),
     apiKeyAuth,
-    apiKeys: createApiKeyService({ ...deps, onKeyChanged: (keyId) => apiKeyAuth.keyChanged(keyId), onKeyCreated: (hash) => apiKeyAuth.remember(hash) }),
+    apiKeys: createApiKeyService({ ...deps, onKeyChanged: (keyId) => apiKeyAuth.keyChanged(keyId), onKeyCreated: (hash) => apiKeyAuth.remember(hash, deps.limiter) }),
     idempotency: createIdempotencyService(deps),
+    audit: createAuditService(deps),
     webhookDelivery,
     ...createWebhookServices({ ...deps, executor: webhookDelivery.executor }),
   };

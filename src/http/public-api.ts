@@ -8,6 +8,8 @@ import { hashApiKey, isWellFormedApiKey } from '../domains/api/key-format.ts';
 import {
   API_RATE_WINDOW_SECONDS,
   effectiveKeyLimit,
+  KNOWN_KEY_WINDOW_SECONDS,
+  limiterKeyForKnownKey,
   limiterKeyForApiKey,
   limiterKeyForUnknownKeys,
   limiterKeyForUser,
@@ -60,9 +62,12 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
    * against the address's budget before it is made (count first, then decide), so a burst cannot
    * slip past it; keys already found here bypass it, so a valid key is never refused by it.
    */
-  async function reserveLookup(address: string): Promise<void> {
+  async function reserveLookup(address: string, hash: string): Promise<void> {
     const reservation = await limiter.consume(limiterKeyForUnknownKeys(address), UNKNOWN_KEYS_PER_ADDRESS, UNKNOWN_KEY_WINDOW_SECONDS);
     if (reservation.allowed) return;
+    // Over budget: only a key another instance found lately still gets its lookup.
+    const known = await limiter.peek(limiterKeyForKnownKey(hash), 1, KNOWN_KEY_WINDOW_SECONDS);
+    if (known.used > 0) return;
     const retryAfter = Math.max(1, reservation.retryAfterSeconds ?? reservation.resetSeconds);
     throw new ApiError('auth_throttled', `This address sent ${UNKNOWN_KEYS_PER_ADDRESS} unrecognised API keys in ${UNKNOWN_KEY_WINDOW_SECONDS / 60} minutes; unrecognised keys from it are refused for ${retryAfter} s.`, {
       headers: { 'Retry-After': String(retryAfter) },
@@ -81,8 +86,10 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     const hash = hashApiKey(token);
     let key = keyAuth.cached(hash);
     if (!key) {
-      if (!keyAuth.isKnown(hash)) await reserveLookup(address);
+      const knownHere = keyAuth.isKnown(hash);
+      if (!knownHere) await reserveLookup(address, hash);
       key = await keyAuth.lookup(hash);
+      if (key && !knownHere) await limiter.consume(limiterKeyForKnownKey(hash), 1, KNOWN_KEY_WINDOW_SECONDS);
     }
     if (!key) throw unauthorized('unknown_api_key', 'No API key matches this one. Generate a key in Settings → API.');
     if (key.revokedAtMs !== null) throw unauthorized('revoked_api_key', 'This API key has been revoked. Use another key or generate a new one.');

@@ -74,8 +74,34 @@ describe('a valid key is never refused by the guessing throttle', () => {
     const { owner } = await agencyWithOwner(t.app);
     const key = await createKey(t.app, owner);
     expect((await from('198.51.100.50', key.key)).statusCode).toBe(200);
-    clock.advance(KNOWN_KEY_MEMORY_MS);
+    // A day here, and a day and a bucket (1/60 of it) in the shared mark.
+    clock.advance(KNOWN_KEY_MEMORY_MS + KNOWN_KEY_MEMORY_MS / 30);
     for (let i = 0; i < UNKNOWN_KEYS_PER_ADDRESS; i++) await from('198.51.100.50', generateApiKey().key);
     expect((await from('198.51.100.50', key.key)).json<{ code: string }>().code).toBe('auth_throttled');
+  });
+});
+
+describe.runIf(process.env.TEST_REDIS_URL)('across instances on one Redis', () => {
+  it('an instance that never saw a key lets it past the throttle when another instance found or created it', async () => {
+    const prefix = `faro:test:guess:${Date.now()}:`;
+    const a = await createTestApp({ clock, database, redisKeyPrefix: prefix });
+    const b = await createTestApp({ clock, database, redisKeyPrefix: prefix });
+    try {
+      const { owner } = await agencyWithOwner(a.app);
+      const used = await createKey(a.app, owner);
+      expect((await a.app.inject({ ...withKey(used.key), remoteAddress: '198.51.100.60' })).statusCode).toBe(200);
+      const created = await createKey(a.app, owner);
+
+      // The address is throttled everywhere (the counter is shared).
+      for (let i = 0; i < UNKNOWN_KEYS_PER_ADDRESS; i++) await a.app.inject({ ...withKey(generateApiKey().key), remoteAddress: '198.51.100.60' });
+      expect((await b.app.inject({ ...withKey(generateApiKey().key), remoteAddress: '198.51.100.60' })).statusCode).toBe(429);
+
+      // b has never seen either key, and still lets both through.
+      expect((await b.app.inject({ ...withKey(used.key), remoteAddress: '198.51.100.60' })).statusCode).toBe(200);
+      expect((await b.app.inject({ ...withKey(created.key), remoteAddress: '198.51.100.60' })).statusCode).toBe(200);
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });

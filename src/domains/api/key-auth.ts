@@ -5,6 +5,8 @@ import type { Clock } from '../../lib/clock.ts';
 import type { Scope } from './auth-context.ts';
 import { createKeyInvalidationBus, type BusLogger } from './key-invalidation.ts';
 import * as repo from './repository.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import { KNOWN_KEY_WINDOW_SECONDS, limiterKeyForKnownKey } from './rate-limit-policy.ts';
 
 /** What a request authenticated by an API key needs to know; cached per key hash. */
 export interface KeyRecord {
@@ -141,9 +143,12 @@ export function createKeyAuthenticator(deps: {
       return at !== undefined && nowMs >= at && nowMs - at < KNOWN_KEY_MEMORY_MS;
     },
 
-    /** A key was just created here: it is known before its first use. */
-    remember(hash: string): void {
+    /** A key was just created: known here, and to every instance through the limiter's store, before its first use. */
+    remember(hash: string, limiter: RateLimiter): void {
       knownSinceMs.set(hash, clock.now().getTime());
+      limiter.consume(limiterKeyForKnownKey(hash), 1, KNOWN_KEY_WINDOW_SECONDS).catch((err: unknown) => {
+        logger.warn({ err }, 'could not mark a new API key as known to other instances');
+      });
     },
 
     /** The key with this SHA-256 hash (any status), or undefined when there is none. */

@@ -19,6 +19,14 @@ export const UNKNOWN_KEY_WINDOW_SECONDS = 15 * 60;
 export const limiterKeyForUnknownKeys = (address: string) => `api:unknown-keys:${address}`;
 
 /**
+ * Keys found in the database are also marked in the limiter's store (a count in a one-day
+ * window, shared through Redis), so an instance that has not seen a key yet, one just started
+ * for instance, still lets it past the guessing throttle.
+ */
+export const KNOWN_KEY_WINDOW_SECONDS = 24 * 3600;
+export const limiterKeyForKnownKey = (keyHash: string) => `api:known-key:${keyHash}`;
+
+/**
  * The key's own limit, but never above what the agency is entitled to now: a key created while the
  * agency was on a bigger plan (or had a higher custom limit) shrinks with the agency.
  */
