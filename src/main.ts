@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrate } from './db/migrator.ts';
-import { DataDirLockedError } from './db/pglite.ts';
+import { DataDirLockedError, UnfinishedDataDirError } from './db/pglite.ts';
 import { systemClock } from './lib/clock.ts';
 import { readOrCreateLocalSecret } from './lib/local-secrets.ts';
 import { buildApp, type App } from './http/app.ts';
@@ -104,7 +104,7 @@ export async function main(): Promise<void> {
   try {
     service = await startService(loadConfig());
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof UnfinishedDataDirError) {
       process.stderr.write(`faro: ${error.message}\n`);
       process.exit(1);
     }

@@ -91,6 +91,18 @@ export async function waitReady(service: ServiceProcess, timeoutMs = 90_000): Pr
   throw new Error(`service not ready after ${timeoutMs} ms:\n${service.stdout()}\n${service.stderr()}`);
 }
 
+/** Poll (every 2 ms, to catch short moments of a start) until `condition` holds; fail if the child exits first. */
+export async function waitFor(service: ServiceProcess, condition: () => boolean, timeoutMs = 90_000): Promise<void> {
+  let exited: { code: number | null } | undefined;
+  void service.exited.then((result) => (exited = result));
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (exited) throw new Error(`service exited (${exited.code}) first:\n${service.stdout()}\n${service.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`condition not met after ${timeoutMs} ms:\n${service.stdout()}\n${service.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 export async function stopProcess(service: ServiceProcess, signal: NodeJS.Signals = 'SIGTERM') {
   service.child.kill(signal);
   return service.exited;
