@@ -8,6 +8,7 @@ import { DataDirLockedError, UnfinishedDataDirError } from './db/pglite.ts';
 import { systemClock } from './lib/clock.ts';
 import { readOrCreateLocalSecret } from './lib/local-secrets.ts';
 import { buildApp, type App } from './http/app.ts';
+import { logSerializers } from './http/log-redaction.ts';
 import { createAppContext, type AppContext } from './services.ts';
 import { DEMO_EMAIL, seedDemo } from './domains/simulation/demo-seed.ts';
 import { startBackgroundJobs } from './jobs/background.ts';
@@ -15,6 +16,7 @@ import { startBackgroundJobs } from './jobs/background.ts';
 export function createLogger(level: string): FastifyBaseLogger {
   return pino({
     level,
+    serializers: logSerializers,
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.secret', '*.key'],
       censor: '[redacted]',
