@@ -74,7 +74,7 @@ describe('a first start that is killed', () => {
     await startsAndWorks(dataDir, cachedTemplateEnv);
   }, 120_000);
 
-  it('while the template is unpacked: no pgdata is left, only a partial build the next start removes', async () => {
+  it('while the template is unpacked and first opened: no pgdata is left, only a partial build the next start removes', async () => {
     const dataDir = await interruptFirstStart(cachedTemplateEnv, (dir) => partialBuilds(dir).some((name) => countFiles(path.join(dir, name)) >= 50));
     expect(entries(dataDir)).not.toContain('pgdata');
     expect(partialBuilds(dataDir)).toHaveLength(1);
