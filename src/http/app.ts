@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {} from '@fastify/swagger';
 import cookie from '@fastify/cookie';
@@ -9,6 +9,9 @@ import { isDatabaseUnavailable } from '../db/availability.ts';
 import { toFieldErrors, validatorCompiler } from './validation.ts';
 import { registerRoutes } from './routes.ts';
 import { isSpaRoute, sendSpaIndex } from './portal-static.ts';
+import { BODY_LIMIT_BYTES, payloadTooLarge } from './body-limits.ts';
+import { registerJsonParser } from './json-body.ts';
+import { securityHeaders } from './security-headers.ts';
 
 export type App = FastifyInstance<
   import('node:http').Server,
@@ -24,12 +27,10 @@ declare module 'fastify' {
   }
 }
 
-export const BODY_LIMIT_BYTES = 1024 * 1024;
-
 const hopsTrusted = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 /** Translate framework errors (bad JSON, body size, media type, schema) into catalogue errors. */
-function toApiError(error: FastifyError): ApiError {
+function toApiError(error: FastifyError, request: FastifyRequest): ApiError {
   if (error instanceof ApiError) return error;
   if (error.validation) {
     return new ApiError('validation_failed', 'One or more fields are not valid; see errors.', {
@@ -42,10 +43,19 @@ function toApiError(error: FastifyError): ApiError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError('malformed_json', 'The content-type is application/json but the body is empty.');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('payload_too_large', `Request bodies are limited to ${BODY_LIMIT_BYTES} bytes.`);
+      return payloadTooLarge(request);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('unsupported_media_type', 'Send request bodies as application/json.');
+    // @fastify/static refuses paths it will not map to a file (a segment too long for the file
+    // system, `//`, `/./`): for the client that is simply no such file.
+    case 'FST_STATIC_FORBIDDEN_PATH':
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return routeNotFound(request);
+    case 'FST_ERR_BAD_URL':
+      return new ApiError('validation_failed', 'The path is not valid percent-encoded UTF-8.', {
+        errors: [{ path: 'path', message: 'is not valid percent-encoding' }],
+      });
   }
   if (error instanceof SyntaxError && error.statusCode === 400) {
     return new ApiError('malformed_json', 'The request body could not be parsed as JSON.');
@@ -61,6 +71,27 @@ function toApiError(error: FastifyError): ApiError {
   });
 }
 
+function routeNotFound(request: FastifyRequest): ApiError {
+  return new ApiError('route_not_found', `${request.method} ${request.url.split('?')[0]} is not an endpoint of this API.`);
+}
+
+function sendProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const apiError = toApiError(error, request);
+  if (apiError.code === 'database_unavailable') {
+    request.log.warn({ code: apiError.code, reason: error.message }, 'request failed: database unavailable');
+  } else if (apiError.status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+  } else {
+    request.log.info({ code: apiError.code }, apiError.message);
+  }
+  void reply
+    .code(apiError.status)
+    .header('Request-Id', request.id)
+    .headers(apiError.headers)
+    .type('application/problem+json')
+    .send(renderProblem(apiError, request.url.split('?')[0] ?? request.url, request.id));
+}
+
 export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseLogger } = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: options.logger,
@@ -71,6 +102,8 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseL
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Requests the router refuses before any route or hook (a path that is not valid UTF-8).
+    frameworkErrors: sendProblem,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('ctx', ctx);
@@ -78,32 +111,19 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseL
   // Bodies are JSON only: Fastify's default text/plain parser would turn a text body into a string
   // that then fails validation (400) instead of the 415 the contract promises.
   app.removeContentTypeParser('text/plain');
+  registerJsonParser(app);
   await app.register(cookie);
+  await securityHeaders(app as unknown as App);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('Request-Id', request.id);
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const apiError = toApiError(error);
-    if (apiError.code === 'database_unavailable') {
-      request.log.warn({ code: apiError.code, reason: error.message }, 'request failed: database unavailable');
-    } else if (apiError.status >= 500) {
-      request.log.error({ err: error }, 'request failed');
-    } else {
-      request.log.info({ code: apiError.code }, apiError.message);
-    }
-    void reply
-      .code(apiError.status)
-      .headers(apiError.headers)
-      .type('application/problem+json')
-      .send(renderProblem(apiError, request.url.split('?')[0] ?? request.url, request.id));
-  });
+  app.setErrorHandler(sendProblem);
 
   app.setNotFoundHandler((request, reply) => {
     if (isSpaRoute(request) && sendSpaIndex(reply)) return;
-    const error = new ApiError('route_not_found', `${request.method} ${request.url.split('?')[0]} is not an endpoint of this API.`);
-    void reply.code(404).type('application/problem+json').send(renderProblem(error, request.url.split('?')[0] ?? '', request.id));
+    void reply.code(404).type('application/problem+json').send(renderProblem(routeNotFound(request), request.url.split('?')[0] ?? '', request.id));
   });
 
   await registerRoutes(app as unknown as App);

@@ -176,8 +176,8 @@ export const ERROR_RESPONSES = {
     [...limited, 'Retry-After'],
   ),
   PayloadTooLarge: errorResponse(
-    'The request body is larger than 1 MiB.',
-    { payload_too_large: { summary: 'Body too large', value: problem('payload_too_large', 'Request bodies are limited to 1048576 bytes.', '/api/v1/leads') } },
+    'The request body is larger than this endpoint accepts (128 KiB for leads, 64 KiB elsewhere); the detail names the limit.',
+    { payload_too_large: { summary: 'Body too large', value: problem('payload_too_large', 'Request bodies on this endpoint are limited to 131072 bytes.', '/api/v1/leads') } },
     limited,
   ),
   UnsupportedMediaType: errorResponse(

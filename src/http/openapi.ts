@@ -7,6 +7,7 @@ import type { App } from './app.ts';
 import { API_DESCRIPTION, SECURITY_SCHEMES } from './openapi-components.ts';
 import { finishDocument } from './openapi-document.ts';
 import { EVENT_CATALOG } from '../domains/webhooks/catalog.ts';
+import { docsContentSecurityPolicy } from './security-headers.ts';
 
 /*
  * The public API reference: @fastify/swagger collects every route's schema; `publicOnly` keeps
@@ -21,6 +22,11 @@ export const OPENAPI_JSON_PATH = '/api/v1/openapi.json';
 export const DOCS_PATH = '/docs';
 
 type Json = Record<string, unknown>;
+
+const SERVERS = [
+  { url: 'https://api.faro.app', description: 'FARO production' },
+  { url: '/', description: 'The FARO instance serving this document' },
+];
 
 const LOGO_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="220" height="40" viewBox="0 0 220 40">' +
@@ -57,10 +63,7 @@ export async function registerOpenApi(app: App): Promise<void> {
         description: API_DESCRIPTION,
         contact: { name: 'FARO support', email: 'support@faro.app' },
       },
-      servers: [
-        { url: 'https://api.faro.app', description: 'FARO production' },
-        { url: '/', description: 'The FARO instance serving this document' },
-      ],
+      servers: SERVERS,
       components: { securitySchemes: SECURITY_SCHEMES },
     },
     convertConstToEnum: false,
@@ -99,5 +102,7 @@ export async function openApiRoutes(app: App): Promise<void> {
     uiConfig: { deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 0, tryItOutEnabled: false },
     theme: { title: 'FARO API reference' },
     logo: { type: 'image/svg+xml', content: Buffer.from(LOGO_SVG), href: DOCS_PATH, target: '_self' },
+    // Set by the plugin on every /docs response, over the portal's policy that helmet sets.
+    staticCSP: docsContentSecurityPolicy(app.ctx.config.publicBaseUrl, SERVERS.map((server) => server.url)),
   });
 }

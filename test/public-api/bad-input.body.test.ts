@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
-import { BODY_LIMIT_BYTES } from '../../src/http/app.ts';
+import { LEAD_BODY_LIMIT_BYTES } from '../../src/http/body-limits.ts';
 import { ENDPOINTS, call, expectProblem, seedAgency, type Seeded } from './support.ts';
 
 /* Every kind of bad request body on every endpoint that takes one, and nothing is written. */
@@ -84,9 +84,9 @@ describe.each(ENDPOINTS.filter((endpoint) => endpoint.body))('$name', (endpoint)
     }
   });
 
-  it('a body over 1 MiB → 413 payload_too_large', async () => {
+  it('a body over the largest limit (128 KiB) → 413 payload_too_large', async () => {
     const before = await snapshot();
-    const big = JSON.stringify({ ...valid(), notes: 'x'.repeat(BODY_LIMIT_BYTES) });
+    const big = JSON.stringify({ ...valid(), notes: 'x'.repeat(LEAD_BODY_LIMIT_BYTES) });
     expectProblem(await send(big), 413, 'payload_too_large');
     expect(await snapshot()).toEqual(before);
   });

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/app.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
+import { SESSION_BODY_LIMIT_BYTES } from '../../http/body-limits.ts';
 import {
   DEVICE_COOKIE,
   clearSessionCookie,
@@ -20,6 +21,8 @@ export async function portalSessionRoutes(app: App): Promise<void> {
   const secureCookies = (request: FastifyRequest) => httpsPublished || request.protocol === 'https';
 
   app.post('/portal/api/session', {
+    bodyLimit: SESSION_BODY_LIMIT_BYTES,
+    config: { secret: true },
     schema: { hide: true, body: LoginBody, response: { 200: SessionView, ...ProblemResponses } },
     handler: async (request, reply) => {
       const { token, expiresAt, session, device } = await sessions.login({
@@ -34,12 +37,14 @@ export async function portalSessionRoutes(app: App): Promise<void> {
   });
 
   app.get('/portal/api/me', {
+    config: { secret: true },
     schema: { hide: true, response: { 200: SessionView, ...ProblemResponses } },
     preHandler: requirePortalSession(sessions),
     handler: async (request) => sessionView(request.portalSession!),
   });
 
   app.delete('/portal/api/session', {
+    bodyLimit: SESSION_BODY_LIMIT_BYTES,
     schema: { hide: true },
     handler: async (request, reply) => {
       const session = await loadPortalSession(request, sessions);

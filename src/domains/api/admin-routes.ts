@@ -17,6 +17,7 @@ export async function adminApiKeyRoutes(app: App): Promise<void> {
   app.addHook('onRequest', requireAdminToken(config.adminToken));
 
   app.post('/admin/v1/agencies/:id/api-keys', {
+    config: { secret: true },
     schema: { hide: true, params: AgencyParams, body: CreateApiKeyBody, response: { 201: NewApiKeySchema, ...ProblemResponses } },
     handler: async (request, reply) => reply.code(201).send(await services.apiKeys.generate(request.params.id, request.body, OPERATOR)),
   });

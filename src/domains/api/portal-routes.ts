@@ -57,6 +57,7 @@ export async function portalApiKeyRoutes(app: App): Promise<void> {
   });
 
   app.post('/portal/api/api-keys', {
+    config: { secret: true },
     schema: { hide, body: CreateApiKeyBody, response: { 201: NewApiKeySchema, ...ProblemResponses } },
     onRequest: adminOnly,
     handler: async (request, reply) => reply.code(201).send(await apiKeys.generate(agencyOf(request), request.body, actorOf(request))),
@@ -68,6 +69,7 @@ export async function portalApiKeyRoutes(app: App): Promise<void> {
   });
 
   app.post('/portal/api/api-keys/:id/rotate', {
+    config: { secret: true },
     schema: { hide, params: KeyIdParams, body: RotateApiKeyBody, response: { 201: NewApiKeySchema, ...ProblemResponses } },
     onRequest: adminOnly,
     preValidation: absentBodyIsEmpty,

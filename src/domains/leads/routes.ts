@@ -3,6 +3,7 @@ import type { App } from '../../http/app.ts';
 import type { Executor } from '../../db/types.ts';
 import { PageSchema, pageRequest } from '../../http/pagination.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
+import { LEAD_BODY_LIMIT_BYTES } from '../../http/body-limits.ts';
 import { IdFilter, IdParams, ListQuery, NoQuery, SinceFilter, requireId } from '../../http/public-schemas.ts';
 import { fingerprintRequest } from '../idempotency/service.ts';
 import { CreateLeadBody, LEAD_STATUSES, LeadSchema, UpdateLeadBody } from './schemas.ts';
@@ -66,6 +67,7 @@ export async function leadRoutes(app: App): Promise<void> {
 
   app.post('/leads', {
     config: { scope: 'leads:write' },
+    bodyLimit: LEAD_BODY_LIMIT_BYTES,
     schema: {
       operationId: 'createLead',
       summary: 'Create a lead',
@@ -94,6 +96,7 @@ export async function leadRoutes(app: App): Promise<void> {
 
   app.patch('/leads/:id', {
     config: { scope: 'leads:write' },
+    bodyLimit: LEAD_BODY_LIMIT_BYTES,
     schema: {
       operationId: 'updateLead',
       summary: 'Update a lead',

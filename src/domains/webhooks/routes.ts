@@ -65,7 +65,7 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
   });
 
   app.post('/webhooks', {
-    config: { scope: 'webhooks:write' },
+    config: { scope: 'webhooks:write', secret: true },
     schema: {
       operationId: 'createWebhookSubscription',
       summary: 'Create a webhook subscription',
@@ -127,7 +127,7 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
 
   app.get('/webhooks/:id/secret', {
     // Reading the secret lets one forge webhooks to the agency's receiver: a write-level power.
-    config: { scope: 'webhooks:write' },
+    config: { scope: 'webhooks:write', secret: true },
     schema: {
       operationId: 'getWebhookSecret',
       summary: 'Reveal the signing secret',
@@ -141,7 +141,7 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
   });
 
   app.post('/webhooks/:id/rotate-secret', {
-    config: { scope: 'webhooks:write' },
+    config: { scope: 'webhooks:write', secret: true },
     schema: {
       operationId: 'rotateWebhookSecret',
       summary: 'Rotate the signing secret',
