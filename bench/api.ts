@@ -45,7 +45,7 @@ async function seed(): Promise<{ agencyId: string; key: string }> {
     await services.reviews.create(agency.id, { location_id: location.id, source: 'google', rating: 1 + (i % 5), author_name: `Reviewer ${i}`, body: 'Great service, would come back. '.repeat(3) });
   }
   const apiKeys = createApiKeyService({ db: database.db, clock: systemClock, limiter: createMemoryRateLimiter({}), onKeyChanged: async () => {} });
-  const { key } = await apiKeys.generate(agency.id, { name: 'bench', scopes: ['reviews:read'] }, { userId: null, via: 'operator' });
+  const { key } = await apiKeys.generate(agency.id, { name: 'bench', scopes: ['reviews:read'] }, { userId: null, via: 'operator', requestId: null });
   await database.close();
   return { agencyId: agency.id, key };
 }

@@ -213,14 +213,26 @@ export interface ApiKeysTable {
   last_used_at: NullableTimestamp;
 }
 
-export type AuditAction = 'api_key.created' | 'api_key.rotated' | 'api_key.revoked';
+export type AuditAction =
+  | 'api_key.created' | 'api_key.rotated' | 'api_key.revoked'
+  | 'webhook.created' | 'webhook.updated' | 'webhook.deleted'
+  | 'webhook.secret_revealed' | 'webhook.secret_rotated' | 'webhook.recovered'
+  | 'webhook_delivery.redelivered';
+export type AuditActorType = 'user' | 'api_key' | 'operator';
+export type AuditTargetType = 'api_key' | 'webhook_subscription' | 'webhook_delivery';
 
 export interface AuditLogTable {
   id: string;
   agency_id: string;
-  actor_user_id: string | null;
+  actor_type: AuditActorType;
+  /** The user's or the key's id; null for an operator. */
+  actor_id: string | null;
+  /** The Request-Id of the change; null on entries older than it. */
+  request_id: string | null;
+  target_type: AuditTargetType;
+  target_id: string;
   action: AuditAction;
-  key_id: string | null;
+  /** Never a secret. */
   details: Json<Record<string, unknown>>;
   created_at: Timestamp;
 }

@@ -249,5 +249,6 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   Leads: 'Prospective customers, tracked through to conversion. The one resource clients can write.',
   Webhooks: 'Subscriptions that receive events by signed HTTP POST, and their deliveries.',
   Events: 'The event log, to catch up on missed webhooks.',
+  'Audit log': 'Who changed API keys and webhook subscriptions, revealed or rotated secrets, and redelivered webhooks: the actor, the request and the target of each change.',
   'Webhook events': 'The requests FARO sends to your webhook endpoints, one per event type.',
 };

@@ -13,6 +13,7 @@ import { messageRoutes } from '../domains/messages/routes.ts';
 import { reviewRoutes } from '../domains/reviews/routes.ts';
 import { leadRoutes } from '../domains/leads/routes.ts';
 import { webhookSubscriptionRoutes } from '../domains/webhooks/routes.ts';
+import { auditRoutes } from '../domains/audit/routes.ts';
 
 /** The /api/v1 route plugins (paths relative to /api/v1); each runs behind key/session auth, scopes and rate limits. */
 export const publicRoutes: PublicRoutes[] = [
@@ -23,6 +24,7 @@ export const publicRoutes: PublicRoutes[] = [
   reviewRoutes,
   leadRoutes,
   webhookSubscriptionRoutes,
+  auditRoutes,
 ];
 
 /** Every route plugin of the service, in one place. Each is encapsulated (its hooks stay inside). */

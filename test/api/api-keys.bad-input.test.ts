@@ -106,9 +106,9 @@ describe('rotating, revoking and reading a key reject bad input', () => {
   });
 
   it('the audit log rejects a bad limit or cursor', async () => {
-    expectProblem(await t.app.inject({ method: 'GET', url: '/portal/api/audit-log?limit=0', headers: owner.headers }), 400, 'validation_failed');
-    expectProblem(await t.app.inject({ method: 'GET', url: '/portal/api/audit-log?cursor=nope', headers: owner.headers }), 400, 'invalid_cursor');
-    expectProblem(await t.app.inject({ method: 'GET', url: '/portal/api/audit-log?sort=asc', headers: owner.headers }), 400, 'validation_failed');
+    expectProblem(await t.app.inject({ method: 'GET', url: '/api/v1/audit-events?limit=0', headers: owner.headers }), 400, 'validation_failed');
+    expectProblem(await t.app.inject({ method: 'GET', url: '/api/v1/audit-events?cursor=nope', headers: owner.headers }), 400, 'invalid_cursor');
+    expectProblem(await t.app.inject({ method: 'GET', url: '/api/v1/audit-events?sort=asc', headers: owner.headers }), 400, 'validation_failed');
   });
 });
 

@@ -120,27 +120,33 @@ describe('API key lifecycle (portal)', () => {
   it('keeps an audit log of who created, rotated and revoked which key, and when', async () => {
     const { owner, agency } = await agencyWithOwner(t.app);
     const createdAt = clock.now().toISOString();
-    const key = await createKey(t.app, owner, { name: 'Audited' });
+    const created = await t.app.inject({ method: 'POST', url: '/portal/api/api-keys', headers: owner.headers, payload: { name: 'Audited', scopes: ['locations:read'] } });
+    const key = created.json<NewKey>();
     clock.advance(1000);
-    const rotated = (await rotate(key.id, owner.headers, { grace_period_seconds: 60 })).json<NewKey>();
+    const rotation = await rotate(key.id, owner.headers, { grace_period_seconds: 60 });
+    const rotated = rotation.json<NewKey>();
     clock.advance(1000);
-    await t.app.inject({ method: 'POST', url: `/portal/api/api-keys/${rotated.id}/revoke`, headers: owner.headers });
+    const revoke = await t.app.inject({ method: 'POST', url: `/portal/api/api-keys/${rotated.id}/revoke`, headers: owner.headers });
     await t.app.inject({ method: 'POST', url: `/portal/api/api-keys/${rotated.id}/revoke`, headers: owner.headers });
     clock.advance(1000);
     const byOperator = await t.app.inject({ method: 'POST', url: `/admin/v1/agencies/${agency.id}/api-keys/${key.id}/revoke`, headers: adminHeaders });
     expect(byOperator.statusCode).toBe(200);
 
-    const response = await t.app.inject({ method: 'GET', url: '/portal/api/audit-log', headers: owner.headers });
+    // The log is the agency's whole audit log, read with the session like the portal does.
+    const response = await t.app.inject({ method: 'GET', url: '/api/v1/audit-events?action=api_key.created&action=api_key.rotated&action=api_key.revoked', headers: owner.headers });
     expect(response.statusCode, response.body).toBe(200);
     const entries = response.json<{ data: Array<Record<string, unknown>> }>().data;
-    const actor = { id: expect.stringMatching(/^usr_/), email: agency.email };
+    const actor = { type: 'user', id: expect.stringMatching(/^usr_/), label: agency.email };
+    const target = (id: string, label: string) => ({ type: 'api_key', id, label });
+    const requestId = (r: { headers: Record<string, unknown> }) => r.headers['request-id'];
     expect(entries).toEqual([
-      expect.objectContaining({ action: 'api_key.revoked', actor: null, key_id: key.id, key_name: 'Audited', details: expect.objectContaining({ via: 'operator' }) }),
-      expect.objectContaining({ action: 'api_key.revoked', actor, key_id: rotated.id }),
-      expect.objectContaining({ action: 'api_key.rotated', actor, key_id: key.id, details: expect.objectContaining({ new_key_id: rotated.id, grace_period_seconds: 60 }) }),
-      expect.objectContaining({ action: 'api_key.created', actor, key_id: key.id, created_at: createdAt }),
+      expect.objectContaining({ action: 'api_key.revoked', actor: { type: 'operator', id: null, label: null }, target: target(key.id, 'Audited'), request_id: requestId(byOperator) }),
+      expect.objectContaining({ action: 'api_key.revoked', actor, target: target(rotated.id, 'Audited'), request_id: requestId(revoke) }),
+      expect.objectContaining({ action: 'api_key.rotated', actor, target: target(key.id, 'Audited'), request_id: requestId(rotation), details: expect.objectContaining({ new_key_id: rotated.id, grace_period_seconds: 60 }) }),
+      expect.objectContaining({ action: 'api_key.created', actor, target: target(key.id, 'Audited'), request_id: requestId(created), created_at: createdAt }),
     ]);
     expect(entries[0]!.id).toMatch(/^audit_/);
+    expect(entries.every((entry) => !('via' in (entry.details as object)))).toBe(true);
   });
 
   it('reports usage in the rolling hour and records last use at most once a minute', async () => {

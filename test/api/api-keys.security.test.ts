@@ -19,7 +19,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const reads = () => ['/portal/api/api-keys', '/portal/api/api-keys/scopes', `/portal/api/api-keys/${key.id}`, `/portal/api/api-keys/${key.id}/usage`, '/portal/api/audit-log'];
+const reads = () => ['/portal/api/api-keys', '/portal/api/api-keys/scopes', `/portal/api/api-keys/${key.id}`, `/portal/api/api-keys/${key.id}/usage`];
 const writes = (): Array<[string, Record<string, unknown>]> => [
   ['/portal/api/api-keys', { name: 'x', scopes: ['locations:read'] }],
   [`/portal/api/api-keys/${key.id}/rotate`, { grace_period_seconds: 60 }],
@@ -75,6 +75,7 @@ describe('portal API key routes: who may do what', () => {
       'webhooks:read',
       'webhooks:write',
       'events:read',
+      'audit:read',
     ]);
     expect(scopes.every((s) => s.description.length > 0)).toBe(true);
   });

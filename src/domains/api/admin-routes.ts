@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/app.ts';
 import { requireAdminToken } from '../../http/admin-auth.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
@@ -8,7 +9,7 @@ import { ApiKeySchema, CreateApiKeyBody, EmptyBody, NewApiKeySchema } from './sc
 
 const AgencyParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const AgencyKeyParams = Type.Object({ id: Type.String({ maxLength: 64 }), key_id: Type.String({ maxLength: 64 }) });
-const OPERATOR: Actor = { userId: null, via: 'operator' };
+const operator = (request: FastifyRequest): Actor => ({ userId: null, via: 'operator', requestId: request.id });
 
 /** Operator API for API keys: FARO staff generate a key for an agency, or revoke one. */
 export async function adminApiKeyRoutes(app: App): Promise<void> {
@@ -19,12 +20,12 @@ export async function adminApiKeyRoutes(app: App): Promise<void> {
   app.post('/admin/v1/agencies/:id/api-keys', {
     config: { secret: true },
     schema: { hide: true, params: AgencyParams, body: CreateApiKeyBody, response: { 201: NewApiKeySchema, ...ProblemResponses } },
-    handler: async (request, reply) => reply.code(201).send(await services.apiKeys.generate(request.params.id, request.body, OPERATOR)),
+    handler: async (request, reply) => reply.code(201).send(await services.apiKeys.generate(request.params.id, request.body, operator(request))),
   });
 
   app.post('/admin/v1/agencies/:id/api-keys/:key_id/revoke', {
     schema: { hide: true, params: AgencyKeyParams, body: EmptyBody, response: { 200: ApiKeySchema, ...ProblemResponses } },
     preValidation: absentBodyIsEmpty,
-    handler: async (request) => services.apiKeys.revoke(request.params.id, request.params.key_id, OPERATOR),
+    handler: async (request) => services.apiKeys.revoke(request.params.id, request.params.key_id, operator(request)),
   });
 }

@@ -14,6 +14,8 @@ export const SCOPE_DESCRIPTIONS = {
     'Create, change, test and delete webhook subscriptions; redeliver. Subscribing to an event type also needs the read scope of its resource; "*" needs all of them.',
   'events:read':
     'Read the last 30 days of events, to catch up on missed webhooks: only the events whose resource the key may also read (e.g. leads:read for lead.converted).',
+  'audit:read':
+    'Read the audit log: who generated, rotated or revoked API keys, changed webhook subscriptions, revealed or rotated their secrets, and redelivered webhooks.',
 } as const;
 
 export type Scope = keyof typeof SCOPE_DESCRIPTIONS;

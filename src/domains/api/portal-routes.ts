@@ -1,8 +1,6 @@
-import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/app.ts';
 import { ApiError } from '../../http/errors.ts';
-import { PageQuery, PageSchema } from '../../http/pagination.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { requirePortalAdmin, requirePortalSession } from '../../http/portal-auth.ts';
 import { INTEGRATIONS_TIER, tierAtLeast } from '../agencies/entitlements.ts';
@@ -10,7 +8,6 @@ import type { Actor } from './service.ts';
 import {
   ApiKeyListSchema,
   ApiKeySchema,
-  AuditEntrySchema,
   CreateApiKeyBody,
   EmptyBody,
   KeyIdParams,
@@ -35,9 +32,9 @@ export async function absentBodyIsEmpty(request: FastifyRequest): Promise<void> 
 }
 
 const agencyOf = (request: FastifyRequest) => request.portalSession!.agency.id;
-const actorOf = (request: FastifyRequest): Actor => ({ userId: request.portalSession!.user.id, via: 'portal' });
+const actorOf = (request: FastifyRequest): Actor => ({ userId: request.portalSession!.user.id, via: 'portal', requestId: request.id });
 
-/** Settings → API in the portal: keys and their audit log. Every route needs a session on Scale+. */
+/** Settings → API in the portal: keys (their audit log is GET /api/v1/audit-events). Every route needs a session on Scale+. */
 export async function portalApiKeyRoutes(app: App): Promise<void> {
   const { apiKeys, sessions } = app.ctx.services;
   // onRequest, so a caller without a session (or the plan, or the role) learns nothing about bodies.
@@ -87,10 +84,5 @@ export async function portalApiKeyRoutes(app: App): Promise<void> {
   app.get('/portal/api/api-keys/:id/usage', {
     schema: { hide, params: KeyIdParams, response: { 200: KeyUsageSchema, ...ProblemResponses } },
     handler: async (request) => apiKeys.usage(agencyOf(request), request.params.id),
-  });
-
-  app.get('/portal/api/audit-log', {
-    schema: { hide, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: PageSchema(AuditEntrySchema, 'AuditEntry'), ...ProblemResponses } },
-    handler: async (request) => apiKeys.auditLog(agencyOf(request), request.query),
   });
 }

@@ -84,20 +84,3 @@ export async function touchLastUsed(db: Executor, id: string, now: Date, minInte
     .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', threshold)]))
     .execute();
 }
-
-export async function insertAudit(db: Executor, entry: NewRow<'audit_log'>): Promise<void> {
-  await db.insertInto('audit_log').values(entry).execute();
-}
-
-export async function listAudit(db: Executor, agencyId: string, page: { limit: number; before?: string | undefined }) {
-  let query = db
-    .selectFrom('audit_log')
-    .leftJoin('users', 'users.id', 'audit_log.actor_user_id')
-    .leftJoin('api_keys', 'api_keys.id', 'audit_log.key_id')
-    .selectAll('audit_log')
-    .select(['users.email as actor_email', 'api_keys.name as key_name'])
-    .where('audit_log.agency_id', '=', agencyId);
-  if (page.before) query = query.where('audit_log.id', '<', page.before);
-  return query.orderBy('audit_log.id', 'desc').limit(page.limit + 1).execute();
-}
-export type AuditRow = Awaited<ReturnType<typeof listAudit>>[number];

@@ -81,15 +81,4 @@ export const ScopeListSchema = Type.Object({
   data: Type.Array(Type.Object({ scope: ScopeSchema, description: Type.String() })),
 });
 
-export const AuditEntrySchema = Type.Object({
-  id: Type.String(),
-  action: Type.Enum(['api_key.created', 'api_key.rotated', 'api_key.revoked']),
-  actor: Actor,
-  key_id: Type.Union([Type.String(), Type.Null()]),
-  key_name: Type.Union([Type.String(), Type.Null()]),
-  created_at: Type.String({ format: 'date-time' }),
-  details: Type.Record(Type.String(), Type.Unknown()),
-});
-export type AuditEntry = Static<typeof AuditEntrySchema>;
-
 export const KeyIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });

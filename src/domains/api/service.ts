@@ -3,7 +3,6 @@ import type { AuditAction, DB, Executor, Tier } from '../../db/types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { isId, newId } from '../../lib/ids.ts';
 import { ApiError, notFound } from '../../http/errors.ts';
-import { pageRequest, toPage, type Page } from '../../http/pagination.ts';
 import { findAgency, lockAgency } from '../agencies/repository.ts';
 import { agencyHourlyLimit, agencyKeyCap, INTEGRATIONS_TIER, tierAtLeast } from '../agencies/entitlements.ts';
 import { SCOPE_DESCRIPTIONS, SCOPES, type Scope } from './auth-context.ts';
@@ -11,21 +10,22 @@ import { generateApiKey, maskApiKey } from './key-format.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { API_RATE_WINDOW_SECONDS, effectiveKeyLimit, limiterKeyForApiKey } from './rate-limit-policy.ts';
 import * as repo from './repository.ts';
+import { recordAudit } from '../audit/service.ts';
 import {
   DEFAULT_GRACE_PERIOD_SECONDS,
   type ApiKey,
   type ApiKeyStatus,
-  type AuditEntry,
   type CreateApiKeyInput,
   type KeyUsage,
   type NewApiKey,
   type RotateApiKeyInput,
 } from './schemas.ts';
 
-/** Who is changing keys: a portal user, or a FARO operator (userId null). */
+/** Who is changing keys: a portal user, or a FARO operator (userId null); and in which request. */
 export interface Actor {
   userId: string | null;
   via: 'portal' | 'operator';
+  requestId: string | null;
 }
 
 interface AgencyLimits {
@@ -55,18 +55,6 @@ function toApiKey(row: repo.ApiKeyWithCreator, agency: AgencyLimits, now: Date):
     expires_at: row.expires_at?.toISOString() ?? null,
     revoked_at: row.revoked_at?.toISOString() ?? null,
     replaced_by: row.replaced_by,
-  };
-}
-
-function toAuditEntry(row: repo.AuditRow): AuditEntry {
-  return {
-    id: row.id,
-    action: row.action,
-    actor: row.actor_user_id && row.actor_email ? { id: row.actor_user_id, email: row.actor_email } : null,
-    key_id: row.key_id,
-    key_name: row.key_name,
-    created_at: row.created_at.toISOString(),
-    details: row.details,
   };
 }
 
@@ -105,16 +93,8 @@ export function createApiKeyService(deps: {
   }
 
   async function audit(trx: Executor, agencyId: string, actor: Actor, action: AuditAction, keyId: string, details: Record<string, unknown>) {
-    const now = clock.now();
-    await repo.insertAudit(trx, {
-      id: newId('audit', now),
-      agency_id: agencyId,
-      actor_user_id: actor.userId,
-      action,
-      key_id: keyId,
-      details: JSON.stringify({ via: actor.via, ...details }),
-      created_at: now,
-    });
+    const auditActor = actor.via === 'operator' ? { type: 'operator' as const, id: null, requestId: actor.requestId } : { type: 'user' as const, id: actor.userId, requestId: actor.requestId };
+    await recordAudit(trx, { agencyId, actor: auditActor, action, target: { type: 'api_key', id: keyId }, details, at: clock.now() });
   }
 
   async function insertNewKey(trx: Executor, agencyId: string, fields: { name: string; scopes: string[]; rate_limit: number | null; expires_at: Date | null; created_by: string | null }) {
@@ -288,11 +268,6 @@ export function createApiKeyService(deps: {
         window_seconds: usage.windowSeconds,
         reset_seconds: usage.resetSeconds,
       };
-    },
-
-    async auditLog(agencyId: string, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<Page<AuditEntry>> {
-      const page = pageRequest(query, 'audit');
-      return toPage(await repo.listAudit(db, agencyId, page), page.limit, toAuditEntry);
     },
   };
 }

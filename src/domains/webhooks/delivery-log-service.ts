@@ -10,6 +10,8 @@ import { findSubscription } from './subscriptions-repository.ts';
 import { DELIVERIES_CHANNEL, DeliveryNotClaimableError, type AttemptOutcome } from './delivery-executor.ts';
 import { assertMayReadEvents, readableEventTypes, type ScopedCaller } from './scope-fence.ts';
 import type { Attempt, Delivery, DeliveryDetail, DeliveryFilters } from './schemas.ts';
+import { recordAudit } from '../audit/service.ts';
+import type { AuditActor } from '../audit/schemas.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -107,13 +109,17 @@ export function createDeliveryLogService(deps: DeliveryLogServiceDeps) {
      * to finish). Counts as one more attempt. Test sends are attempted here, as the worker leaves
      * them to their caller.
      */
-    async retry(caller: ScopedCaller, id: string): Promise<Delivery> {
+    async retry(caller: ScopedCaller, id: string, actor: AuditActor): Promise<Delivery> {
       const { agencyId } = caller;
       const delivery = await readableDelivery(caller, id);
       assertEnabled(await liveSubscription(agencyId, delivery.subscription_id));
       const now = clock.now();
       await db.transaction().execute(async (trx) => {
         await log.requeueDelivery(trx, agencyId, id, now);
+        await recordAudit(trx, {
+          agencyId, actor, action: 'webhook_delivery.redelivered', target: { type: 'webhook_delivery', id }, at: now,
+          details: { subscription_id: delivery.subscription_id, event_id: delivery.event_id, event_type: delivery.event_type, status_before: delivery.status },
+        });
         if (!delivery.is_test) await notify(trx, DELIVERIES_CHANNEL, id);
       });
       if (delivery.is_test) {
@@ -126,7 +132,7 @@ export function createDeliveryLogService(deps: DeliveryLogServiceDeps) {
     },
 
     /** Requeue a subscription's failed (or disable-cancelled) deliveries created since `since`, after an outage. */
-    async recover(agencyId: string, subscriptionId: string, since: string): Promise<{ requeued: number }> {
+    async recover(agencyId: string, subscriptionId: string, since: string, actor: AuditActor): Promise<{ requeued: number }> {
       const from = new Date(since);
       const now = clock.now();
       if (from.getTime() > now.getTime()) {
@@ -140,6 +146,10 @@ export function createDeliveryLogService(deps: DeliveryLogServiceDeps) {
       assertEnabled(await liveSubscription(agencyId, subscriptionId));
       const requeued = await db.transaction().execute(async (trx) => {
         const count = await log.requeueFailedDeliveries(trx, agencyId, subscriptionId, from, now);
+        await recordAudit(trx, {
+          agencyId, actor, action: 'webhook.recovered', target: { type: 'webhook_subscription', id: subscriptionId }, at: now,
+          details: { since: from.toISOString(), requeued: count },
+        });
         if (count > 0) await notify(trx, DELIVERIES_CHANNEL, subscriptionId);
         return count;
       });

@@ -2,6 +2,7 @@ import type { App } from '../../http/app.ts';
 import { PageSchema, pageRequest } from '../../http/pagination.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { IdParams, ListQuery, NoQuery, requireId } from '../../http/public-schemas.ts';
+import { auditActor } from '../audit/service.ts';
 import { DeliveryDetailSchema, DeliveryListFilters, DeliverySchema, RecoverBody, RecoverResultSchema, SCOPE_FENCE_NOTE } from './schemas.ts';
 
 const TAGS = ['Webhooks'];
@@ -45,7 +46,7 @@ export async function webhookDeliveryRoutes(app: App): Promise<void> {
     },
     handler: async (request, reply) => {
       const id = requireId('whsub', request.params.id, 'webhook subscription');
-      return reply.code(202).send(await services.webhookDeliveries.recover(request.auth.agencyId, id, request.body.since));
+      return reply.code(202).send(await services.webhookDeliveries.recover(request.auth.agencyId, id, request.body.since, auditActor(request.auth, request.id)));
     },
   });
 
@@ -80,7 +81,7 @@ export async function webhookDeliveryRoutes(app: App): Promise<void> {
     },
     handler: async (request, reply) => {
       const id = requireId('whdel', request.params.id, 'webhook delivery');
-      return reply.code(202).send(await services.webhookDeliveries.retry(request.auth, id));
+      return reply.code(202).send(await services.webhookDeliveries.retry(request.auth, id, auditActor(request.auth, request.id)));
     },
   });
 }

@@ -18,6 +18,7 @@ import {
 } from './schemas.ts';
 import { webhookDeliveryRoutes } from './delivery-routes.ts';
 import { eventRoutes } from './events-routes.ts';
+import { auditActor } from '../audit/service.ts';
 
 export const WEBHOOK_TAGS = ['Webhooks'];
 const Params = IdParams('whsub', 'webhook subscription');
@@ -77,7 +78,7 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
       body: CreateSubscriptionBody,
       response: { 201: CreatedSubscriptionSchema, ...ProblemResponses },
     },
-    handler: async (request, reply) => reply.code(201).send(await services.webhooks.create(request.auth, request.body)),
+    handler: async (request, reply) => reply.code(201).send(await services.webhooks.create(request.auth, request.body, auditActor(request.auth, request.id))),
   });
 
   app.get('/webhooks/:id', {
@@ -106,7 +107,7 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
       body: UpdateSubscriptionBody,
       response: { 200: SubscriptionSchema, ...ProblemResponses },
     },
-    handler: async (request) => services.webhooks.update(request.auth, subscriptionId(request), request.body),
+    handler: async (request) => services.webhooks.update(request.auth, subscriptionId(request), request.body, auditActor(request.auth, request.id)),
   });
 
   app.delete('/webhooks/:id', {
@@ -120,7 +121,7 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
       response: { 204: Type.Null({ description: 'Deleted.' }), ...ProblemResponses },
     },
     handler: async (request, reply) => {
-      await services.webhooks.remove(request.auth.agencyId, subscriptionId(request));
+      await services.webhooks.remove(request.auth.agencyId, subscriptionId(request), auditActor(request.auth, request.id));
       return reply.code(204).send(null);
     },
   });
@@ -137,7 +138,7 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
       querystring: NoQuery,
       response: { 200: SecretSchema, ...ProblemResponses },
     },
-    handler: async (request) => services.webhooks.revealSecret(request.auth.agencyId, subscriptionId(request)),
+    handler: async (request) => services.webhooks.revealSecret(request.auth.agencyId, subscriptionId(request), auditActor(request.auth, request.id)),
   });
 
   app.post('/webhooks/:id/rotate-secret', {
@@ -151,7 +152,7 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
       params: Params,
       response: { 200: RotatedSecretSchema, ...ProblemResponses },
     },
-    handler: async (request) => services.webhooks.rotateSecret(request.auth.agencyId, subscriptionId(request)),
+    handler: async (request) => services.webhooks.rotateSecret(request.auth.agencyId, subscriptionId(request), auditActor(request.auth, request.id)),
   });
 
   app.post('/webhooks/:id/test', {

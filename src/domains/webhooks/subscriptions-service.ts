@@ -21,6 +21,8 @@ import {
   type UpdateSubscriptionInput,
 } from './schemas.ts';
 import type { AttemptOutcome } from './delivery-executor.ts';
+import { auditableUrl, recordAudit } from '../audit/service.ts';
+import type { AuditActor } from '../audit/schemas.ts';
 
 /** How long the previous secret keeps signing after a rotation. */
 export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
@@ -36,6 +38,20 @@ export interface SubscriptionServiceDeps {
   attemptDelivery: (deliveryId: string) => Promise<AttemptOutcome>;
   /** Hostname resolution for the URL check; tests may inject one. */
   resolve?: ResolveHost;
+}
+
+/** The fields an update changes, before and after, as the audit log keeps them (URLs without their query). */
+function changedFields(current: repo.SubscriptionRow, input: UpdateSubscriptionInput): { changes: Record<string, unknown>; previous: Record<string, unknown> } {
+  const before = { url: auditableUrl(current.url), events: current.events, description: current.description, enabled: current.enabled };
+  const after = { ...input, ...(input.url === undefined ? {} : { url: auditableUrl(input.url) }) };
+  const changes: Record<string, unknown> = {};
+  const previous: Record<string, unknown> = {};
+  for (const field of ['url', 'events', 'description', 'enabled'] as const) {
+    if (after[field] === undefined) continue;
+    changes[field] = after[field];
+    previous[field] = before[field];
+  }
+  return { changes, previous };
 }
 
 /** Subscriptions of the management API: CRUD, signing secrets and test sends. */
@@ -61,7 +77,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
   }
 
   return {
-    async create(caller: ScopedCaller, input: CreateSubscriptionInput): Promise<CreatedSubscription> {
+    async create(caller: ScopedCaller, input: CreateSubscriptionInput, actor: AuditActor): Promise<CreatedSubscription> {
       const { agencyId } = caller;
       assertValidEvents(input.events);
       assertMayReceive(caller, input.events);
@@ -74,7 +90,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
         }
         const now = clock.now();
         const enabled = input.enabled ?? true;
-        return repo.insertSubscription(trx, {
+        const created = await repo.insertSubscription(trx, {
           id: newId('whsub', now),
           agency_id: agencyId,
           url: input.url,
@@ -86,6 +102,11 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
           created_at: now,
           updated_at: now,
         });
+        await recordAudit(trx, {
+          agencyId, actor, action: 'webhook.created', target: { type: 'webhook_subscription', id: created.id }, at: now,
+          details: { url: auditableUrl(created.url), events: created.events, description: created.description, enabled },
+        });
+        return created;
       });
       return { ...toSubscription(row, EMPTY_HEALTH), secret };
     },
@@ -102,7 +123,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     },
 
     /** Changing `events` or `url` decides where data goes: the caller must read every type it delivers. */
-    async update(caller: ScopedCaller, id: string, input: UpdateSubscriptionInput): Promise<Subscription> {
+    async update(caller: ScopedCaller, id: string, input: UpdateSubscriptionInput, actor: AuditActor): Promise<Subscription> {
       const { agencyId } = caller;
       if (input.events !== undefined) {
         assertValidEvents(input.events);
@@ -125,13 +146,17 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
         } else if (input.enabled === false && current.enabled) {
           Object.assign(changes, { enabled: false, disabled_reason: null, disabled_at: now });
         }
-        return repo.updateSubscription(trx, agencyId, id, changes);
+        const updated = await repo.updateSubscription(trx, agencyId, id, changes);
+        await recordAudit(trx, {
+          agencyId, actor, action: 'webhook.updated', target: { type: 'webhook_subscription', id }, at: now, details: changedFields(current, input),
+        });
+        return updated;
       });
       return render(agencyId, row);
     },
 
     /** Soft delete: the row stays for the delivery log's foreign keys; queued deliveries are cancelled. */
-    async remove(agencyId: string, id: string): Promise<void> {
+    async remove(agencyId: string, id: string, actor: AuditActor): Promise<void> {
       await db.transaction().execute(async (trx) => {
         const current = await repo.findSubscription(trx, agencyId, id, { forUpdate: true });
         if (!current) throw notFound('webhook subscription');
@@ -139,27 +164,38 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
         // enabled=false too, so nothing that reads only `enabled` can fan out to it.
         await repo.updateSubscription(trx, agencyId, id, { deleted_at: now, enabled: false, updated_at: now });
         await cancelQueuedDeliveries(trx, agencyId, id, now);
+        await recordAudit(trx, {
+          agencyId, actor, action: 'webhook.deleted', target: { type: 'webhook_subscription', id }, at: now, details: { url: auditableUrl(current.url) },
+        });
       });
     },
 
-    async revealSecret(agencyId: string, id: string): Promise<{ secret: string }> {
+    /** Recorded before the secret is handed out: no reveal goes unlogged. */
+    async revealSecret(agencyId: string, id: string, actor: AuditActor): Promise<{ secret: string }> {
       const row = await load(agencyId, id);
-      return { secret: secretBox.open(row.secret_sealed) };
+      const secret = secretBox.open(row.secret_sealed);
+      await recordAudit(db, { agencyId, actor, action: 'webhook.secret_revealed', target: { type: 'webhook_subscription', id }, at: clock.now() });
+      return { secret };
     },
 
     /** New secret; the current one keeps signing next to it for 24 hours. */
-    async rotateSecret(agencyId: string, id: string): Promise<{ secret: string; previous_secret_expires_at: string }> {
+    async rotateSecret(agencyId: string, id: string, actor: AuditActor): Promise<{ secret: string; previous_secret_expires_at: string }> {
       const secret = generateWebhookSecret();
       const row = await db.transaction().execute(async (trx) => {
         const current = await repo.findSubscription(trx, agencyId, id, { forUpdate: true });
         if (!current) throw notFound('webhook subscription');
         const now = clock.now();
-        return repo.updateSubscription(trx, agencyId, id, {
+        const updated = await repo.updateSubscription(trx, agencyId, id, {
           secret_sealed: secretBox.seal(secret),
           previous_secret_sealed: current.secret_sealed,
           previous_secret_expires_at: new Date(now.getTime() + ROTATION_OVERLAP_MS),
           updated_at: now,
         });
+        await recordAudit(trx, {
+          agencyId, actor, action: 'webhook.secret_rotated', target: { type: 'webhook_subscription', id }, at: now,
+          details: { previous_secret_expires_at: updated.previous_secret_expires_at!.toISOString() },
+        });
+        return updated;
       });
       return { secret, previous_secret_expires_at: row.previous_secret_expires_at!.toISOString() };
     },
