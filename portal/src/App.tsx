@@ -4,6 +4,7 @@ import { RequireSession } from './auth/RequireSession.tsx';
 import { SessionProvider } from './auth/SessionContext.tsx';
 import { Layout } from './components/Layout.tsx';
 import { ApiSettingsPage } from './pages/ApiSettingsPage.tsx';
+import { AuditLogPage } from './pages/AuditLogPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { WebhookDetailPage } from './pages/WebhookDetailPage.tsx';
@@ -28,6 +29,7 @@ export function App() {
               <Route path="/settings/api" element={<Titled title="API"><ApiSettingsPage /></Titled>} />
               <Route path="/settings/webhooks" element={<Titled title="Webhooks"><WebhooksPage /></Titled>} />
               <Route path="/settings/webhooks/:id" element={<Titled title="Webhook endpoint"><WebhookDetailPage /></Titled>} />
+              <Route path="/settings/audit-log" element={<Titled title="Audit log"><AuditLogPage /></Titled>} />
               <Route path="*" element={<Titled title="Not found"><NotFoundPage /></Titled>} />
             </Route>
           </Route>

@@ -48,7 +48,11 @@ describe('Tier gating and read-only members', () => {
     await page.goto('/settings/webhooks/whsub_doesnotmatter');
     await waitForText(page.getByTestId('upgrade-panel'), /Webhooks needs the Scale plan/);
 
-    const gated = calls.filter((p) => p.startsWith('/portal/api/api-keys') || p.startsWith('/portal/api/audit-log') || p.startsWith('/api/v1/'));
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.waitForURL('**/settings/audit-log');
+    await waitForText(page.getByTestId('upgrade-panel'), /The audit log needs the Scale plan/);
+
+    const gated = calls.filter((p) => p.startsWith('/portal/api/api-keys') || p.startsWith('/api/v1/'));
     expect(gated).toEqual([]);
     expect(failures).toEqual([]);
     expect(t.pageErrors).toEqual([]);
@@ -110,6 +114,15 @@ describe('Tier gating and read-only members', () => {
     expect(await reveal.isDisabled()).toBe(true);
     expect(await page.getByRole('button', { name: 'Rotate secret' }).isDisabled()).toBe(true);
     await t.shot('member-webhook-detail');
+
+    // Reading the audit log is reading: a member sees who did what.
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.waitForURL('**/settings/audit-log');
+    const log = page.getByRole('table', { name: 'Audit log' });
+    await waitForText(log, /Webhook admin key/);
+    expect(await log.getByRole('row').filter({ hasText: 'Generated' }).count()).toBe(2);
+    expect(await log.innerText()).toMatch(/Created[\s\S]*http:\/\/127\.0\.0\.1:9\/member-view/);
+    await t.shot('member-audit-log');
     expect(t.pageErrors).toEqual([]);
   });
 });

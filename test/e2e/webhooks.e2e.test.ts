@@ -135,6 +135,24 @@ describe('Settings → Webhooks in a real browser', () => {
 
     await page.setViewportSize({ width: 390, height: 844 });
     await t.shot('detail-phone');
+    await page.setViewportSize({ width: 1366, height: 900 });
+
+    // Settings → Audit log: what the owner did here, by whom and in which request; filterable.
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.waitForURL('**/settings/audit-log');
+    const audit = page.getByRole('table', { name: 'Audit log' });
+    await waitForText(audit, /Redelivered/);
+    for (const action of ['webhook.created', 'webhook.secret_revealed', 'webhook_delivery.redelivered']) {
+      const row = audit.locator(`tr[data-action="${action}"]`);
+      expect(await row.count(), action).toBe(1);
+      expect(await row.innerText()).toContain(agency.email);
+      expect(await row.innerText()).toMatch(/req_[0-9a-f]{24}/);
+    }
+    await t.shot('audit-log');
+    await page.getByLabel('Action').selectOption('webhook.secret_revealed');
+    await eventually(() => audit.getByRole('row').count(), (n) => n === 2, 'one entry (and the header row)');
+    expect(await audit.innerText()).toMatch(/Secret revealed/);
+    await t.shot('audit-log-filtered');
     expect(t.pageErrors).toEqual([]);
   });
 });

@@ -27,6 +27,16 @@ describe('api client', () => {
     setUnauthorizedHandler(null);
   });
 
+  it('repeats a query parameter given as an array, and leaves out an empty one', async () => {
+    const calls = respond(200, { data: [] });
+    await api.get('/api/v1/audit-events', { query: { action: ['webhook.created', 'webhook.deleted'], cursor: null } });
+    await api.get('/api/v1/audit-events', { query: { action: [] } });
+    expect(calls.map((c) => c.url)).toEqual([
+      'https://portal.test/api/v1/audit-events?action=webhook.created&action=webhook.deleted',
+      'https://portal.test/api/v1/audit-events',
+    ]);
+  });
+
   it('sends cookies same-origin, the CSRF token on writes only, and JSON bodies', async () => {
     const calls = respond(200, { ok: true });
     await api.get('/portal/api/api-keys', { query: { limit: 10, cursor: null, status: '' } });

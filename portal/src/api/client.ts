@@ -55,7 +55,8 @@ export function setUnauthorizedHandler(handler: (() => void) | null): void {
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 export interface RequestOptions {
-  query?: Record<string, string | number | undefined | null>;
+  /** An array repeats the parameter (`?action=a&action=b`). */
+  query?: Record<string, string | number | readonly string[] | undefined | null>;
   body?: unknown;
   signal?: AbortSignal;
   /** Do not trigger the global 401 handler (used by login and the first /me). */
@@ -65,7 +66,8 @@ export interface RequestOptions {
 export async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
   const url = new URL(path, window.location.origin);
   for (const [k, v] of Object.entries(options.query ?? {})) {
-    if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
+    if (Array.isArray(v)) for (const item of v as readonly string[]) url.searchParams.append(k, item);
+    else if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
   }
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';

@@ -1,7 +1,7 @@
 // Typed calls to the service, one function per endpoint of the contract.
 import { api } from './client.ts';
 import type {
-  ApiKey, AuditEntry, Delivery, DeliveryDetail, EventType, KeyUsage, List, NewApiKey,
+  ApiKey, AuditAction, AuditEvent, Delivery, DeliveryDetail, EventType, KeyUsage, List, NewApiKey,
   RotatedSecret, ScopeInfo, Session, Subscription, SubscriptionInput, TestOutcome,
 } from './types.ts';
 
@@ -23,7 +23,6 @@ export const keysApi = {
     api.post<NewApiKey>(`/portal/api/api-keys/${enc(id)}/rotate`, { grace_period_seconds: gracePeriodSeconds }),
   revoke: (id: string) => api.post<ApiKey>(`/portal/api/api-keys/${enc(id)}/revoke`),
   usage: (id: string, signal?: AbortSignal) => api.get<KeyUsage>(`/portal/api/api-keys/${enc(id)}/usage`, { signal }),
-  auditLog: (signal?: AbortSignal) => api.get<{ data: AuditEntry[] }>('/portal/api/audit-log', { signal }),
 };
 
 export interface DeliveryFilter {
@@ -52,4 +51,21 @@ export const webhooksApi = {
   delivery: (id: string, signal?: AbortSignal) => api.get<DeliveryDetail>(`/api/v1/webhook-deliveries/${enc(id)}`, { signal }),
   redeliver: (id: string) => api.post<Delivery>(`/api/v1/webhook-deliveries/${enc(id)}/retry`),
   recover: (id: string, since: string) => api.post<{ requeued: number }>(`/api/v1/webhooks/${enc(id)}/recover`, { since }),
+};
+
+export interface AuditFilter {
+  /** Only these actions (none: every action). */
+  action?: readonly AuditAction[];
+  created_since?: string;
+  created_before?: string;
+  cursor?: string | null;
+  limit?: number;
+}
+
+export const auditApi = {
+  list: (filter: AuditFilter, signal?: AbortSignal) =>
+    api.get<List<AuditEvent>>('/api/v1/audit-events', {
+      query: { action: filter.action, created_since: filter.created_since, created_before: filter.created_before, cursor: filter.cursor, limit: filter.limit ?? 25 },
+      signal,
+    }),
 };

@@ -75,14 +75,21 @@ export interface KeyUsage {
   reset_seconds: number;
 }
 
-export interface AuditEntry {
+export type AuditAction =
+  | 'api_key.created' | 'api_key.rotated' | 'api_key.revoked'
+  | 'webhook.created' | 'webhook.updated' | 'webhook.deleted'
+  | 'webhook.secret_revealed' | 'webhook.secret_rotated' | 'webhook.recovered'
+  | 'webhook_delivery.redelivered';
+
+/** One entry of GET /api/v1/audit-events. */
+export interface AuditEvent {
   id: string;
-  action: 'api_key.created' | 'api_key.rotated' | 'api_key.revoked' | string;
-  actor: Actor | null;
-  key_id: string | null;
-  key_name: string | null;
+  action: AuditAction;
+  actor: { type: 'user' | 'api_key' | 'operator'; id: string | null; label: string | null };
+  target: { type: 'api_key' | 'webhook_subscription' | 'webhook_delivery'; id: string; label: string | null };
+  request_id: string | null;
+  details: Record<string, unknown>;
   created_at: string;
-  details: Record<string, unknown> | null;
 }
 
 export interface EventType {

@@ -25,6 +25,15 @@ const FEATURES = {
       'A delivery log showing every attempt, and one-click redelivery',
     ],
   },
+  audit: {
+    title: 'The audit log',
+    summary: 'See who changed your API keys and webhooks, and when: every key generated, rotated or revoked, every endpoint change, and every signing secret revealed.',
+    points: [
+      'The person, API key or FARO staff member behind each change',
+      'The request ID of each change, to match it with your own logs',
+      'Readable in the portal and through the API (audit:read)',
+    ],
+  },
 } as const;
 
 export function UpgradePanel({ feature, tier }: { feature: keyof typeof FEATURES; tier: Tier }) {

@@ -1,5 +1,6 @@
-// Settings → API: keys, the show-once panel, rotate/revoke, usage, a curl example, the audit log.
+// Settings → API: keys, the show-once panel, rotate/revoke, usage, a curl example, the keys' audit log.
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { keysApi } from '../api/endpoints.ts';
 import type { ApiKey, NewApiKey } from '../api/types.ts';
 import { useSession } from '../auth/SessionContext.tsx';
@@ -7,7 +8,7 @@ import { EmptyState, ErrorState, Loading } from '../components/States.tsx';
 import { UpgradePanel } from '../components/UpgradePanel.tsx';
 import { canWrite, hasIntegrations, READ_ONLY_REASON } from '../lib/permissions.ts';
 import { useAsync } from '../lib/useAsync.ts';
-import { AuditLog } from './api/AuditLog.tsx';
+import { AuditLog, KEY_ACTIONS } from './audit/AuditLog.tsx';
 import { CurlExample } from './api/CurlExample.tsx';
 import { GenerateKeyDialog } from './api/GenerateKeyDialog.tsx';
 import { KeysTable } from './api/KeysTable.tsx';
@@ -41,18 +42,18 @@ function ApiSettings() {
   const writable = canWrite(session);
   const keys = useAsync((signal) => keysApi.list(signal).then((r) => r.data), []);
   const scopes = useAsync((signal) => keysApi.scopes(signal).then((r) => r.data), [], writable);
-  const audit = useAsync((signal) => keysApi.auditLog(signal).then((r) => r.data), []);
+  const [auditRefresh, setAuditRefresh] = useState(0);
   const [modal, setModal] = useState<Modal>(null);
 
   function afterChange() {
     keys.reload();
-    audit.reload();
+    setAuditRefresh((n) => n + 1);
   }
 
   function onRevoked(revoked: ApiKey) {
     keys.setData((list) => list?.map((k) => (k.id === revoked.id ? revoked : k)));
     setModal(null);
-    audit.reload();
+    setAuditRefresh((n) => n + 1);
   }
 
   return (
@@ -94,7 +95,12 @@ function ApiSettings() {
       </section>
 
       <CurlExample rateLimit={session.agency.api_rate_limit} />
-      <AuditLog entries={audit.data} loading={audit.loading} error={audit.error} onRetry={audit.reload} />
+      <AuditLog
+        heading="Audit log"
+        actions={KEY_ACTIONS}
+        refreshKey={auditRefresh}
+        footer={<p className="small">Webhook changes and secret reveals are in the <Link to="/settings/audit-log">full audit log</Link>.</p>}
+      />
 
       {modal?.kind === 'generate' && (
         <GenerateKeyDialog
