@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import type { App } from './app.ts';
 
@@ -31,12 +32,24 @@ const PORTAL_DIRECTIVES: Directives = {
 };
 
 /**
- * Swagger UI at /docs: its scripts and stylesheets come from /docs/static (none inline); its CSS
- * and the FARO logo are data: images; "Try it out" fetches the spec's servers (this origin and
- * the absolute ones, e.g. https://api.faro.app).
+ * The one inline style Swagger UI renders: the <style> inside its own topbar logo SVG (which our
+ * initializer then swaps for the FARO logo). Allowed by its hash, so nothing else inline is.
+ */
+export const SWAGGER_LOGO_STYLE = '.logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}';
+const sha256Source = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/**
+ * Swagger UI at /docs: its scripts and stylesheets come from /docs/static (no inline script); its
+ * CSS and the FARO logo are data: images; "Try it out" fetches the spec's servers (this origin
+ * and the absolute ones, e.g. https://api.faro.app).
  */
 function docsDirectives(serverOrigins: string[]): Directives {
-  return { ...PORTAL_DIRECTIVES, 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'", ...serverOrigins] };
+  return {
+    ...PORTAL_DIRECTIVES,
+    'style-src': ["'self'", sha256Source(SWAGGER_LOGO_STYLE)],
+    'img-src': ["'self'", 'data:'],
+    'connect-src': ["'self'", ...serverOrigins],
+  };
 }
 
 /** On https only: it would send an http-only deployment's browsers to a port nobody answers. */

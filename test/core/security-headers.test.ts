@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { adminHeaders, createAgency, createApiKey, login, type PortalLogin, type TestAgency } from '../support/fixtures.ts';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { SCOPES } from '../../src/domains/api/auth-context.ts';
+import { SWAGGER_LOGO_STYLE } from '../../src/http/security-headers.ts';
 
 /* Browser-facing headers (helmet) on every kind of answer, and no-store on the answers that carry a secret. */
 
@@ -30,7 +33,13 @@ const PORTAL_POLICY = {
   'form-action': ["'self'"],
   'frame-ancestors': ["'none'"],
 };
-const DOCS_POLICY = { ...PORTAL_POLICY, 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'", 'https://api.faro.app'] };
+// The hash is of Swagger UI's logo <style> (SWAGGER_LOGO_STYLE), the one inline style /docs renders.
+const DOCS_POLICY = {
+  ...PORTAL_POLICY,
+  'style-src': ["'self'", "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"],
+  'img-src': ["'self'", 'data:'],
+  'connect-src': ["'self'", 'https://api.faro.app'],
+};
 
 function expectBrowserHeaders(response: LightMyRequestResponse): void {
   const what = `${response.raw.req.method} ${response.raw.req.url} (${response.statusCode})`;
@@ -84,6 +93,11 @@ describe('published over plain http', () => {
       expectBrowserHeaders(response);
       expect(Object.fromEntries(directives(response)), url).toEqual(DOCS_POLICY);
     }
+  });
+
+  it('the inline style /docs allows is exactly the one the installed Swagger UI renders', () => {
+    const preset = createRequire(import.meta.url).resolve('@fastify/swagger-ui/static/swagger-ui-standalone-preset.js');
+    expect(fs.readFileSync(preset, 'utf8')).toContain(`createElement("style",null,"${SWAGGER_LOGO_STYLE}")`);
   });
 
   it('answers that carry a secret are Cache-Control: no-store; others are not', async () => {

@@ -120,5 +120,6 @@ describe('Settings → API in a real browser', () => {
     await page.waitForURL('**/login');
     expect((await t.context.request.get('/portal/api/me')).status()).toBe(401);
     expect(t.pageErrors).toEqual([]);
+    expect(t.cspViolations).toEqual([]);
   });
 });

@@ -56,6 +56,7 @@ describe('Tier gating and read-only members', () => {
     expect(gated).toEqual([]);
     expect(failures).toEqual([]);
     expect(t.pageErrors).toEqual([]);
+    expect(t.cspViolations).toEqual([]);
   });
 
   it('lets a member look but not generate keys or change webhooks', async () => {
@@ -124,5 +125,6 @@ describe('Tier gating and read-only members', () => {
     expect(await log.innerText()).toMatch(/Created[\s\S]*http:\/\/127\.0\.0\.1:9\/member-view/);
     await t.shot('member-audit-log');
     expect(t.pageErrors).toEqual([]);
+    expect(t.cspViolations).toEqual([]);
   });
 });

@@ -154,5 +154,6 @@ describe('Settings → Webhooks in a real browser', () => {
     expect(await audit.innerText()).toMatch(/Secret revealed/);
     await t.shot('audit-log-filtered');
     expect(t.pageErrors).toEqual([]);
+    expect(t.cspViolations).toEqual([]);
   });
 });

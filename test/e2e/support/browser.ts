@@ -29,8 +29,16 @@ export interface TestPage {
   shot(name: string): Promise<void>;
   /** Uncaught errors thrown in the page (a test should end with none). */
   pageErrors: Error[];
+  /** Content-Security-Policy violations the browser reported, in any frame. */
+  cspViolations: string[];
+  /** Closes the context; fails (so the suite fails) if any CSP violation was reported. */
   close(): Promise<void>;
 }
+
+// Registered before any page script: every `securitypolicyviolation` event goes to the test.
+const REPORT_CSP_VIOLATIONS = `document.addEventListener('securitypolicyviolation', (e) => {
+  window.__faroCspViolation(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' in ' + e.documentURI + (e.sourceFile ? ' at ' + e.sourceFile + ':' + e.lineNumber : ''));
+}, true);`;
 
 export async function openPage(
   browser: Browser,
@@ -39,10 +47,17 @@ export async function openPage(
   viewport: { width: number; height: number } = { width: 1366, height: 900 },
 ): Promise<TestPage> {
   const context = await browser.newContext({ baseURL, viewport });
+  const cspViolations: string[] = [];
+  await context.exposeBinding('__faroCspViolation', (_source, text: string) => void cspViolations.push(text));
+  await context.addInitScript(REPORT_CSP_VIOLATIONS);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const pageErrors: Error[] = [];
   page.on('pageerror', (err) => pageErrors.push(err));
+  // Some refusals (frame-ancestors) reach only the console of the page that tried.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
   const dir = path.join(SCREENSHOT_DIR, suite);
   fs.mkdirSync(dir, { recursive: true });
   let n = 0;
@@ -50,12 +65,16 @@ export async function openPage(
     context,
     page,
     pageErrors,
+    cspViolations,
     async shot(name) {
       n += 1;
       const file = path.join(dir, `${String(n).padStart(2, '0')}-${name}.png`);
       await page.screenshot({ path: file, fullPage: true });
     },
-    close: () => context.close(),
+    async close() {
+      await context.close();
+      if (cspViolations.length > 0) throw new Error(`Content-Security-Policy violations in ${suite}:\n${cspViolations.join('\n')}`);
+    },
   };
 }
 
