@@ -202,6 +202,41 @@ describe.runIf(redisUrl)('redis rate limiter: slow is not down, frozen is', () =
     expect(logger.errors).toEqual([]);
   });
 
+  it('a Redis that answers slowly but answers a PING is waited for, however long the silence', async () => {
+    // A relay that holds the script's replies (arrays) for 1.5 s: the command connection goes
+    // silent for far longer than the threshold, while the liveness PING is answered at once.
+    const target = new URL(redisUrl as string);
+    const sockets = new Set<Socket>();
+    const server = createServer((client) => {
+      const upstream = connect(Number(target.port || 6379), target.hostname);
+      client.pipe(upstream);
+      upstream.on('data', (chunk: Buffer) => {
+        if (chunk[0] === 0x2a /* '*' */) setTimeout(() => client.write(chunk), 1_500);
+        else client.write(chunk);
+      });
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => s.destroy());
+      }
+      client.on('close', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const logger = recordingLogger();
+      const port = (server.address() as { port: number }).port;
+      const limiter = createRedisRateLimiter({ url: `redis://127.0.0.1:${port}`, keyPrefix: prefix, logger, silenceMs: 100 });
+      open.push(limiter);
+      const key = `key_${randomUUID()}`;
+      const decisions = await Promise.all(Array.from({ length: 5 }, () => limiter.consume(key, 3, 3600)));
+      expect(decisions.filter((d) => d.allowed)).toHaveLength(3);
+      expect(limiter.backend()).toBe('redis');
+      expect(logger.errors).toEqual([]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 20_000);
+
   it('a burst of 2,000 concurrent checks on one instance admits exactly the limit', async () => {
     const logger = recordingLogger();
     const limiter = createRedisRateLimiter({ url: redisUrl as string, keyPrefix: prefix, logger });

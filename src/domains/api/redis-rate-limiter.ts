@@ -10,7 +10,7 @@ import {
   type RateLimiter,
 } from './rate-limiter.ts';
 import { createCircuitBreaker } from './circuit-breaker.ts';
-import { createSilenceWatch } from './silence-watch.ts';
+import { createSilenceWatch, withDeadline } from './silence-watch.ts';
 
 export interface RateLimiterLogger {
   error(obj: object, msg: string): void;
@@ -25,9 +25,9 @@ export interface RedisRateLimiterOptions {
   fallback?: RateLimiter;
   logger?: RateLimiterLogger;
   /**
-   * How long Redis may stay silent (no reply to any command) while commands wait before it is
-   * judged frozen and the breaker opens. Silence, not the age of one command: a busy Redis keeps
-   * answering, so a slow reply under load never sends a request to the fallback.
+   * How long Redis may stay silent (no reply to any command) while commands wait before a PING on
+   * a second connection asks whether it is alive; only if that fails too does the breaker open.
+   * A busy Redis answers, so a slow reply under load never sends a request to the fallback.
    */
   silenceMs?: number;
   /** Consecutive failed commands that open the breaker. */
@@ -96,6 +96,10 @@ return out
 `;
 
 const LOG_EVERY_MS = 10_000;
+/** How long a liveness PING (on its own connection) may take before Redis counts as gone. */
+const PING_DEADLINE_MS = 1_000;
+/** Silence on the command connection after which it counts as gone even if PINGs are answered (a half-open connection). */
+const MAX_SILENCE_MS = 10_000;
 
 interface LimiterClient extends Redis {
   faroRateLimit(key: string, nowMs: number, windowMs: number, limit: number, cost: number): Promise<unknown>;
@@ -151,12 +155,17 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     scripts: { faroRateLimit: { lua: SCRIPT, numberOfKeys: 1 } },
   }) as LimiterClient;
 
+  // A second connection answers "is Redis alive?" without queueing behind our own commands.
+  const prober = new Redis(options.url, { connectTimeout: 1_000, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (times) => Math.min(times * 100, 1_000) });
+  prober.on('error', () => undefined);
+  const ping = () => withDeadline(prober.ping(), PING_DEADLINE_MS, 'Redis PING');
+
   let lastReminderMs = Number.NEGATIVE_INFINITY;
   let suppressed = 0;
   const breaker = createCircuitBreaker({
     failureThreshold: options.failureThreshold ?? 3,
     probeIntervalMs: options.probeIntervalMs ?? 500,
-    probe: () => silence.watch(client.ping()),
+    probe: ping,
     onOpen(err, during) {
       lastReminderMs = Date.now();
       suppressed = 0;
@@ -171,7 +180,12 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       logger.error({ err, checksServedFromMemory: suppressed }, 'RATE LIMITER: Redis still unavailable, limits are per instance');
     },
   });
-  const silence = createSilenceWatch({ silenceMs, onSilent: (err) => breaker.trip(err, 'silence') });
+  const silence = createSilenceWatch({
+    silenceMs,
+    maxSilenceMs: MAX_SILENCE_MS,
+    isUnreachable: () => ping().then(() => false, () => true),
+    onSilent: (err) => breaker.trip(err, 'silence'),
+  });
 
   // Without a listener ioredis prints every reconnect error; a failed connect counts as a failure.
   client.on('error', (err: unknown) => {
@@ -230,6 +244,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     async close() {
       breaker.close();
       silence.stop();
+      prober.disconnect();
       client.removeAllListeners('error');
       client.on('error', () => {});
       try {
