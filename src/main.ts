@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
+import { DatabaseConfigurationError, describeDatabaseUrl, waitForDatabase } from './db/availability.ts';
 import { migrate } from './db/migrator.ts';
 import { DataDirLockedError, UnfinishedDataDirError } from './db/pglite.ts';
 import { systemClock } from './lib/clock.ts';
@@ -46,6 +47,7 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
   if (!config.adminToken) throw new ConfigError('FARO_ADMIN_TOKEN is required with DATABASE_URL (the operator API needs it)');
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
+    if (config.databaseUrl) await waitForDatabase(database.db, describeDatabaseUrl(config.databaseUrl), logger);
     const applied = await migrate(database.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
@@ -106,7 +108,7 @@ export async function main(): Promise<void> {
   try {
     service = await startService(loadConfig());
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof UnfinishedDataDirError) {
+    if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof UnfinishedDataDirError || error instanceof DatabaseConfigurationError) {
       process.stderr.write(`faro: ${error.message}\n`);
       process.exit(1);
     }
