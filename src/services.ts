@@ -59,7 +59,7 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
     sessions: createSessionService({ ...deps, ttlHours: deps.config.sessionTtlHours }),
     simulation: createSimulationService({ db: deps.db, services: resources }),
     apiKeyAuth,
-    apiKeys: createApiKeyService({ ...deps, onKeyChanged: (keyId) => apiKeyAuth.keyChanged(keyId), onKeyCreated: (hash) => apiKeyAuth.remember(hash, deps.limiter) }),
+    apiKeys: createApiKeyService({ ...deps, onKeyChanged: (keyId) => apiKeyAuth.keyChanged(keyId), onKeyCreated: (hash) => apiKeyAuth.keyCreated(hash) }),
     idempotency: createIdempotencyService(deps),
     audit: createAuditService(deps),
     webhookDelivery,

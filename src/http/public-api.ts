@@ -3,13 +3,11 @@ import type { App } from './app.ts';
 import { ApiError } from './errors.ts';
 import { loadPortalSession, SESSION_COOKIE } from './portal-auth.ts';
 import { agencyHourlyLimit, INTEGRATIONS_TIER, tierAtLeast } from '../domains/agencies/entitlements.ts';
-import { SCOPES, type PublicAuth, type Scope } from '../domains/api/auth-context.ts';
+import { API_REALM, insufficientScope, SCOPES, type PublicAuth, type Scope } from '../domains/api/auth-context.ts';
 import { hashApiKey, isWellFormedApiKey } from '../domains/api/key-format.ts';
 import {
   API_RATE_WINDOW_SECONDS,
   effectiveKeyLimit,
-  KNOWN_KEY_WINDOW_SECONDS,
-  limiterKeyForKnownKey,
   limiterKeyForApiKey,
   limiterKeyForUnknownKeys,
   limiterKeyForUser,
@@ -32,7 +30,6 @@ export interface PublicApiOptions {
 }
 
 const READ_SCOPES: readonly Scope[] = SCOPES.filter((scope) => scope.endsWith(':read'));
-const REALM = 'Bearer realm="FARO API"';
 
 interface Caller {
   auth: PublicAuth;
@@ -41,7 +38,7 @@ interface Caller {
 }
 
 function unauthorized(code: 'missing_credentials' | 'malformed_api_key' | 'unknown_api_key' | 'revoked_api_key' | 'expired_api_key' | 'invalid_session', detail: string) {
-  const challenge = code === 'missing_credentials' ? REALM : `${REALM}, error="invalid_token"`;
+  const challenge = code === 'missing_credentials' ? API_REALM : `${API_REALM}, error="invalid_token"`;
   return new ApiError(code, detail, { headers: { 'WWW-Authenticate': challenge } });
 }
 
@@ -66,8 +63,7 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     const reservation = await limiter.consume(limiterKeyForUnknownKeys(address), UNKNOWN_KEYS_PER_ADDRESS, UNKNOWN_KEY_WINDOW_SECONDS);
     if (reservation.allowed) return;
     // Over budget: only a key another instance found lately still gets its lookup.
-    const known = await limiter.peek(limiterKeyForKnownKey(hash), 1, KNOWN_KEY_WINDOW_SECONDS);
-    if (known.used > 0) return;
+    if (await keyAuth.isKnownElsewhere(hash)) return;
     const retryAfter = Math.max(1, reservation.retryAfterSeconds ?? reservation.resetSeconds);
     throw new ApiError('auth_throttled', `This address sent ${UNKNOWN_KEYS_PER_ADDRESS} unrecognised API keys in ${UNKNOWN_KEY_WINDOW_SECONDS / 60} minutes; unrecognised keys from it are refused for ${retryAfter} s.`, {
       headers: { 'Retry-After': String(retryAfter) },
@@ -86,10 +82,7 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     const hash = hashApiKey(token);
     let key = keyAuth.cached(hash);
     if (!key) {
-      const knownHere = keyAuth.isKnown(hash);
-      if (!knownHere) await reserveLookup(address, hash);
-      key = await keyAuth.lookup(hash);
-      if (key && !knownHere) await limiter.consume(limiterKeyForKnownKey(hash), 1, KNOWN_KEY_WINDOW_SECONDS);
+      key = await keyAuth.lookup(hash, keyAuth.isKnown(hash) ? undefined : () => reserveLookup(address, hash));
     }
     if (!key) throw unauthorized('unknown_api_key', 'No API key matches this one. Generate a key in Settings → API.');
     if (key.revokedAtMs !== null) throw unauthorized('revoked_api_key', 'This API key has been revoked. Use another key or generate a new one.');
@@ -137,20 +130,11 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     return null;
   }
 
-  function insufficientScope(auth: PublicAuth, scope: Scope): ApiError {
-    const detail =
-      auth.via === 'api_key'
-        ? `This API key lacks the ${scope} scope; rotate or generate a key that has it.`
-        : `Your role (${auth.role}) does not allow ${scope}; ask an owner or admin.`;
-    const headers: Record<string, string> = auth.via === 'api_key' ? { 'WWW-Authenticate': `${REALM}, error="insufficient_scope", scope="${scope}"` } : {};
-    return new ApiError('insufficient_scope', detail, { extensions: { required_scope: scope }, headers });
-  }
-
   async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const caller = await authenticate(request);
     request.auth = caller.auth;
     const scope = request.routeOptions.config.scope;
-    const refusal = tierRequired(caller.auth) ?? (scope && !caller.auth.scopes.includes(scope) ? insufficientScope(caller.auth, scope) : null);
+    const refusal = tierRequired(caller.auth) ?? (scope && !caller.auth.scopes.includes(scope) ? insufficientScope(caller.auth, [scope]) : null);
     if (refusal) {
       // A refused request did no work, so it is not counted; the headers still tell where the caller stands.
       const usage = await limiter.peek(caller.limiterKey, caller.limit, API_RATE_WINDOW_SECONDS);
@@ -173,7 +157,7 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     ? async (request) => {
         request.auth = fixed;
         const scope = request.routeOptions.config.scope;
-        if (scope && !fixed.scopes.includes(scope)) throw insufficientScope(fixed, scope);
+        if (scope && !fixed.scopes.includes(scope)) throw insufficientScope(fixed, [scope]);
       }
     : guard);
 

@@ -45,6 +45,29 @@ describe('the guessing throttle counts before it looks up', () => {
   });
 });
 
+describe('a burst of first uses of one key', () => {
+  it('costs one reservation, not one per request', async () => {
+    // A key this instance has never seen: created through another instance (own memory, own limiter).
+    const other = await createTestApp({ clock, database });
+    let fresh: Awaited<ReturnType<typeof createKey>>;
+    try {
+      const { owner } = await agencyWithOwner(other.app);
+      fresh = await createKey(other.app, owner);
+    } finally {
+      await other.close();
+    }
+    lookups = 0;
+    const first = await Promise.all(Array.from({ length: 50 }, () => from('198.51.100.70', fresh.key)));
+    expect(first.map((response) => response.statusCode)).toEqual(Array(50).fill(200));
+    expect(lookups).toBe(1);
+    // 99 of the address's 100 lookups are left.
+    const unknown = await Promise.all(Array.from({ length: UNKNOWN_KEYS_PER_ADDRESS }, () => from('198.51.100.70', generateApiKey().key)));
+    const codes = unknown.map((response) => response.json<{ code: string }>().code);
+    expect(codes.filter((code) => code === 'unknown_api_key')).toHaveLength(UNKNOWN_KEYS_PER_ADDRESS - 1);
+    expect(codes.filter((code) => code === 'auth_throttled')).toHaveLength(1);
+  });
+});
+
 describe('a valid key is never refused by the guessing throttle', () => {
   it('lets a key found before through, with a lookup, while its address is throttled', async () => {
     const { owner } = await agencyWithOwner(t.app);

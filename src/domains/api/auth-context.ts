@@ -1,4 +1,5 @@
 import type { Role, Tier } from '../../db/types.ts';
+import { ApiError } from '../../http/errors.ts';
 
 /** Every scope an API key can carry, with the words the portal shows for it. */
 export const SCOPE_DESCRIPTIONS = {
@@ -43,4 +44,24 @@ declare module 'fastify' {
     /** The scope a public route requires; checked before the handler runs. */
     scope?: Scope;
   }
+}
+
+/** The bearer challenge realm of every 401 and of an API key's 403 insufficient_scope. */
+export const API_REALM = 'Bearer realm="FARO API"';
+
+/**
+ * 403 `insufficient_scope`: the caller lacks `missing` (in the order of the scope list).
+ * `neededFor` says what they were needed for when it is not the route itself (e.g. event types).
+ * `required_scope` names the first, `required_scopes` all of them.
+ */
+export function insufficientScope(caller: Pick<PublicAuth, 'via' | 'role'>, missing: Scope[], neededFor?: string): ApiError {
+  const names = missing.join(', ');
+  const why = neededFor ? ` (needed for ${neededFor})` : '';
+  const detail =
+    caller.via === 'api_key'
+      ? `This API key lacks the ${names} ${missing.length === 1 ? 'scope' : 'scopes'}${why}; rotate or generate a key that has ${missing.length === 1 ? 'it' : 'them'}.`
+      : `Your role (${caller.role}) does not allow ${names}${why}; ask an owner or admin.`;
+  const headers: Record<string, string> =
+    caller.via === 'api_key' ? { 'WWW-Authenticate': `${API_REALM}, error="insufficient_scope", scope="${missing.join(' ')}"` } : {};
+  return new ApiError('insufficient_scope', detail, { extensions: { required_scope: missing[0], required_scopes: missing }, headers });
 }

@@ -32,6 +32,7 @@ export const KEY_CACHE_TTL_MS = 1_000;
  * which refuses lookups from an address that sent too many unknown keys, never refuses them.
  */
 export const KNOWN_KEY_MEMORY_MS = 24 * 3600_000;
+const REMARK_EVERY_MS = 3600_000;
 /** last_used_at is written at most this often per key. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 const SWEEP_EVERY_MS = 60_000;
@@ -61,6 +62,8 @@ export function createKeyAuthenticator(deps: {
   logger: BusLogger;
   redisUrl: string | undefined;
   redisKeyPrefix: string;
+  /** Its store also marks keys found lately, shared by every instance through Redis. */
+  limiter: RateLimiter;
   /** False in a process that serves no API requests: it then opens no connection for key changes. */
   servesRequests?: boolean;
 }) {
@@ -71,7 +74,7 @@ export function createKeyAuthenticator(deps: {
   // Bumped by every invalidation: a lookup that started before it must not cache what it read.
   let generation = 0;
   const lastTouchedMs = new Map<string, number>();
-  const knownSinceMs = new Map<string, number>();
+  const markedAtMs = new Map<string, number>();
   const pendingWrites = new Set<Promise<void>>();
   let lastSweepMs = clock.now().getTime();
 
@@ -105,9 +108,21 @@ export function createKeyAuthenticator(deps: {
     for (const [id, at] of lastTouchedMs) {
       if (nowMs - at >= LAST_USED_RESOLUTION_MS || nowMs < at) lastTouchedMs.delete(id);
     }
-    for (const [hash, at] of knownSinceMs) {
-      if (nowMs - at >= KNOWN_KEY_MEMORY_MS || nowMs < at) knownSinceMs.delete(hash);
+    for (const [hash, at] of markedAtMs) {
+      if (nowMs - at >= KNOWN_KEY_MEMORY_MS || nowMs < at) markedAtMs.delete(hash);
     }
+  }
+
+  function isKnown(hash: string): boolean {
+    const at = markedAtMs.get(hash);
+    const nowMs = clock.now().getTime();
+    return at !== undefined && nowMs >= at && nowMs - at < KNOWN_KEY_MEMORY_MS;
+  }
+
+  /** Known here at once, and to every instance through the limiter's store (a count in a one-day window). */
+  async function remember(hash: string): Promise<void> {
+    markedAtMs.set(hash, clock.now().getTime());
+    await deps.limiter.consume(limiterKeyForKnownKey(hash), 1, KNOWN_KEY_WINDOW_SECONDS);
   }
 
   async function load(hash: string): Promise<KeyRecord | undefined> {
@@ -115,7 +130,9 @@ export function createKeyAuthenticator(deps: {
     const row = await repo.findKeyForAuth(db, hash);
     if (!row) return undefined;
     const key = toRecord(row);
-    knownSinceMs.set(hash, clock.now().getTime());
+    // Marked again hourly while in use, so a key in use never drops out of either memory.
+    const markedAt = markedAtMs.get(hash);
+    if (markedAt === undefined || clock.now().getTime() - markedAt >= REMARK_EVERY_MS) await remember(hash);
     if (startedAt === generation) {
       byHash.set(hash, { key, loadedAtMs: clock.now().getTime() });
       hashById.set(key.id, hash);
@@ -136,29 +153,28 @@ export function createKeyAuthenticator(deps: {
 
     cached,
 
-    /** Whether a key with this hash was found in the database here within KNOWN_KEY_MEMORY_MS. */
-    isKnown(hash: string): boolean {
-      const at = knownSinceMs.get(hash);
-      const nowMs = clock.now().getTime();
-      return at !== undefined && nowMs >= at && nowMs - at < KNOWN_KEY_MEMORY_MS;
+    /** Whether this instance found or created a key with this hash within KNOWN_KEY_MEMORY_MS. */
+    isKnown,
+
+    /** Whether any instance did (the shared mark); one limiter call. */
+    async isKnownElsewhere(hash: string): Promise<boolean> {
+      return (await deps.limiter.peek(limiterKeyForKnownKey(hash), 1, KNOWN_KEY_WINDOW_SECONDS)).used > 0;
     },
 
-    /** A key was just created: known here, and to every instance through the limiter's store, before its first use. */
-    remember(hash: string, limiter: RateLimiter): void {
-      knownSinceMs.set(hash, clock.now().getTime());
-      limiter.consume(limiterKeyForKnownKey(hash), 1, KNOWN_KEY_WINDOW_SECONDS).catch((err: unknown) => {
-        logger.warn({ err }, 'could not mark a new API key as known to other instances');
-      });
+    /** A key was just created: it is known before its first use. */
+    keyCreated(hash: string): void {
+      remember(hash).catch((err: unknown) => logger.warn({ err }, 'could not mark a new API key as known to other instances'));
     },
 
-    /** The key with this SHA-256 hash (any status), or undefined when there is none. */
-    async lookup(hash: string): Promise<KeyRecord | undefined> {
+    /** The key with this SHA-256 hash (any status), or undefined when there is none; `admit` runs (once) before a query, and may refuse it by throwing. */
+    async lookup(hash: string, admit?: () => Promise<void>): Promise<KeyRecord | undefined> {
       const hit = cached(hash);
       if (hit) return hit;
-      // Concurrent requests with the same key share one query.
+      // Concurrent requests with the same key share one query, and one `admit` (the guessing
+      // throttle's reservation), so a burst of first uses of a new key counts once.
       let pending = loading.get(hash);
       if (!pending) {
-        const started = load(hash);
+        const started = admit ? admit().then(() => load(hash)) : load(hash);
         pending = started;
         loading.set(hash, started);
         const done = () => {

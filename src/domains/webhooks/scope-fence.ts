@@ -3,15 +3,11 @@
  * it needs that resource's read scope (EVENT_READ_SCOPES), whatever webhooks/events scope let the
  * request in. Lists leave such events out; asking for one by id or by type is a 403.
  */
-import { ApiError } from '../../http/errors.ts';
-import { SCOPES, type PublicAuth, type Scope } from '../api/auth-context.ts';
+import { insufficientScope, SCOPES, type PublicAuth } from '../api/auth-context.ts';
 import { EVENT_READ_SCOPES, EVENT_TYPES, isEventType, type EventType } from './catalog.ts';
 
 /** Who asks: the agency, the scopes held, and how to word a refusal. */
 export type ScopedCaller = Pick<PublicAuth, 'agencyId' | 'scopes' | 'via' | 'role'>;
-
-// Same challenge as the route guard's insufficient_scope (src/http/public-api.ts).
-const REALM = 'Bearer realm="FARO API"';
 
 function mayRead(caller: Pick<ScopedCaller, 'scopes'>, type: EventType): boolean {
   const scope = EVENT_READ_SCOPES[type];
@@ -33,18 +29,5 @@ export function assertMayReadEvents(caller: ScopedCaller, types: readonly string
   if (blocked.length === 0) return;
   const needed = new Set(blocked.map((type) => EVENT_READ_SCOPES[type]));
   const missing = SCOPES.filter((scope) => needed.has(scope));
-  throw insufficientScope(caller, missing, blocked);
-}
-
-function insufficientScope(caller: ScopedCaller, missing: Scope[], blocked: EventType[]): ApiError {
-  const names = missing.join(', ');
-  const scopeWord = missing.length === 1 ? 'scope' : 'scopes';
-  const neededFor = `(needed for ${blocked.join(', ')})`;
-  const detail =
-    caller.via === 'api_key'
-      ? `This API key lacks the ${names} ${scopeWord} ${neededFor}; rotate or generate a key that has ${missing.length === 1 ? 'it' : 'them'}.`
-      : `Your role (${caller.role}) does not allow ${names} ${neededFor}; ask an owner or admin.`;
-  const headers: Record<string, string> =
-    caller.via === 'api_key' ? { 'WWW-Authenticate': `${REALM}, error="insufficient_scope", scope="${missing.join(' ')}"` } : {};
-  return new ApiError('insufficient_scope', detail, { extensions: { required_scope: missing[0], required_scopes: missing }, headers });
+  throw insufficientScope(caller, missing, blocked.join(', '));
 }
