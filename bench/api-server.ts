@@ -22,7 +22,7 @@ const config = loadConfig({
 });
 const logger = pino({ level: 'silent' }) as FastifyBaseLogger;
 const database = await openPostgres(databaseUrl, 10);
-const ctx = createAppContext({ config, database, clock: systemClock, logger, redisKeyPrefix: 'faro:bench:' });
+const ctx = createAppContext({ config, database, clock: systemClock, logger, redisKeyPrefix: `faro:bench:${process.pid}:` }); // runs share no limiter state
 const app = await buildApp(ctx, { logger });
 await app.register(publicApi, {
   prefix: '/bench-noauth/v1',
