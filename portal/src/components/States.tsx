@@ -34,3 +34,13 @@ export function InlineError({ error }: { error: unknown }) {
   if (!error) return null;
   return <p className="inline-error" role="alert">{describeError(error)}</p>;
 }
+
+/** The "Load more" button under a paginated list, with the error of the last attempt. */
+export function LoadMore({ onClick, loading, error }: { onClick: () => void; loading: boolean; error: unknown }) {
+  return (
+    <div className="load-more">
+      <button type="button" onClick={onClick} disabled={loading}>{loading ? 'Loading…' : 'Load more'}</button>
+      <InlineError error={error} />
+    </div>
+  );
+}

@@ -4,7 +4,7 @@ import { useNavigate } from 'react-router';
 import { webhooksApi } from '../api/endpoints.ts';
 import type { Subscription } from '../api/types.ts';
 import { useSession } from '../auth/SessionContext.tsx';
-import { EmptyState, ErrorState, InlineError, Loading } from '../components/States.tsx';
+import { EmptyState, ErrorState, LoadMore, Loading } from '../components/States.tsx';
 import { IntegrationsGate } from '../components/UpgradePanel.tsx';
 import { canWrite, READ_ONLY_REASON } from '../lib/permissions.ts';
 import { useAsync } from '../lib/useAsync.ts';
@@ -80,10 +80,7 @@ function Webhooks() {
           <>
             <SubscriptionsTable subscriptions={list.data.data} />
             {list.data.has_more && (
-              <div className="load-more">
-                <button type="button" onClick={loadMore} disabled={more.loading}>{more.loading ? 'Loading…' : 'Load more'}</button>
-                <InlineError error={more.error} />
-              </div>
+              <LoadMore onClick={loadMore} loading={more.loading} error={more.error} />
             )}
           </>
         )}

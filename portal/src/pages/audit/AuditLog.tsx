@@ -4,7 +4,7 @@ import { useState, type ReactNode } from 'react';
 import { auditApi, type AuditFilter } from '../../api/endpoints.ts';
 import type { AuditAction, AuditEvent } from '../../api/types.ts';
 import { RelativeTime } from '../../components/RelativeTime.tsx';
-import { EmptyState, ErrorState, InlineError, Loading } from '../../components/States.tsx';
+import { EmptyState, ErrorState, LoadMore, Loading } from '../../components/States.tsx';
 import { fromLocalInputValue, formatGrace } from '../../lib/time.ts';
 import { useAsync } from '../../lib/useAsync.ts';
 
@@ -185,10 +185,7 @@ export function AuditLog({ heading, actions, refreshKey = 0, footer }: Props) {
         </div>
       )}
       {hasMore && (
-        <div className="load-more">
-          <button type="button" onClick={loadMore} disabled={more.loading}>{more.loading ? 'Loading…' : 'Load more'}</button>
-          <InlineError error={more.error} />
-        </div>
+        <LoadMore onClick={loadMore} loading={more.loading} error={more.error} />
       )}
       {footer}
     </section>

@@ -5,7 +5,7 @@ import { webhooksApi } from '../../api/endpoints.ts';
 import type { Delivery, EventType } from '../../api/types.ts';
 import { RelativeTime } from '../../components/RelativeTime.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
-import { EmptyState, ErrorState, InlineError, Loading } from '../../components/States.tsx';
+import { EmptyState, ErrorState, LoadMore, Loading } from '../../components/States.tsx';
 import { READ_ONLY_REASON } from '../../lib/permissions.ts';
 import { useAsync } from '../../lib/useAsync.ts';
 import { usePolling } from '../../lib/usePolling.ts';
@@ -134,10 +134,7 @@ export function DeliveriesLog({ subscriptionId, eventTypes, canWrite, tick, sele
         </div>
       )}
       {hasMore && (
-        <div className="load-more">
-          <button type="button" onClick={loadMore} disabled={more.loading}>{more.loading ? 'Loading…' : 'Load more'}</button>
-          <InlineError error={more.error} />
-        </div>
+        <LoadMore onClick={loadMore} loading={more.loading} error={more.error} />
       )}
       {recovering && (
         <RecoverDialog
