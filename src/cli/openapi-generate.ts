@@ -8,9 +8,11 @@ import { loadConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { DB } from '../db/types.ts';
 import { buildApp } from '../http/app.ts';
+import type { App } from '../http/app-type.ts';
 import { openApiDocument } from '../http/openapi.ts';
 import { systemClock } from '../lib/clock.ts';
 import { createAppContext } from '../services.ts';
+import { observePortalRoutes, portalOpenApiDocument } from './openapi-portal.ts';
 
 /**
  * A Database that never connects: every query answers "no rows" and LISTEN is a no-op. Building
@@ -37,8 +39,15 @@ export function createDetachedDatabase(): Database {
   };
 }
 
-/** Build the real app on a detached database and return the published OpenAPI document. */
-export async function generateOpenApiDocument(): Promise<Record<string, unknown>> {
+export interface OpenApiDocuments {
+  /** The published reference (api/openapi.yaml). */
+  public: Record<string, unknown>;
+  /** The portal's own routes, for the portal's types only (see openapi-portal.ts). */
+  portal: Record<string, unknown>;
+}
+
+/** Build the real app on a detached database and return its OpenAPI documents. */
+export async function generateOpenApiDocuments(): Promise<OpenApiDocuments> {
   // A fixed environment: nothing from the caller's shell (REDIS_URL, DATABASE_URL…) can leak in.
   const config = loadConfig({
     FARO_ADMIN_TOKEN: randomBytes(24).toString('hex'),
@@ -49,13 +58,22 @@ export async function generateOpenApiDocument(): Promise<Record<string, unknown>
   const logger = pino({ level: 'silent' }) as FastifyBaseLogger;
   const database = createDetachedDatabase();
   const context = createAppContext({ config, database, clock: systemClock, logger });
-  const app = await buildApp(context, { logger });
+  const portalRoutes = observePortalRoutes();
+  let app: App | undefined;
   try {
+    app = await buildApp(context, { logger });
+    portalRoutes.stop();
     await app.ready();
-    return structuredClone(openApiDocument(app));
+    return { public: structuredClone(openApiDocument(app)), portal: await portalOpenApiDocument(portalRoutes.routes) };
   } finally {
-    await app.close();
+    portalRoutes.stop();
+    await app?.close();
     await context.close();
     await database.close();
   }
+}
+
+/** The published OpenAPI document alone. */
+export async function generateOpenApiDocument(): Promise<Record<string, unknown>> {
+  return (await generateOpenApiDocuments()).public;
 }

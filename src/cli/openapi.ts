@@ -3,11 +3,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { toYaml } from '../http/openapi.ts';
-import { generateOpenApiDocument } from './openapi-generate.ts';
+import { generateOpenApiDocuments } from './openapi-generate.ts';
+import { PORTAL_TYPES_FILE, PUBLIC_TYPES_FILE, typesFromDocument } from './openapi-types.ts';
 
 /**
- * `npm run openapi` (write) regenerates api/openapi.yaml from the route schemas;
- * `npm run openapi:check` (check) exits 1 with a summary when the committed file differs.
+ * `npm run openapi` (write) regenerates api/openapi.yaml from the route schemas, and the portal's
+ * types from it and from the portal routes; `npm run openapi:check` (check) exits 1 with a
+ * summary when a committed file differs.
  */
 export const OPENAPI_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../api/openapi.yaml');
 
@@ -32,6 +34,14 @@ function compareMaps(label: string, committed: Map<string, unknown>, generated: 
   return lines;
 }
 
+/** Where two texts first differ, 1-based. */
+function firstDifferingLine(committedText: string, generatedText: string): string[] {
+  const committed = committedText.split('\n');
+  const generated = generatedText.split('\n');
+  const at = generated.findIndex((line, index) => line !== committed[index]);
+  return [`  first differing line: ${at === -1 ? Math.min(committed.length, generated.length) + 1 : at + 1}`];
+}
+
 /** What differs, operation by operation and component by component, for a human to read. */
 export function summarizeDifferences(committedText: string, generatedText: string): string[] {
   let committed: Json;
@@ -53,13 +63,40 @@ export function summarizeDifferences(committedText: string, generatedText: strin
   for (const key of ['openapi', 'info', 'servers', 'tags']) {
     if (stable(committed[key]) !== stable(generated[key])) lines.push(`  ~ ${key} changed`);
   }
-  const committedLines = committedText.split('\n');
-  const generatedLines = generatedText.split('\n');
-  const first = generatedLines.findIndex((line, index) => line !== committedLines[index]);
-  const at = first === -1 ? Math.min(committedLines.length, generatedLines.length) + 1 : first + 1;
   if (lines.length === 0) lines.push('  formatting or key order differs');
-  lines.push(`  first differing line: ${at}`);
-  return lines;
+  return [...lines, ...firstDifferingLine(committedText, generatedText)];
+}
+
+interface Artifact {
+  file: string;
+  text: string;
+  summarize: (committed: string, generated: string) => string[];
+}
+
+async function artifacts(): Promise<Artifact[]> {
+  const documents = await generateOpenApiDocuments();
+  const yaml = toYaml(documents.public);
+  return [
+    { file: OPENAPI_FILE, text: yaml, summarize: summarizeDifferences },
+    { file: PUBLIC_TYPES_FILE, text: await typesFromDocument(yaml, 'api/openapi.yaml'), summarize: firstDifferingLine },
+    {
+      file: PORTAL_TYPES_FILE,
+      text: await typesFromDocument(documents.portal, 'the /portal/api route schemas (src/cli/openapi-portal.ts)'),
+      summarize: firstDifferingLine,
+    },
+  ];
+}
+
+function check({ file, text, summarize }: Artifact): boolean {
+  const relative = path.relative(process.cwd(), file);
+  const committed = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  if (committed === text) {
+    console.log(`${relative} is up to date`);
+    return true;
+  }
+  console.error(committed ? `${relative} differs from what the code generates:` : `${relative} is missing.`);
+  if (committed) for (const line of summarize(committed, text)) console.error(line);
+  return false;
 }
 
 async function main(mode: string | undefined): Promise<number> {
@@ -67,21 +104,17 @@ async function main(mode: string | undefined): Promise<number> {
     console.error('usage: node src/cli/openapi.ts write|check');
     return 2;
   }
-  const text = toYaml(await generateOpenApiDocument());
-  const relative = path.relative(process.cwd(), OPENAPI_FILE);
+  const generated = await artifacts();
   if (mode === 'write') {
-    fs.mkdirSync(path.dirname(OPENAPI_FILE), { recursive: true });
-    fs.writeFileSync(OPENAPI_FILE, text);
-    console.log(`wrote ${relative}`);
+    for (const { file, text } of generated) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+      console.log(`wrote ${path.relative(process.cwd(), file)}`);
+    }
     return 0;
   }
-  const committed = fs.existsSync(OPENAPI_FILE) ? fs.readFileSync(OPENAPI_FILE, 'utf8') : '';
-  if (committed === text) {
-    console.log(`${relative} is up to date`);
-    return 0;
-  }
-  console.error(committed ? `${relative} differs from what the code generates:` : `${relative} is missing.`);
-  if (committed) for (const line of summarizeDifferences(committed, text)) console.error(line);
+  const stale = generated.filter((artifact) => !check(artifact));
+  if (stale.length === 0) return 0;
   console.error('Run `npm run openapi` and commit the result.');
   return 1;
 }
