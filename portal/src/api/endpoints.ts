@@ -1,8 +1,9 @@
 // Typed calls to the service, one function per endpoint of the contract.
 import { api } from './client.ts';
 import type {
-  ApiKey, AuditAction, AuditEvent, Delivery, DeliveryDetail, EventType, KeyUsage, List, NewApiKey,
-  RotatedSecret, ScopeInfo, Session, Subscription, SubscriptionInput, TestOutcome,
+  ApiKey, ApiKeyList, AuditAction, AuditEventList, Delivery, DeliveryDetail, DeliveryList, EventTypeList, KeyUsage, NewApiKey,
+  NewApiKeyInput, RecoverResult, RotatedSecret, ScopeList, Session, Subscription, SubscriptionInput, SubscriptionList,
+  SubscriptionSecret, SubscriptionUpdate, SubscriptionWithSecret, TestOutcome,
 } from './types.ts';
 
 const enc = encodeURIComponent;
@@ -15,9 +16,9 @@ export const sessionApi = {
 };
 
 export const keysApi = {
-  list: (signal?: AbortSignal) => api.get<{ data: ApiKey[] }>('/portal/api/api-keys', { signal }),
-  scopes: (signal?: AbortSignal) => api.get<{ data: ScopeInfo[] }>('/portal/api/api-keys/scopes', { signal }),
-  create: (input: { name: string; scopes: string[]; expires_at?: string }) =>
+  list: (signal?: AbortSignal) => api.get<ApiKeyList>('/portal/api/api-keys', { signal }),
+  scopes: (signal?: AbortSignal) => api.get<ScopeList>('/portal/api/api-keys/scopes', { signal }),
+  create: (input: NewApiKeyInput) =>
     api.post<NewApiKey>('/portal/api/api-keys', input),
   rotate: (id: string, gracePeriodSeconds: number) =>
     api.post<NewApiKey>(`/portal/api/api-keys/${enc(id)}/rotate`, { grace_period_seconds: gracePeriodSeconds }),
@@ -33,24 +34,24 @@ export interface DeliveryFilter {
 }
 
 export const webhooksApi = {
-  eventTypes: (signal?: AbortSignal) => api.get<{ data: EventType[] }>('/api/v1/webhooks/event-types', { signal }),
+  eventTypes: (signal?: AbortSignal) => api.get<EventTypeList>('/api/v1/webhooks/event-types', { signal }),
   list: (cursor: string | null, signal?: AbortSignal) =>
-    api.get<List<Subscription>>('/api/v1/webhooks', { query: { limit: 100, cursor }, signal }),
+    api.get<SubscriptionList>('/api/v1/webhooks', { query: { limit: 100, cursor }, signal }),
   get: (id: string, signal?: AbortSignal) => api.get<Subscription>(`/api/v1/webhooks/${enc(id)}`, { signal }),
-  create: (input: SubscriptionInput) => api.post<Subscription & { secret: string }>('/api/v1/webhooks', input),
-  update: (id: string, input: Partial<SubscriptionInput>) => api.patch<Subscription>(`/api/v1/webhooks/${enc(id)}`, input),
+  create: (input: SubscriptionInput) => api.post<SubscriptionWithSecret>('/api/v1/webhooks', input),
+  update: (id: string, input: SubscriptionUpdate) => api.patch<Subscription>(`/api/v1/webhooks/${enc(id)}`, input),
   remove: (id: string) => api.delete(`/api/v1/webhooks/${enc(id)}`),
-  secret: (id: string) => api.get<{ secret: string }>(`/api/v1/webhooks/${enc(id)}/secret`),
+  secret: (id: string) => api.get<SubscriptionSecret>(`/api/v1/webhooks/${enc(id)}/secret`),
   rotateSecret: (id: string) => api.post<RotatedSecret>(`/api/v1/webhooks/${enc(id)}/rotate-secret`),
   test: (id: string, eventType: string) => api.post<TestOutcome>(`/api/v1/webhooks/${enc(id)}/test`, { event_type: eventType }),
   deliveries: (id: string, filter: DeliveryFilter, signal?: AbortSignal) =>
-    api.get<List<Delivery>>(`/api/v1/webhooks/${enc(id)}/deliveries`, {
+    api.get<DeliveryList>(`/api/v1/webhooks/${enc(id)}/deliveries`, {
       query: { status: filter.status, event_type: filter.event_type, cursor: filter.cursor, limit: filter.limit ?? 25 },
       signal,
     }),
   delivery: (id: string, signal?: AbortSignal) => api.get<DeliveryDetail>(`/api/v1/webhook-deliveries/${enc(id)}`, { signal }),
   redeliver: (id: string) => api.post<Delivery>(`/api/v1/webhook-deliveries/${enc(id)}/retry`),
-  recover: (id: string, since: string) => api.post<{ requeued: number }>(`/api/v1/webhooks/${enc(id)}/recover`, { since }),
+  recover: (id: string, since: string) => api.post<RecoverResult>(`/api/v1/webhooks/${enc(id)}/recover`, { since }),
 };
 
 export interface AuditFilter {
@@ -64,7 +65,7 @@ export interface AuditFilter {
 
 export const auditApi = {
   list: (filter: AuditFilter, signal?: AbortSignal) =>
-    api.get<List<AuditEvent>>('/api/v1/audit-events', {
+    api.get<AuditEventList>('/api/v1/audit-events', {
       query: { action: filter.action, created_since: filter.created_since, created_before: filter.created_before, cursor: filter.cursor, limit: filter.limit ?? 25 },
       signal,
     }),

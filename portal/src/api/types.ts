@@ -1,180 +1,56 @@
-// Shapes of the service's JSON, as pinned in docs/internal/http-contract.md.
+// The service's JSON shapes, named for the pages. Nothing here is written by hand: each alias
+// points into the types `npm run openapi` generates from the route schemas, so a change of the
+// API shows up here as a type error (`npm run openapi:check` keeps the generated files current).
+//   public-api.gen.ts: api/openapi.yaml, the published /api/v1 reference.
+//   portal-api.gen.ts: the portal's own /portal/api routes (cookie session), not published.
+import type { components } from './public-api.gen.ts';
+import type { paths as PortalPaths } from './portal-api.gen.ts';
 
-export type Role = 'owner' | 'admin' | 'member';
-export type Tier = 'starter' | 'growth' | 'scale' | 'enterprise';
+type Schemas = components['schemas'];
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-}
+/** The JSON body of an operation's success response (the generated portal operations have one). */
+type JsonOf<Operation> = Operation extends { responses: infer Responses }
+  ? { [Status in keyof Responses]: Responses[Status] extends { content: { 'application/json': infer Body } } ? Body : never }[keyof Responses]
+  : never;
 
-export interface Agency {
-  id: string;
-  name: string;
-  tier: Tier;
-  api_rate_limit: number | null;
-}
+/** The JSON request body of an operation. */
+type BodyOf<Operation> = Operation extends { requestBody: { content: { 'application/json': infer Body } } } ? Body : never;
 
-export interface Session {
-  user: User;
-  agency: Agency;
-  csrf_token: string;
-}
+// The portal's session and API keys (/portal/api).
+export type Session = JsonOf<PortalPaths['/portal/api/me']['get']>;
+export type Tier = Session['agency']['tier'];
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
-
-export interface List<T> {
-  data: T[];
-  has_more: boolean;
-  next_cursor: string | null;
-}
-
-export interface Actor {
-  id: string;
-  email: string;
-}
-
-export type ApiKeyStatus = 'active' | 'expiring' | 'revoked' | 'expired';
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  masked_key: string;
-  scopes: string[];
-  status: ApiKeyStatus;
-  rate_limit: number;
-  custom_rate_limit?: number | null;
-  created_at: string;
-  created_by: Actor | null;
-  last_used_at: string | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-  replaced_by: string | null;
-}
-
+export type ApiKey = JsonOf<PortalPaths['/portal/api/api-keys/{id}']['get']>;
+export type ApiKeyList = JsonOf<PortalPaths['/portal/api/api-keys']['get']>;
 /** Returned by create and rotate: the only time the full key is ever sent. */
-export interface NewApiKey extends ApiKey {
-  key: string;
-}
+export type NewApiKey = JsonOf<PortalPaths['/portal/api/api-keys']['post']>;
+export type NewApiKeyInput = BodyOf<PortalPaths['/portal/api/api-keys']['post']>;
+export type ScopeList = JsonOf<PortalPaths['/portal/api/api-keys/scopes']['get']>;
+export type ScopeInfo = ScopeList['data'][number];
+export type KeyUsage = JsonOf<PortalPaths['/portal/api/api-keys/{id}/usage']['get']>;
 
-export interface ScopeInfo {
-  scope: string;
-  description: string;
-}
+// The public API the portal calls with its session (/api/v1).
+export type FieldError = NonNullable<Schemas['Problem']['errors']>[number];
 
-export interface KeyUsage {
-  limit: number;
-  used: number;
-  remaining: number;
-  window_seconds: number;
-  reset_seconds: number;
-}
+export type AuditEvent = Schemas['AuditEvent'];
+export type AuditEventList = Schemas['AuditEventList'];
+export type AuditAction = AuditEvent['action'];
 
-export type AuditAction =
-  | 'api_key.created' | 'api_key.rotated' | 'api_key.revoked'
-  | 'webhook.created' | 'webhook.updated' | 'webhook.deleted'
-  | 'webhook.secret_revealed' | 'webhook.secret_rotated' | 'webhook.recovered'
-  | 'webhook_delivery.redelivered';
+export type EventType = Schemas['WebhookEventType'];
+export type EventTypeList = Schemas['WebhookEventTypeList'];
+export type Subscription = Schemas['WebhookSubscription'];
+export type SubscriptionWithSecret = Schemas['WebhookSubscriptionWithSecret'];
+export type SubscriptionList = Schemas['WebhookSubscriptionList'];
+export type SubscriptionHealth = Schemas['WebhookSubscriptionHealth'];
+export type SubscriptionInput = Schemas['CreateWebhookSubscription'];
+export type SubscriptionUpdate = Schemas['UpdateWebhookSubscription'];
+export type SubscriptionSecret = Schemas['WebhookSecret'];
+export type RotatedSecret = Schemas['RotatedWebhookSecret'];
+export type TestOutcome = Schemas['WebhookTestOutcome'];
+export type RecoverResult = Schemas['WebhookRecoverResult'];
 
-/** One entry of GET /api/v1/audit-events. */
-export interface AuditEvent {
-  id: string;
-  action: AuditAction;
-  actor: { type: 'user' | 'api_key' | 'operator'; id: string | null; label: string | null };
-  target: { type: 'api_key' | 'webhook_subscription' | 'webhook_delivery'; id: string; label: string | null };
-  request_id: string | null;
-  details: Record<string, unknown>;
-  created_at: string;
-}
-
-export interface EventType {
-  type: string;
-  description: string;
-  schema?: unknown;
-}
-
-export interface SubscriptionHealth {
-  deliveries_24h: number;
-  succeeded_24h: number;
-  failed_24h: number;
-  success_rate_24h: number | null;
-  last_delivery_status: string | null;
-  last_delivery_at: string | null;
-}
-
-export interface Subscription {
-  id: string;
-  url: string;
-  events: string[];
-  description: string | null;
-  enabled: boolean;
-  disabled_reason: string | null;
-  created_at: string;
-  updated_at: string;
-  health: SubscriptionHealth;
-}
-
-export interface SubscriptionInput {
-  url: string;
-  events: string[];
-  description?: string;
-  enabled?: boolean;
-}
-
-export interface RotatedSecret {
-  secret: string;
-  previous_secret_expires_at: string | null;
-}
-
-export type ErrorKind = 'timeout' | 'connection' | 'dns' | 'tls' | 'ssrf_blocked' | 'http_status';
-
-export interface TestOutcome {
-  delivery_id: string;
-  success: boolean;
-  status_code: number | null;
-  duration_ms: number;
-  response_body_excerpt: string | null;
-  error_kind: ErrorKind | null;
-  error_message: string | null;
-}
-
-export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface Delivery {
-  id: string;
-  subscription_id: string;
-  event_id: string;
-  event_type: string;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: string | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  delivered_at: string | null;
-  is_test: boolean;
-  created_at: string;
-}
-
-export interface Attempt {
-  id: string;
-  attempt_number: number;
-  started_at: string;
-  duration_ms: number | null;
-  request_headers: Record<string, string>;
-  response_status: number | null;
-  response_headers: Record<string, string> | null;
-  response_body_excerpt: string | null;
-  error_kind: ErrorKind | null;
-  error_message: string | null;
-}
-
+export type Delivery = Schemas['WebhookDelivery'];
+export type DeliveryList = Schemas['WebhookDeliveryList'];
 /** The detail replaces the list's attempt count with the attempts themselves (oldest first). */
-export interface DeliveryDetail extends Omit<Delivery, 'attempts'> {
-  attempts: Attempt[];
-  payload: unknown;
-}
+export type DeliveryDetail = Schemas['WebhookDeliveryDetail'];
+export type Attempt = Schemas['WebhookDeliveryAttempt'];
