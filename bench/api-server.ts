@@ -1,15 +1,17 @@
 // The service under benchmark, in its own process so the load generator does not share its
 // event loop. Serves the real app plus, under /bench-noauth/v1, the same public route plugins
-// with authentication and rate limiting switched off (publicApi's `unauthenticatedAs`).
+// with authentication, the tier check and rate limiting switched off: a variant of the public API
+// that exists only here, so the production guard has no way around it.
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { loadConfig } from '../src/config.ts';
 import { openPostgres } from '../src/db/database.ts';
 import { buildApp } from '../src/http/app.ts';
-import { publicApi } from '../src/http/public-api.ts';
+import type { App } from '../src/http/app-type.ts';
+import type { PublicRoutes } from '../src/http/public-api.ts';
 import { publicRoutes } from '../src/http/routes.ts';
 import { systemClock } from '../src/lib/clock.ts';
-import { SCOPES } from '../src/domains/api/auth-context.ts';
+import { insufficientScope, SCOPES, type PublicAuth } from '../src/domains/api/auth-context.ts';
 import { createAppContext } from '../src/services.ts';
 
 const [databaseUrl, redisUrl, agencyId] = process.argv.slice(2) as [string, string, string];
@@ -24,10 +26,23 @@ const logger = pino({ level: 'silent' }) as FastifyBaseLogger;
 const database = await openPostgres(databaseUrl, 10);
 const ctx = createAppContext({ config, database, clock: systemClock, logger, redisKeyPrefix: `faro:bench:${process.pid}:` }); // runs share no limiter state
 const app = await buildApp(ctx, { logger });
-await app.register(publicApi, {
+
+/** The public route plugins behind a fixed caller instead of publicApi's guard; scopes still apply. */
+async function unauthenticatedPublicApi(scope: App, options: { routes: PublicRoutes[]; caller: PublicAuth }): Promise<void> {
+  const { caller } = options;
+  scope.decorateRequest('auth', null as unknown as PublicAuth);
+  scope.addHook('onRequest', async (request) => {
+    request.auth = caller;
+    const required = request.routeOptions.config.scope;
+    if (required && !caller.scopes.includes(required)) throw insufficientScope(caller, [required]);
+  });
+  for (const routes of options.routes) await scope.register(routes);
+}
+
+await app.register(unauthenticatedPublicApi, {
   prefix: '/bench-noauth/v1',
   routes: publicRoutes,
-  unauthenticatedAs: { agencyId, tier: 'enterprise', via: 'api_key', keyId: null, userId: null, role: null, scopes: SCOPES },
+  caller: { agencyId, tier: 'enterprise', via: 'api_key', keyId: null, userId: null, role: null, scopes: SCOPES },
 });
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
 process.send?.({ url });

@@ -17,12 +17,12 @@ import { systemClock } from '../src/lib/clock.ts';
 import { newId } from '../src/lib/ids.ts';
 import { appendEvent } from '../src/domains/events/repository.ts';
 import { createAgencyService } from '../src/domains/agencies/service.ts';
-import { createDeliveryRuntime } from '../src/domains/webhooks/delivery-runtime.ts';
+import { createDeliveryRuntime } from '../src/domains/webhooks/delivery/runtime.ts';
 import { createSecretBox, generateWebhookSecret } from '../src/domains/webhooks/secret-box.ts';
-import { createWebhookSender } from '../src/domains/webhooks/sender.ts';
-import { buildWebhookHeaders } from '../src/domains/webhooks/signer.ts';
-import { createDeliveryWorker } from '../src/jobs/delivery-worker.ts';
-import { createDispatcher } from '../src/jobs/dispatcher.ts';
+import { createWebhookSender } from '../src/domains/webhooks/delivery/sender.ts';
+import { buildWebhookHeaders } from '../src/domains/webhooks/delivery/signer.ts';
+import { createDeliveryWorker } from '../src/domains/webhooks/delivery/worker.ts';
+import { createDispatcher } from '../src/domains/webhooks/delivery/dispatcher.ts';
 import { writeBenchmarkSection } from './report.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -8,7 +8,8 @@ import { migrate } from './db/migrator.ts';
 import { DataDirLockedError, UnfinishedDataDirError } from './db/pglite.ts';
 import { systemClock } from './lib/clock.ts';
 import { readOrCreateLocalSecret } from './lib/local-secrets.ts';
-import { buildApp, type App } from './http/app.ts';
+import { buildApp } from './http/app.ts';
+import type { App } from './http/app-type.ts';
 import { logSerializers } from './http/log-redaction.ts';
 import { createAppContext, type AppContext } from './services.ts';
 import { DEMO_EMAIL, seedDemo } from './domains/simulation/demo-seed.ts';
@@ -57,7 +58,7 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
       const password = embedded
         ? readOrCreateLocalSecret(config.dataDir, 'demo-password', () => randomBytes(9).toString('base64url'))
         : randomBytes(9).toString('base64url');
-      const result = await seedDemo(database.db, password);
+      const result = await seedDemo(database.db, password, systemClock);
       demo = { created: result.created, password: embedded || result.created ? password : '(set when it was created)' };
     }
 

@@ -20,8 +20,9 @@ import { createLeadService } from './domains/leads/service.ts';
 import { createSyncService } from './domains/sync/service.ts';
 import { createSimulationService } from './domains/simulation/service.ts';
 import { createIdempotencyService } from './domains/idempotency/service.ts';
-import { createDeliveryRuntime } from './domains/webhooks/delivery-runtime.ts';
+import { createDeliveryRuntime } from './domains/webhooks/delivery/runtime.ts';
 import { createWebhookServices } from './domains/webhooks/webhook-services.ts';
+import { createEventsService } from './domains/events/service.ts';
 
 /** The services over the five resources (and sync runs) that raise the domain events. */
 export function createResourceServices(deps: { db: Kysely<DB>; clock: Clock }) {
@@ -52,18 +53,19 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
   const resources = createResourceServices(deps);
   const apiKeyAuth = createKeyAuthenticator({ ...deps, redisUrl: deps.config.redisUrl, servesRequests: deps.config.role !== 'worker' });
   // One per process: the sender's keep-alive pools serve test sends and the worker alike.
-  const webhookDelivery = createDeliveryRuntime(deps);
+  const deliveryEngine = createDeliveryRuntime(deps);
   return {
     ...resources,
     agencies: createAgencyService(deps),
     sessions: createSessionService({ ...deps, ttlHours: deps.config.sessionTtlHours }),
-    simulation: createSimulationService({ db: deps.db, services: resources }),
+    simulation: createSimulationService({ db: deps.db, clock: deps.clock, services: resources }),
     apiKeyAuth,
     apiKeys: createApiKeyService({ ...deps, onKeyChanged: (keyId) => apiKeyAuth.keyChanged(keyId), onKeyCreated: (hash) => apiKeyAuth.keyCreated(hash) }),
     idempotency: createIdempotencyService(deps),
+    events: createEventsService({ ...deps, retentionDays: deps.config.retentionDays }),
     audit: createAuditService(deps),
-    webhookDelivery,
-    ...createWebhookServices({ ...deps, executor: webhookDelivery.executor }),
+    deliveryEngine,
+    ...createWebhookServices({ ...deps, executor: deliveryEngine.executor }),
   };
 }
 
@@ -85,7 +87,7 @@ export function createAppContext(deps: { config: Config; database: Database; clo
     services,
     async close() {
       await services.apiKeyAuth.close();
-      await services.webhookDelivery.close();
+      await services.deliveryEngine.close();
       await limiter.close();
     },
   };

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {} from '@fastify/swagger';
 import cookie from '@fastify/cookie';
 import type { AppContext } from '../services.ts';
-import { ApiError, renderProblem } from './errors.ts';
+import { ApiError, renderProblem, type BearerChallenge } from '../kit/errors.ts';
 import { isDatabaseUnavailable } from '../db/availability.ts';
 import { toFieldErrors, validatorCompiler } from './validation.ts';
 import { registerRoutes } from './routes.ts';
@@ -12,19 +12,23 @@ import { isSpaRoute, sendSpaIndex } from './portal-static.ts';
 import { BODY_LIMIT_BYTES, payloadTooLarge } from './body-limits.ts';
 import { registerJsonParser } from './json-body.ts';
 import { securityHeaders } from './security-headers.ts';
+import type { App } from './app-type.ts';
 
-export type App = FastifyInstance<
-  import('node:http').Server,
-  import('node:http').IncomingMessage,
-  import('node:http').ServerResponse,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+/** The bearer challenge realm of every 401 and of an API key's 403 insufficient_scope. */
+const API_REALM = 'Bearer realm="FARO API"';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    ctx: AppContext;
-  }
+function wwwAuthenticate(challenge: BearerChallenge): string {
+  const error = challenge.error ? `, error="${challenge.error}"` : '';
+  const scope = challenge.scope ? `, scope="${challenge.scope.join(' ')}"` : '';
+  return API_REALM + error + scope;
+}
+
+/** The headers an error's facts call for. */
+function problemHeaders(error: ApiError): Record<string, string> {
+  return {
+    ...(error.retryAfterSeconds !== undefined ? { 'Retry-After': String(error.retryAfterSeconds) } : {}),
+    ...(error.bearerChallenge ? { 'WWW-Authenticate': wwwAuthenticate(error.bearerChallenge) } : {}),
+  };
 }
 
 const hopsTrusted = (hops: number) => (_address: string, hop: number) => hop < hops;
@@ -62,7 +66,7 @@ function toApiError(error: FastifyError, request: FastifyRequest): ApiError {
   }
   if (isDatabaseUnavailable(error)) {
     return new ApiError('database_unavailable', 'The database is unreachable right now (a restart or failover); retry shortly.', {
-      headers: { 'Retry-After': '1' },
+      retryAfterSeconds: 1,
       cause: error,
     });
   }
@@ -87,7 +91,7 @@ function sendProblem(error: FastifyError, request: FastifyRequest, reply: Fastif
   void reply
     .code(apiError.status)
     .header('Request-Id', request.id)
-    .headers(apiError.headers)
+    .headers(problemHeaders(apiError))
     .type('application/problem+json')
     .send(renderProblem(apiError, request.url.split('?')[0] ?? request.url, request.id));
 }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../kit/errors.ts';
 
 /*
  * Request body limits, in bytes. Each is sized to the largest valid body of its routes in the

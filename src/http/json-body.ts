@@ -1,5 +1,13 @@
-import type { FastifyInstance } from 'fastify';
-import { ApiError } from './errors.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from '../kit/errors.ts';
+
+/**
+ * preValidation hook of a POST whose body is optional: no body at all reads as `{}`, so schema
+ * defaults apply. A body that is sent is validated like any other (`null` is not an object: 400).
+ */
+export async function absentBodyIsEmpty(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined) request.body = {};
+}
 
 /** No valid body of this API nests deeper than a few levels; 32 leaves room and bounds the work. */
 export const MAX_JSON_DEPTH = 32;

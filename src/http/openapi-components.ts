@@ -1,4 +1,4 @@
-import { PROBLEMS, problemType, type ProblemCode } from './errors.ts';
+import { PROBLEMS, problemType, type ProblemCode } from '../kit/errors.ts';
 
 /*
  * The hand-written parts of the OpenAPI document: the security scheme, the headers every public

@@ -3,10 +3,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import { stringify } from 'yaml';
 import type { FastifyInstance } from 'fastify';
 import packageJson from '../../package.json' with { type: 'json' };
-import type { App } from './app.ts';
+import type { App } from './app-type.ts';
 import { API_DESCRIPTION, SECURITY_SCHEMES } from './openapi-components.ts';
 import { finishDocument } from './openapi-document.ts';
-import { EVENT_CATALOG } from '../domains/webhooks/catalog.ts';
+import { EVENT_CATALOG } from '../domains/events/catalog.ts';
 import { docsContentSecurityPolicy } from './security-headers.ts';
 
 /*

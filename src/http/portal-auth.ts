@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../kit/errors.ts';
 import type { PortalSession, SessionService } from '../domains/agencies/sessions.ts';
 
 export const SESSION_COOKIE = 'faro_session';

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App } from './app.ts';
-import { ApiError } from './errors.ts';
+import type { App } from './app-type.ts';
+import { ApiError } from '../kit/errors.ts';
 import { loadPortalSession, SESSION_COOKIE } from './portal-auth.ts';
-import { agencyHourlyLimit, INTEGRATIONS_TIER, tierAtLeast } from '../domains/agencies/entitlements.ts';
-import { API_REALM, insufficientScope, SCOPES, type PublicAuth, type Scope } from '../domains/api/auth-context.ts';
+import { agencyHourlyLimit, integrationsTierRefusal } from '../domains/agencies/entitlements.ts';
+import { insufficientScope, SCOPES, type PublicAuth, type Scope } from '../domains/api/auth-context.ts';
 import { hashApiKey, isWellFormedApiKey } from '../domains/api/key-format.ts';
 import {
   API_RATE_WINDOW_SECONDS,
@@ -21,12 +21,6 @@ export type PublicRoutes = (app: App) => Promise<void>;
 
 export interface PublicApiOptions {
   routes: PublicRoutes[];
-  /**
-   * Benchmarks only (bench/api.ts mounts a second copy of the routes under another prefix with
-   * it): skip authentication, tier check and rate limiting, and act as this caller. The service
-   * itself never sets it, and no configuration or environment variable can.
-   */
-  unauthenticatedAs?: PublicAuth;
 }
 
 const READ_SCOPES: readonly Scope[] = SCOPES.filter((scope) => scope.endsWith(':read'));
@@ -38,8 +32,7 @@ interface Caller {
 }
 
 function unauthorized(code: 'missing_credentials' | 'malformed_api_key' | 'unknown_api_key' | 'revoked_api_key' | 'expired_api_key' | 'invalid_session', detail: string) {
-  const challenge = code === 'missing_credentials' ? API_REALM : `${API_REALM}, error="invalid_token"`;
-  return new ApiError(code, detail, { headers: { 'WWW-Authenticate': challenge } });
+  return new ApiError(code, detail, { bearerChallenge: code === 'missing_credentials' ? {} : { error: 'invalid_token' } });
 }
 
 /**
@@ -66,7 +59,7 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     if (await keyAuth.isKnownElsewhere(hash)) return;
     const retryAfter = Math.max(1, reservation.retryAfterSeconds ?? reservation.resetSeconds);
     throw new ApiError('auth_throttled', `This address sent ${UNKNOWN_KEYS_PER_ADDRESS} unrecognised API keys in ${UNKNOWN_KEY_WINDOW_SECONDS / 60} minutes; unrecognised keys from it are refused for ${retryAfter} s.`, {
-      headers: { 'Retry-After': String(retryAfter) },
+      retryAfterSeconds: retryAfter,
       extensions: { retry_after_seconds: retryAfter },
     });
   }
@@ -121,20 +114,11 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     };
   }
 
-  function tierRequired(auth: PublicAuth): ApiError | null {
-    if (!tierAtLeast(auth.tier, INTEGRATIONS_TIER)) {
-      return new ApiError('tier_required', `The FARO API needs the ${INTEGRATIONS_TIER} plan or higher; this agency is on ${auth.tier}.`, {
-        extensions: { required_tier: INTEGRATIONS_TIER, current_tier: auth.tier },
-      });
-    }
-    return null;
-  }
-
   async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const caller = await authenticate(request);
     request.auth = caller.auth;
     const scope = request.routeOptions.config.scope;
-    const refusal = tierRequired(caller.auth) ?? (scope && !caller.auth.scopes.includes(scope) ? insufficientScope(caller.auth, [scope]) : null);
+    const refusal = integrationsTierRefusal(caller.auth.tier, 'The FARO API') ?? (scope && !caller.auth.scopes.includes(scope) ? insufficientScope(caller.auth, [scope]) : null);
     if (refusal) {
       // A refused request did no work, so it is not counted; the headers still tell where the caller stands.
       const usage = await limiter.peek(caller.limiterKey, caller.limit, API_RATE_WINDOW_SECONDS);
@@ -146,20 +130,13 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     if (!decision.allowed) {
       const retryAfter = decision.retryAfterSeconds ?? 1;
       throw new ApiError('rate_limited', `This ${caller.auth.via === 'api_key' ? 'API key' : 'user'} may make ${caller.limit} requests per rolling hour; retry in ${retryAfter} s.`, {
-        headers: { 'Retry-After': String(retryAfter) },
+        retryAfterSeconds: retryAfter,
         extensions: { retry_after_seconds: retryAfter },
       });
     }
   }
 
-  const fixed = options.unauthenticatedAs;
-  app.addHook('onRequest', fixed
-    ? async (request) => {
-        request.auth = fixed;
-        const scope = request.routeOptions.config.scope;
-        if (scope && !fixed.scopes.includes(scope)) throw insufficientScope(fixed, [scope]);
-      }
-    : guard);
+  app.addHook('onRequest', guard);
 
   for (const routes of options.routes) await app.register(routes);
 }

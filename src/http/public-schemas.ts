@@ -1,7 +1,7 @@
 import { Type, type TProperties } from 'typebox';
 import { isId, type IdPrefix } from '../lib/ids.ts';
-import { notFound } from './errors.ts';
-import { PageQuery } from './pagination.ts';
+import { notFound } from '../kit/errors.ts';
+import { PageQuery } from '../kit/pagination.ts';
 
 /*
  * Building blocks shared by the public (/api/v1) route plugins, so every resource spells ids,

@@ -1,4 +1,4 @@
-import type { App } from './app.ts';
+import type { App } from './app-type.ts';
 import { healthRoutes } from './health-routes.ts';
 import { portalStatic } from './portal-static.ts';
 import { adminAgencyRoutes } from '../domains/agencies/admin-routes.ts';
@@ -13,6 +13,7 @@ import { messageRoutes } from '../domains/messages/routes.ts';
 import { reviewRoutes } from '../domains/reviews/routes.ts';
 import { leadRoutes } from '../domains/leads/routes.ts';
 import { webhookSubscriptionRoutes } from '../domains/webhooks/routes.ts';
+import { eventRoutes } from '../domains/events/routes.ts';
 import { auditRoutes } from '../domains/audit/routes.ts';
 
 /** The /api/v1 route plugins (paths relative to /api/v1); each runs behind key/session auth, scopes and rate limits. */
@@ -24,6 +25,7 @@ export const publicRoutes: PublicRoutes[] = [
   reviewRoutes,
   leadRoutes,
   webhookSubscriptionRoutes,
+  eventRoutes,
   auditRoutes,
 ];
 

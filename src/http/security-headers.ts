@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import helmet from '@fastify/helmet';
-import type { App } from './app.ts';
+import type { App } from './app-type.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -1,6 +1,6 @@
 import type { AppContext } from '../services.ts';
-import { createDispatcher } from './dispatcher.ts';
-import { createDeliveryWorker } from './delivery-worker.ts';
+import { createDispatcher } from '../domains/webhooks/delivery/dispatcher.ts';
+import { createDeliveryWorker } from '../domains/webhooks/delivery/worker.ts';
 import { createRetentionJob } from './retention.ts';
 
 /**
@@ -10,7 +10,7 @@ import { createRetentionJob } from './retention.ts';
 export function startBackgroundJobs(context: AppContext): { stop(): Promise<void> } {
   const deps = { db: context.db, database: context.database, clock: context.clock, config: context.config, logger: context.logger };
   const dispatcher = createDispatcher(deps);
-  const worker = createDeliveryWorker({ ...deps, executor: context.services.webhookDelivery.executor });
+  const worker = createDeliveryWorker({ ...deps, executor: context.services.deliveryEngine.executor });
   const retention = createRetentionJob(deps);
   const started = Promise.all([dispatcher.start(), worker.start()]).catch((error: unknown) => {
     context.logger.error({ err: error }, 'background jobs failed to start');

@@ -8,10 +8,12 @@ import type { Config } from '../config.ts';
 import type { DB } from '../db/types.ts';
 import type { Clock } from '../lib/clock.ts';
 import { deleteExpiredSessions } from '../domains/agencies/repository.ts';
-import { pruneWebhookHistory } from '../domains/webhooks/retention-repository.ts';
+import { pruneEvents } from '../domains/events/repository.ts';
+import { pruneAttempts, pruneDeliveries } from '../domains/webhooks/delivery-log-repository.ts';
 import { deleteExpiredKeys } from '../domains/idempotency/repository.ts';
 
 const HOUR_MS = 3600_000;
+const BATCH_SIZE = 5000;
 const DAY_MS = 24 * HOUR_MS;
 
 export interface RetentionDeps {
@@ -22,6 +24,16 @@ export interface RetentionDeps {
   intervalMs?: number;
 }
 
+/** Deletes in bounded batches, so one run never holds a long transaction or a huge lock set. */
+async function deleteInBatches(deleteBatch: (batchSize: number) => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await deleteBatch(BATCH_SIZE);
+    total += deleted;
+    if (deleted < BATCH_SIZE) return total;
+  }
+}
+
 export function createRetentionJob(deps: RetentionDeps) {
   const { db, clock, config, logger } = deps;
   let timer: NodeJS.Timeout | undefined;
@@ -30,7 +42,12 @@ export function createRetentionJob(deps: RetentionDeps) {
   async function runOnce() {
     const now = clock.now();
     const cutoff = new Date(now.getTime() - config.retentionDays * DAY_MS);
-    const pruned = await pruneWebhookHistory(db, cutoff);
+    // Attempts, then deliveries (attempts would cascade), then the events they came from.
+    const pruned = {
+      attempts: await deleteInBatches((size) => pruneAttempts(db, cutoff, size)),
+      deliveries: await deleteInBatches((size) => pruneDeliveries(db, cutoff, size)),
+      events: await deleteInBatches((size) => pruneEvents(db, cutoff, size)),
+    };
     const sessions = await deleteExpiredSessions(db, now);
     const idempotencyKeys = await deleteExpiredKeys(db, now);
     const result = { ...pruned, sessions, idempotency_keys: idempotencyKeys };

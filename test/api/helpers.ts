@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Tier } from '../../src/db/types.ts';
-import type { App } from '../../src/http/app.ts';
+import type { App } from '../../src/http/app-type.ts';
 import { adminHeaders, createAgency, login, type PortalLogin, type TestAgency } from '../support/fixtures.ts';
 
 /** A GET any key with locations:read may call; the probe for authentication and rate limits. */

@@ -4,6 +4,7 @@ import type { DB } from '../../src/db/types.ts';
 import { createTestDatabase } from '../support/database.ts';
 import type { Database } from '../../src/db/database.ts';
 import { DEMO_AGENCY_NAME, DEMO_EMAIL, seedDemo } from '../../src/domains/simulation/demo-seed.ts';
+import { systemClock } from '../../src/lib/clock.ts';
 
 async function count(db: Kysely<DB>, table: 'agencies' | 'users' | 'locations' | 'conversations' | 'messages' | 'reviews' | 'leads', agencyId?: string) {
   let query = db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
@@ -16,7 +17,7 @@ describe('demo seed', () => {
   let agencyId: string;
   beforeAll(async () => {
     database = await createTestDatabase();
-    const first = await seedDemo(database.db, 'demo-password-123');
+    const first = await seedDemo(database.db, 'demo-password-123', systemClock);
     expect(first.created).toBe(true);
     agencyId = first.agencyId;
   }, 120_000);
@@ -24,7 +25,7 @@ describe('demo seed', () => {
 
   it('is idempotent: a second run finds the demo agency and creates nothing', async () => {
     const before = await count(database.db, 'conversations');
-    const second = await seedDemo(database.db, 'another-password-456');
+    const second = await seedDemo(database.db, 'another-password-456', systemClock);
     expect(second).toEqual({ created: false, agencyId });
     const agencies = await database.db.selectFrom('agencies').select(['id', 'name', 'tier']).execute();
     expect(agencies).toEqual([{ id: agencyId, name: DEMO_AGENCY_NAME, tier: 'scale' }]);
@@ -69,7 +70,7 @@ describe('demo seed, two replicas at once', () => {
   afterAll(async () => database.close());
 
   it('seeds one demo agency: the replica that loses the race reuses it instead of failing', async () => {
-    const results = await Promise.all([seedDemo(database.db, 'demo-password-123'), seedDemo(database.db, 'demo-password-456')]);
+    const results = await Promise.all([seedDemo(database.db, 'demo-password-123', systemClock), seedDemo(database.db, 'demo-password-456', systemClock)]);
     expect(results.map((result) => result.created).sort()).toEqual([false, true]);
     expect(results[0]!.agencyId).toBe(results[1]!.agencyId);
     expect(await count(database.db, 'agencies')).toBe(1);

@@ -2,8 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type Database } from '../../src/db/database.ts';
 import { preparedStatementName } from '../../src/db/prepared-client.ts';
-import { claimDueDeliveries } from '../../src/domains/webhooks/deliveries-repository.ts';
-import { recordAttempts } from '../../src/domains/webhooks/delivery-results-repository.ts';
+import { claimDueDeliveries, recordAttempts } from '../../src/domains/webhooks/delivery/queue-repository.ts';
 import { createTestDatabase, usingPostgres } from '../support/database.ts';
 
 describe('preparedStatementName', () => {

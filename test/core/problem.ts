@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { problemType } from '../../src/http/errors.ts';
-import type { ProblemCode, Problem } from '../../src/http/errors.ts';
+import { problemType } from '../../src/kit/errors.ts';
+import type { ProblemCode, Problem } from '../../src/kit/errors.ts';
 
 /** Assert an RFC 9457 problem response of this status and code, and return its body. */
 export function expectProblem(response: LightMyRequestResponse, status: number, code: ProblemCode): Problem {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createAgency, simulate } from '../support/fixtures.ts';
-import { ApiError } from '../../src/http/errors.ts';
+import { ApiError } from '../../src/kit/errors.ts';
 
 const page = { limit: 100 };
 

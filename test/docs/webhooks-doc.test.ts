@@ -10,9 +10,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { Value } from 'typebox/value';
-import { catalogEntry, EVENT_CATALOG, EVENT_READ_SCOPES } from '../../src/domains/webhooks/catalog.ts';
-import { MAX_ATTEMPTS, RETRY_DELAYS_SECONDS } from '../../src/domains/webhooks/retry-schedule.ts';
-import { buildWebhookHeaders, signPayload } from '../../src/domains/webhooks/signer.ts';
+import { catalogEntry, EVENT_CATALOG } from '../../src/domains/events/catalog.ts';
+import { EVENT_READ_SCOPES } from '../../src/domains/events/event-types.ts';
+import { MAX_ATTEMPTS, RETRY_DELAYS_SECONDS } from '../../src/domains/webhooks/delivery/retry-schedule.ts';
+import { buildWebhookHeaders, signPayload } from '../../src/domains/webhooks/delivery/signer.ts';
 import { generateWebhookSecret } from '../../src/domains/webhooks/secret-box.ts';
 import { CreatedSubscriptionSchema, RotatedSecretSchema } from '../../src/domains/webhooks/schemas.ts';
 

@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 import { generateOpenApiDocument } from '../../src/cli/openapi-generate.ts';
 import { summarizeDifferences } from '../../src/cli/openapi.ts';
 import { toYaml } from '../../src/http/openapi.ts';
-import { EVENT_CATALOG } from '../../src/domains/webhooks/catalog.ts';
+import { EVENT_CATALOG } from '../../src/domains/events/catalog.ts';
 import { ENDPOINTS } from './support.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

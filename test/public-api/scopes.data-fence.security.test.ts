@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from '../core/problem.ts';
 import { adminHeaders, login } from '../support/fixtures.ts';
 import { SCOPE_DESCRIPTIONS, SCOPES, type Scope } from '../../src/domains/api/auth-context.ts';
-import { EVENT_READ_SCOPES, SUBSCRIBABLE_EVENT_TYPES, type SubscribableEventType } from '../../src/domains/webhooks/catalog.ts';
+import { EVENT_READ_SCOPES, SUBSCRIBABLE_EVENT_TYPES, type SubscribableEventType } from '../../src/domains/events/event-types.ts';
 import {
   callerFor,
   createKey,

@@ -1,6 +1,6 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import type { App } from '../../src/http/app.ts';
+import type { App } from '../../src/http/app-type.ts';
 import type { AppContext } from '../../src/services.ts';
 import { SCOPES, type Scope } from '../../src/domains/api/auth-context.ts';
 import { insertConversation } from '../../src/domains/conversations/repository.ts';

@@ -1,4 +1,4 @@
-import type { ResolveHost } from '../../src/domains/webhooks/ssrf.ts';
+import type { ResolveHost } from '../../src/domains/webhooks/delivery/ssrf.ts';
 
 /** A DNS that answers from a table (host → addresses) and records what it was asked; unknown hosts fail like getaddrinfo. */
 export function fakeDns(table: Record<string, string[]>): ResolveHost & { calls: string[] } {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Tier } from '../../src/db/types.ts';
-import type { App } from '../../src/http/app.ts';
+import type { App } from '../../src/http/app-type.ts';
 import { TEST_ADMIN_TOKEN } from './app.ts';
 
 export const adminHeaders = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };

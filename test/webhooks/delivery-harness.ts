@@ -10,8 +10,8 @@ import { createAgency, type TestAgency } from '../support/fixtures.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { createSecretBox, generateWebhookSecret } from '../../src/domains/webhooks/secret-box.ts';
-import { createDispatcher } from '../../src/jobs/dispatcher.ts';
-import { createDeliveryWorker } from '../../src/jobs/delivery-worker.ts';
+import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
+import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
 import type { Tier } from '../../src/db/types.ts';
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) as FastifyBaseLogger;
@@ -148,7 +148,7 @@ export async function deliverySetup(options: { tier?: Tier; env?: Record<string,
   const agency = await createAgency(t.app, { tier: options.tier ?? 'scale' });
   const deps = { db: t.ctx.db, database: t.database, clock, config: t.ctx.config, logger: silentLogger };
   const dispatcher = createDispatcher(deps);
-  const worker = createDeliveryWorker({ ...deps, executor: t.ctx.services.webhookDelivery.executor, workerId: 'test-worker' });
+  const worker = createDeliveryWorker({ ...deps, executor: t.ctx.services.deliveryEngine.executor, workerId: 'test-worker' });
   return {
     t,
     clock,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { expectProblem } from '../core/problem.ts';
-import { DELIVERIES_CHANNEL } from '../../src/domains/webhooks/delivery-executor.ts';
+import { DELIVERIES_CHANNEL } from '../../src/domains/webhooks/delivery/queue-repository.ts';
 import { createSubscription, deliveryRow, insertDelivery, newCaller, startReceiver, type Caller, type TestReceiver } from './support.ts';
 
 describe('the delivery log: list, detail, redeliver, recover', () => {
@@ -23,7 +23,7 @@ describe('the delivery log: list, detail, redeliver, recover', () => {
     await t?.close();
   });
 
-  const attempt = (id: string) => t.ctx.services.webhookDelivery.executor.attemptDelivery(id);
+  const attempt = (id: string) => t.ctx.services.deliveryEngine.executor.attemptDelivery(id);
 
   async function waitForNotify(payload: string): Promise<void> {
     for (let i = 0; i < 100 && !notified.includes(payload); i++) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate } from '../support/fixtures.ts';
 import { testConfig } from '../support/app.ts';
-import { createWebhookSender } from '../../src/domains/webhooks/sender.ts';
-import { createDeliveryExecutor } from '../../src/domains/webhooks/delivery-executor.ts';
+import { createWebhookSender } from '../../src/domains/webhooks/delivery/sender.ts';
+import { createDeliveryExecutor } from '../../src/domains/webhooks/delivery/executor.ts';
 import { createSecretBox } from '../../src/domains/webhooks/secret-box.ts';
-import { createDeliveryWorker } from '../../src/jobs/delivery-worker.ts';
+import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
 import { addSubscription, silentLogger, attemptsOf, deliveriesOf, deliverySetup, startHookReceiver, subscriptionOf, type DeliverySetup, type HookReceiver } from './delivery-harness.ts';
 
 const HOUR = 3600_000;

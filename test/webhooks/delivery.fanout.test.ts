@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgency, simulate } from '../support/fixtures.ts';
 import { isId } from '../../src/lib/ids.ts';
-import { buildEventPayload } from '../../src/domains/webhooks/catalog.ts';
-import { createDispatcher } from '../../src/jobs/dispatcher.ts';
+import { buildEventPayload } from '../../src/domains/events/catalog.ts';
+import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
 import { addSubscription, deliveriesOf, deliverySetup, silentLogger, type DeliverySetup } from './delivery-harness.ts';
 
 describe('webhook fan-out: outbox → deliveries', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate } from '../support/fixtures.ts';
-import { RETRY_DELAYS_SECONDS } from '../../src/domains/webhooks/retry-schedule.ts';
+import { RETRY_DELAYS_SECONDS } from '../../src/domains/webhooks/delivery/retry-schedule.ts';
 import { addSubscription, attemptsOf, deliveriesOf, deliverySetup, startHookReceiver, type DeliverySetup, type HookReceiver } from './delivery-harness.ts';
 
 const HOUR = 3600_000;

@@ -97,7 +97,7 @@ describe('webhook delivery: the signed request', () => {
 
     // The worker leaves test sends alone; their caller attempts them.
     expect(await s.worker.runOnce()).toBe(0);
-    const outcome = await s.t.ctx.services.webhookDelivery.executor.attemptDelivery(deliveryId);
+    const outcome = await s.t.ctx.services.deliveryEngine.executor.attemptDelivery(deliveryId);
     expect(outcome).toMatchObject({ delivery_id: deliveryId, success: false, status_code: 500, response_body_excerpt: 'nope', error_kind: 'http_status' });
     const request = receiver.requests.filter((r) => r.path === '/hooks/test').at(-1)!;
     expect(request.headers['webhook-id']).toBe(deliveryId);
@@ -107,7 +107,7 @@ describe('webhook delivery: the signed request', () => {
     expect(delivery).toMatchObject({ status: 'failed', attempts: 1, next_attempt_at: null, last_status_code: 500 });
     // A test send neither starts nor ends a run of failures.
     expect((await subscriptionOf(s.t, sub.id)).failing_since).toBeNull();
-    await expect(s.t.ctx.services.webhookDelivery.executor.attemptDelivery(deliveryId)).rejects.toThrow(/not pending/);
+    await expect(s.t.ctx.services.deliveryEngine.executor.attemptDelivery(deliveryId)).rejects.toThrow(/not pending/);
     receiver.answerWith(() => ({ status: 200 }));
   });
 });

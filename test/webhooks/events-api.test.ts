@@ -3,7 +3,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { expectProblem } from '../core/problem.ts';
-import { buildEventPayload, catalogEntry, SUBSCRIBABLE_EVENT_TYPES } from '../../src/domains/webhooks/catalog.ts';
+import { buildEventPayload, catalogEntry } from '../../src/domains/events/catalog.ts';
+import { SUBSCRIBABLE_EVENT_TYPES } from '../../src/domains/events/event-types.ts';
 import { createKey, newCaller, raiseEvent, type Caller } from './support.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgency, simulate } from '../support/fixtures.ts';
-import { claimDueDeliveries, promoteDueDeliveries } from '../../src/domains/webhooks/deliveries-repository.ts';
+import { claimDueDeliveries, promoteDueDeliveries } from '../../src/domains/webhooks/delivery/queue-repository.ts';
 import { addSubscription, deliveriesOf, deliverySetup, startHookReceiver, type DeliverySetup, type HookReceiver } from './delivery-harness.ts';
 
 /**

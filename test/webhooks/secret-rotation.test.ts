@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
-import { signPayload } from '../../src/domains/webhooks/signer.ts';
+import { signPayload } from '../../src/domains/webhooks/delivery/signer.ts';
 import { createKey, createSubscription, newCaller, startReceiver, subscriptionRow, type Caller, type Received, type TestReceiver } from './support.ts';
 
 const DAY_MS = 24 * 3600_000;

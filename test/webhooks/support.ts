@@ -7,7 +7,7 @@ import { createTestApp, testConfig, type TestApp, type TestAppOptions } from '..
 import { adminHeaders, createAgency, type TestAgency } from '../support/fixtures.ts';
 import type { Tier } from '../../src/db/types.ts';
 import { newId } from '../../src/lib/ids.ts';
-import { buildEventPayload } from '../../src/domains/webhooks/catalog.ts';
+import { buildEventPayload } from '../../src/domains/events/catalog.ts';
 import { SCOPES, type Scope } from '../../src/domains/api/auth-context.ts';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';

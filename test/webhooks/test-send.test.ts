@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { adminHeaders, login } from '../support/fixtures.ts';
-import { catalogEntry } from '../../src/domains/webhooks/catalog.ts';
+import { catalogEntry } from '../../src/domains/events/catalog.ts';
 import { createKey, createSubscription, deliveryRow, newCaller, startReceiver, type Caller, type TestReceiver } from './support.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;

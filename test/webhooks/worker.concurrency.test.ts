@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createAgency, simulate } from '../support/fixtures.ts';
 import { openPostgres, type Database } from '../../src/db/database.ts';
-import { createDeliveryRuntime } from '../../src/domains/webhooks/delivery-runtime.ts';
-import type { DeliveryExecutor } from '../../src/domains/webhooks/delivery-executor.ts';
-import type { ClaimedDelivery } from '../../src/domains/webhooks/deliveries-repository.ts';
-import { createDeliveryWorker } from '../../src/jobs/delivery-worker.ts';
-import { createDispatcher } from '../../src/jobs/dispatcher.ts';
+import { createDeliveryRuntime } from '../../src/domains/webhooks/delivery/runtime.ts';
+import type { DeliveryExecutor } from '../../src/domains/webhooks/delivery/executor.ts';
+import type { ClaimedDelivery } from '../../src/domains/webhooks/delivery/queue-repository.ts';
+import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
+import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
 import { addSubscription, silentLogger, startHookReceiver, type HookReceiver } from './delivery-harness.ts';
 
 const SUBSCRIPTIONS = 20;
@@ -56,7 +56,7 @@ describe('webhook workers: two workers on one database', () => {
       },
     });
     const workers = [
-      createDeliveryWorker({ ...deps, db: t.ctx.db, database: t.database, executor: counting(t.ctx.services.webhookDelivery.executor), workerId: 'worker-a' }),
+      createDeliveryWorker({ ...deps, db: t.ctx.db, database: t.database, executor: counting(t.ctx.services.deliveryEngine.executor), workerId: 'worker-a' }),
       createDeliveryWorker({ ...deps, db: other.db, database: other, executor: counting(runtime.executor), workerId: 'worker-b' }),
     ];
     try {

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createAgency, simulate } from '../support/fixtures.ts';
 import type { Database } from '../../src/db/database.ts';
-import { createDeliveryWorker } from '../../src/jobs/delivery-worker.ts';
-import { createDispatcher } from '../../src/jobs/dispatcher.ts';
+import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
+import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
 import { addSubscription, attemptsOf, deliveriesOf, silentLogger, startHookReceiver, type HookReceiver } from './delivery-harness.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -64,7 +64,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('webhook worker: kill -9 mid-deliv
     child.kill('SIGKILL');
     await exited;
 
-    const survivor = createDeliveryWorker({ ...deps, executor: t.ctx.services.webhookDelivery.executor, workerId: 'survivor' });
+    const survivor = createDeliveryWorker({ ...deps, executor: t.ctx.services.deliveryEngine.executor, workerId: 'survivor' });
     const deadline = Date.now() + 30_000;
     while ((await survivor.runOnce()) === 0) {
       if (Date.now() > deadline) throw new Error('the delivery was never picked up again');

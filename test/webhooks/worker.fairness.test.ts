@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createAgency, simulate } from '../support/fixtures.ts';
-import { createDeliveryWorker } from '../../src/jobs/delivery-worker.ts';
-import { createDispatcher } from '../../src/jobs/dispatcher.ts';
+import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
+import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
 import { addSubscription, deliveriesOf, silentLogger, startHookReceiver, type HookReceiver } from './delivery-harness.ts';
 
 const CAP = 3;
@@ -43,7 +43,7 @@ describe('webhook worker: fairness', () => {
     // The stuck endpoint's deliveries are the oldest in the queue: it gets first pick.
     await t.ctx.db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date(Date.now() - 60_000) }).where('subscription_id', '=', slow.id).execute();
 
-    const worker = createDeliveryWorker({ ...deps, executor: t.ctx.services.webhookDelivery.executor });
+    const worker = createDeliveryWorker({ ...deps, executor: t.ctx.services.deliveryEngine.executor });
     await worker.start();
     try {
       await until(async () => (await deliveriesOf(t, fast.id)).every((d) => d.status === 'succeeded'), 'the healthy endpoint to get everything');

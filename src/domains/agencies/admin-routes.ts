@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import type { App } from '../../http/app.ts';
-import { requireAdminToken } from '../../http/admin-auth.ts';
+import type { App } from '../../http/app-type.ts';
+import { operatorRoutesOnly } from '../../http/admin-auth.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { SIMULATED_EVENTS } from '../simulation/service.ts';
 import { AgencySchema, CreateAgencyBody, CreateUserBody, UpdateAgencyBody, UserSchema } from './schemas.ts';
@@ -9,11 +9,8 @@ const AgencyParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 /** Operator API for FARO staff: agencies, their users, and simulated domain events. */
 export async function adminAgencyRoutes(app: App): Promise<void> {
-  const { services, config } = app.ctx;
-  if (!config.adminToken) throw new Error('adminToken must be resolved before routes are registered');
-  // onRequest, not preHandler: refuse before the body is parsed or validated, so callers without
-  // the token neither learn the schemas from 400s nor make us parse 1 MiB bodies.
-  app.addHook('onRequest', requireAdminToken(config.adminToken));
+  const { services } = app.ctx;
+  operatorRoutesOnly(app);
 
   app.post('/admin/v1/agencies', {
     schema: { hide: true, body: CreateAgencyBody, response: { 201: AgencySchema, ...ProblemResponses } },

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { App } from '../../http/app.ts';
+import type { App } from '../../http/app-type.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { SESSION_BODY_LIMIT_BYTES } from '../../http/body-limits.ts';
 import {

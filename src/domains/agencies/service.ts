@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
-import { ApiError, notFound } from '../../http/errors.ts';
+import { ApiError, notFound } from '../../kit/errors.ts';
 import { hashPassword } from './passwords.ts';
 import * as repo from './repository.ts';
 import { agencyHourlyLimit, agencyKeyCap } from './entitlements.ts';

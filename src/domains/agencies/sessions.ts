@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/types.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { ApiError } from '../../http/errors.ts';
+import { ApiError } from '../../kit/errors.ts';
 import type { Config } from '../../config.ts';
 import type { RateLimiter } from '../api/rate-limiter.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -77,7 +77,7 @@ export function createSessionService(deps: {
         const retryAfter = decision.retryAfterSeconds ?? 1;
         // One answer for every budget, and for emails with or without an account.
         throw new ApiError('login_throttled', `Too many login attempts; try again in ${retryAfter} seconds.`, {
-          headers: { 'Retry-After': String(retryAfter) },
+          retryAfterSeconds: retryAfter,
         });
       }
     }

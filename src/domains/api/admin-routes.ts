@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
-import type { App } from '../../http/app.ts';
-import { requireAdminToken } from '../../http/admin-auth.ts';
+import type { App } from '../../http/app-type.ts';
+import { operatorRoutesOnly } from '../../http/admin-auth.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import type { Actor } from './service.ts';
-import { absentBodyIsEmpty } from './portal-routes.ts';
+import { absentBodyIsEmpty } from '../../http/json-body.ts';
 import { ApiKeySchema, CreateApiKeyBody, EmptyBody, NewApiKeySchema } from './schemas.ts';
 
 const AgencyParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -13,9 +13,8 @@ const operator = (request: FastifyRequest): Actor => ({ userId: null, via: 'oper
 
 /** Operator API for API keys: FARO staff generate a key for an agency, or revoke one. */
 export async function adminApiKeyRoutes(app: App): Promise<void> {
-  const { services, config } = app.ctx;
-  if (!config.adminToken) throw new Error('adminToken must be resolved before routes are registered');
-  app.addHook('onRequest', requireAdminToken(config.adminToken));
+  const { services } = app.ctx;
+  operatorRoutesOnly(app);
 
   app.post('/admin/v1/agencies/:id/api-keys', {
     config: { secret: true },

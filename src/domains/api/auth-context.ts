@@ -1,5 +1,5 @@
 import type { Role, Tier } from '../../db/types.ts';
-import { ApiError } from '../../http/errors.ts';
+import { ApiError } from '../../kit/errors.ts';
 
 /** Every scope an API key can carry, with the words the portal shows for it. */
 export const SCOPE_DESCRIPTIONS = {
@@ -46,9 +46,6 @@ declare module 'fastify' {
   }
 }
 
-/** The bearer challenge realm of every 401 and of an API key's 403 insufficient_scope. */
-export const API_REALM = 'Bearer realm="FARO API"';
-
 /**
  * 403 `insufficient_scope`: the caller lacks `missing` (in the order of the scope list).
  * `neededFor` says what they were needed for when it is not the route itself (e.g. event types).
@@ -61,7 +58,9 @@ export function insufficientScope(caller: Pick<PublicAuth, 'via' | 'role'>, miss
     caller.via === 'api_key'
       ? `This API key lacks the ${names} ${missing.length === 1 ? 'scope' : 'scopes'}${why}; rotate or generate a key that has ${missing.length === 1 ? 'it' : 'them'}.`
       : `Your role (${caller.role}) does not allow ${names}${why}; ask an owner or admin.`;
-  const headers: Record<string, string> =
-    caller.via === 'api_key' ? { 'WWW-Authenticate': `${API_REALM}, error="insufficient_scope", scope="${missing.join(' ')}"` } : {};
-  return new ApiError('insufficient_scope', detail, { extensions: { required_scope: missing[0], required_scopes: missing }, headers });
+  return new ApiError('insufficient_scope', detail, {
+    extensions: { required_scope: missing[0], required_scopes: missing },
+    // A key is a bearer credential; a portal session is not.
+    ...(caller.via === 'api_key' ? { bearerChallenge: { error: 'insufficient_scope', scope: missing } } : {}),
+  });
 }

@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import type { App } from '../../http/app.ts';
-import { ApiError } from '../../http/errors.ts';
+import type { App } from '../../http/app-type.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { requirePortalAdmin, requirePortalSession } from '../../http/portal-auth.ts';
-import { INTEGRATIONS_TIER, tierAtLeast } from '../agencies/entitlements.ts';
+import { absentBodyIsEmpty } from '../../http/json-body.ts';
+import { requireIntegrationsTier } from '../agencies/entitlements.ts';
 import type { Actor } from './service.ts';
 import {
   ApiKeyListSchema,
@@ -17,19 +17,6 @@ import {
   ScopeListSchema,
 } from './schemas.ts';
 
-function requireIntegrationsTier(request: FastifyRequest): void {
-  const tier = request.portalSession!.agency.tier;
-  if (!tierAtLeast(tier, INTEGRATIONS_TIER)) {
-    throw new ApiError('tier_required', `API keys need the ${INTEGRATIONS_TIER} plan or higher; your agency is on ${tier}.`, {
-      extensions: { required_tier: INTEGRATIONS_TIER, current_tier: tier },
-    });
-  }
-}
-
-/** For POSTs whose body is optional: no body at all means `{}` (a body that is sent is still validated). */
-export async function absentBodyIsEmpty(request: FastifyRequest): Promise<void> {
-  if (request.body === undefined) request.body = {};
-}
 
 const agencyOf = (request: FastifyRequest) => request.portalSession!.agency.id;
 const actorOf = (request: FastifyRequest): Actor => ({ userId: request.portalSession!.user.id, via: 'portal', requestId: request.id });
@@ -39,7 +26,7 @@ export async function portalApiKeyRoutes(app: App): Promise<void> {
   const { apiKeys, sessions } = app.ctx.services;
   // onRequest, so a caller without a session (or the plan, or the role) learns nothing about bodies.
   app.addHook('onRequest', requirePortalSession(sessions));
-  app.addHook('onRequest', async (request) => requireIntegrationsTier(request));
+  app.addHook('onRequest', async (request) => requireIntegrationsTier(request.portalSession!.agency.tier, 'API keys', 'your agency'));
   const adminOnly = async (request: FastifyRequest) => requirePortalAdmin(request);
   const hide = true;
 

@@ -2,9 +2,9 @@ import type { Kysely } from 'kysely';
 import type { AuditAction, DB, Executor, Tier } from '../../db/types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { isId, newId } from '../../lib/ids.ts';
-import { ApiError, notFound } from '../../http/errors.ts';
+import { ApiError, notFound } from '../../kit/errors.ts';
 import { findAgency, lockAgency } from '../agencies/repository.ts';
-import { agencyHourlyLimit, agencyKeyCap, INTEGRATIONS_TIER, tierAtLeast } from '../agencies/entitlements.ts';
+import { agencyHourlyLimit, agencyKeyCap, requireIntegrationsTier } from '../agencies/entitlements.ts';
 import { SCOPE_DESCRIPTIONS, SCOPES, type Scope } from './auth-context.ts';
 import { generateApiKey, maskApiKey } from './key-format.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -78,14 +78,6 @@ export function createApiKeyService(deps: {
     return agency;
   }
 
-  function requireIntegrations(agency: AgencyLimits): void {
-    if (!tierAtLeast(agency.tier, INTEGRATIONS_TIER)) {
-      throw new ApiError('tier_required', `API keys need the ${INTEGRATIONS_TIER} plan or higher; this agency is on ${agency.tier}.`, {
-        extensions: { required_tier: INTEGRATIONS_TIER, current_tier: agency.tier },
-      });
-    }
-  }
-
   async function keyOf(agencyId: string, id: string, executor: Executor = db): Promise<repo.ApiKeyWithCreator> {
     const row = isId('key', id) ? await repo.findKey(executor, agencyId, id) : undefined;
     if (!row) throw notFound('API key');
@@ -149,7 +141,7 @@ export function createApiKeyService(deps: {
 
     async generate(agencyId: string, input: CreateApiKeyInput, actor: Actor): Promise<NewApiKey> {
       const agency = await agencyOf(agencyId);
-      requireIntegrations(agency);
+      requireIntegrationsTier(agency.tier, 'API keys');
       const now = clock.now();
       const expiresAt = input.expires_at === undefined ? null : new Date(input.expires_at);
       if (expiresAt && !(expiresAt > now)) throw invalid('body.expires_at', 'must be in the future', 'expires_at must be in the future.');
@@ -200,7 +192,7 @@ export function createApiKeyService(deps: {
      */
     async rotate(agencyId: string, id: string, input: RotateApiKeyInput, actor: Actor): Promise<NewApiKey> {
       const agency = await agencyOf(agencyId);
-      requireIntegrations(agency);
+      requireIntegrationsTier(agency.tier, 'API keys');
       const grace = input.grace_period_seconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
       const { row, key, oldId } = await db.transaction().execute(async (trx) => {
         const cap = await lockAgencyKeys(trx, agencyId);

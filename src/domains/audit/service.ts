@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditAction, DB, Executor } from '../../db/types.ts';
-import { ApiError } from '../../http/errors.ts';
-import { toPage, type Page, type PageRequest } from '../../http/pagination.ts';
+import { ApiError } from '../../kit/errors.ts';
+import { toPage, type Page, type PageRequest } from '../../kit/pagination.ts';
 import { newId } from '../../lib/ids.ts';
 import type { PublicAuth } from '../api/auth-context.ts';
 import * as repo from './repository.ts';

@@ -1,5 +1,5 @@
 import type { Executor, NewRow, Row } from '../../db/types.ts';
-import type { PageRequest } from '../../http/pagination.ts';
+import type { PageRequest } from '../../kit/pagination.ts';
 import type { ConversationFilters } from './schemas.ts';
 
 export async function insertConversation(db: Executor, row: NewRow<'conversations'>): Promise<Row<'conversations'>> {

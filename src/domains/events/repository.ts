@@ -1,6 +1,14 @@
+/**
+ * The outbox (`events`), its one owner: domain services append to it in the transaction of their
+ * change, the dispatcher claims and marks what it fanned out, the events API reads it, and
+ * retention prunes it. Times are parameters from the injected clock, never SQL now().
+ */
+import { sql } from 'kysely';
 import type { Executor, Row } from '../../db/types.ts';
 import { notify } from '../../db/database.ts';
 import { newId } from '../../lib/ids.ts';
+import type { PageRequest } from '../../kit/pagination.ts';
+import type { SubscribableEventType } from './event-types.ts';
 
 export type EventRow = Row<'events'>;
 
@@ -13,7 +21,7 @@ export const EVENTS_CHANNEL = 'faro_events';
  */
 export async function appendEvent(
   trx: Executor,
-  event: { agencyId: string; type: string; data: object; at: Date },
+  event: { agencyId: string; type: SubscribableEventType; data: object; at: Date },
 ): Promise<EventRow> {
   const row = await trx
     .insertInto('events')
@@ -30,7 +38,62 @@ export async function appendEvent(
   return row;
 }
 
+/** Claims the oldest undispatched events; concurrent dispatchers skip each other's rows. */
+export async function claimUndispatchedEvents(trx: Executor, limit: number): Promise<EventRow[]> {
+  return trx
+    .selectFrom('events')
+    .selectAll()
+    .where('dispatched_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+export async function markEventsDispatched(trx: Executor, ids: string[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await trx.updateTable('events').set({ dispatched_at: at }).where('id', 'in', ids).execute();
+}
+
 /** Mark every event of an agency as fanned out (used for seeded history that predates subscriptions). */
 export async function markAgencyEventsDispatched(db: Executor, agencyId: string, at: Date): Promise<void> {
   await db.updateTable('events').set({ dispatched_at: at }).where('agency_id', '=', agencyId).where('dispatched_at', 'is', null).execute();
+}
+
+/** An agency's events of the given types since `since`, newest first (`GET /api/v1/events`). */
+export async function listEvents(
+  db: Executor,
+  agencyId: string,
+  filters: { types: readonly string[]; since: Date },
+  page: PageRequest,
+): Promise<EventRow[]> {
+  // Only the types the caller may read, filtered here so has_more and the cursor stay exact.
+  if (filters.types.length === 0) return [];
+  let query = db
+    .selectFrom('events')
+    .selectAll()
+    .where('agency_id', '=', agencyId)
+    .where('created_at', '>=', filters.since)
+    .where('type', 'in', filters.types);
+  if (page.before) query = query.where('id', '<', page.before);
+  return query.orderBy('id', 'desc').limit(page.limit + 1).execute();
+}
+
+export async function findEvent(db: Executor, agencyId: string, id: string, since: Date): Promise<EventRow | undefined> {
+  return db
+    .selectFrom('events')
+    .selectAll()
+    .where('agency_id', '=', agencyId)
+    .where('id', '=', id)
+    .where('created_at', '>=', since)
+    .executeTakeFirst();
+}
+
+/** Deletes up to `batchSize` events raised before `cutoff` (retention); returns how many. */
+export async function pruneEvents(db: Executor, cutoff: Date, batchSize: number): Promise<number> {
+  const result = await sql`
+    DELETE FROM events WHERE id IN (
+      SELECT id FROM events WHERE created_at < ${cutoff}::timestamptz LIMIT ${batchSize}::int)`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }

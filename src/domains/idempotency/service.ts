@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB, Executor } from '../../db/types.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { ApiError } from '../../http/errors.ts';
+import { ApiError } from '../../kit/errors.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import * as repo from './repository.ts';
 
@@ -101,7 +101,7 @@ export function createIdempotencyService({ db, clock }: { db: Kysely<DB>; clock:
     }
     if (record.state !== 'completed' || record.response_status === null) {
       throw new ApiError('idempotency_key_in_progress', 'The first request with this Idempotency-Key is still running; retry shortly.', {
-        headers: { 'retry-after': '1' },
+        retryAfterSeconds: 1,
       });
     }
     return { status: record.response_status, body: record.response_body as T };

@@ -1,5 +1,5 @@
 import type { Executor, NewRow, Row, LeadStatus } from '../../db/types.ts';
-import type { PageRequest } from '../../http/pagination.ts';
+import type { PageRequest } from '../../kit/pagination.ts';
 import type { LeadFilters } from './schemas.ts';
 
 export async function insertLead(db: Executor, row: NewRow<'leads'>): Promise<Row<'leads'>> {

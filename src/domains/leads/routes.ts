@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
-import type { App } from '../../http/app.ts';
+import type { App } from '../../http/app-type.ts';
 import type { Executor } from '../../db/types.ts';
-import { PageSchema, pageRequest } from '../../http/pagination.ts';
+import { PageSchema, pageRequest } from '../../kit/pagination.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { LEAD_BODY_LIMIT_BYTES } from '../../http/body-limits.ts';
 import { IdFilter, IdParams, ListQuery, NoQuery, SinceFilter, requireId } from '../../http/public-schemas.ts';

@@ -1,5 +1,5 @@
 import type { Executor, NewRow, Row } from '../../db/types.ts';
-import type { PageRequest } from '../../http/pagination.ts';
+import type { PageRequest } from '../../kit/pagination.ts';
 
 export async function insertLocation(db: Executor, row: NewRow<'locations'>): Promise<Row<'locations'>> {
   return db.insertInto('locations').values(row).returningAll().executeTakeFirstOrThrow();

@@ -1,5 +1,5 @@
-import type { App } from '../../http/app.ts';
-import { PageSchema, pageRequest } from '../../http/pagination.ts';
+import type { App } from '../../http/app-type.ts';
+import { PageSchema, pageRequest } from '../../kit/pagination.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { IdParams, ListQuery, NoQuery, requireId } from '../../http/public-schemas.ts';
 import { LocationSchema } from './schemas.ts';

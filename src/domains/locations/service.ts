@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { DB, Executor } from '../../db/types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
-import { notFound } from '../../http/errors.ts';
-import { toPage, type Page, type PageRequest } from '../../http/pagination.ts';
+import { notFound } from '../../kit/errors.ts';
+import { toPage, type Page, type PageRequest } from '../../kit/pagination.ts';
 import * as repo from './repository.ts';
 import { toLocation, type Location, type NewLocation } from './schemas.ts';
 

@@ -1,5 +1,5 @@
 import type { Executor, NewRow, Row } from '../../db/types.ts';
-import type { PageRequest } from '../../http/pagination.ts';
+import type { PageRequest } from '../../kit/pagination.ts';
 import type { MessageFilters } from './schemas.ts';
 
 export async function insertMessage(db: Executor, row: NewRow<'messages'>): Promise<Row<'messages'>> {

@@ -1,5 +1,5 @@
 import type { Executor, NewRow, Row } from '../../db/types.ts';
-import type { PageRequest } from '../../http/pagination.ts';
+import type { PageRequest } from '../../kit/pagination.ts';
 import type { ReviewFilters } from './schemas.ts';
 
 export async function insertReview(db: Executor, row: NewRow<'reviews'>): Promise<Row<'reviews'>> {

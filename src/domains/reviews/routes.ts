@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import type { App } from '../../http/app.ts';
-import { PageSchema, pageRequest } from '../../http/pagination.ts';
+import type { App } from '../../http/app-type.ts';
+import { PageSchema, pageRequest } from '../../kit/pagination.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { IdFilter, IdParams, ListQuery, NoQuery, SinceFilter, requireId } from '../../http/public-schemas.ts';
 import { REVIEW_SOURCES, ReviewSchema } from './schemas.ts';

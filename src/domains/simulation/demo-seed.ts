@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/types.ts';
-import { createManualClock } from '../../lib/clock.ts';
+import { createManualClock, type Clock } from '../../lib/clock.ts';
 import { findUserByEmail } from '../agencies/repository.ts';
 import { createAgencyService } from '../agencies/service.ts';
 import { createResourceServices } from '../../services.ts';
@@ -16,17 +16,18 @@ const DAY = 24 * 3600_000;
 /**
  * Create the demo agency (scale tier) with three locations and a month of conversations,
  * messages, reviews and leads, unless it exists already. The services run on a clock walked
- * forward through the past 30 days, so timestamps and time-ordered ids look like real history.
+ * forward through the 30 days before `clock`'s now, so timestamps and time-ordered ids look like
+ * real history.
  */
-export async function seedDemo(db: Kysely<DB>, password: string): Promise<{ created: boolean; agencyId: string }> {
+export async function seedDemo(db: Kysely<DB>, password: string, clock: Clock): Promise<{ created: boolean; agencyId: string }> {
   const existing = await findUserByEmail(db, DEMO_EMAIL);
   if (existing) return { created: false, agencyId: existing.agency_id };
 
-  const clock = createManualClock(new Date(Date.now() - 30 * DAY));
-  const services = createResourceServices({ db, clock });
+  const history = createManualClock(new Date(clock.now().getTime() - 30 * DAY));
+  const services = createResourceServices({ db, clock: history });
   let agency;
   try {
-    ({ agency } = await createAgencyService({ db, clock }).createAgency({
+    ({ agency } = await createAgencyService({ db, clock: history }).createAgency({
       name: DEMO_AGENCY_NAME,
       tier: 'scale',
       admin_email: DEMO_EMAIL,
@@ -41,9 +42,9 @@ export async function seedDemo(db: Kysely<DB>, password: string): Promise<{ crea
   const locations = [];
   for (const location of fake.DEMO_LOCATIONS) {
     locations.push(await services.locations.create(agency.id, location));
-    clock.advance(randomInt(60_000, 3600_000));
+    history.advance(randomInt(60_000, 3600_000));
   }
-  const step = () => clock.advance(randomInt(2, 10) * 3600_000);
+  const step = () => history.advance(randomInt(2, 10) * 3600_000);
   for (let day = 0; day < 28; day++) {
     for (const location of locations) {
       if (randomInt(3) === 0) {
@@ -53,7 +54,7 @@ export async function seedDemo(db: Kysely<DB>, password: string): Promise<{ crea
           contact: fake.fakePerson(),
         });
         await services.messages.recordInbound(agency.id, conversation.id, fake.fakeInbound());
-        clock.advance(randomInt(5, 40) * 60_000);
+        history.advance(randomInt(5, 40) * 60_000);
         await services.messages.recordOutbound(agency.id, conversation.id, fake.fakeOutbound());
       }
       if (randomInt(4) === 0) {
@@ -64,7 +65,7 @@ export async function seedDemo(db: Kysely<DB>, password: string): Promise<{ crea
           rating,
           body,
           author_name: fake.fakePerson().name,
-          published_at: new Date(clock.now().getTime() - randomInt(1, 6) * 3600_000),
+          published_at: new Date(history.now().getTime() - randomInt(1, 6) * 3600_000),
         });
       }
       if (randomInt(4) === 0) {
@@ -78,13 +79,13 @@ export async function seedDemo(db: Kysely<DB>, password: string): Promise<{ crea
       await services.sync.recordRun(agency.id, {
         location_id: location.id,
         provider: fake.fakeProvider(),
-        started_at: new Date(clock.now().getTime() - 40_000),
+        started_at: new Date(history.now().getTime() - 40_000),
         error: failed ? fake.fakeSyncError() : null,
       });
     }
     step();
   }
   // Historical demo events predate any subscription: mark them dispatched so nothing fans out.
-  await markAgencyEventsDispatched(db, agency.id, new Date());
+  await markAgencyEventsDispatched(db, agency.id, clock.now());
   return { created: true, agencyId: agency.id };
 }

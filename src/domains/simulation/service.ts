@@ -5,19 +5,41 @@ import { latestUnconvertedLead } from '../leads/repository.ts';
 import { firstLocation } from '../locations/repository.ts';
 import { toConversation } from '../conversations/schemas.ts';
 import { toLocation } from '../locations/schemas.ts';
-import type { ResourceServices } from '../../services.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { SUBSCRIBABLE_EVENT_TYPES, type SubscribableEventType } from '../events/event-types.ts';
+import type { LocationService } from '../locations/service.ts';
+import type { ConversationService } from '../conversations/service.ts';
+import type { MessageService } from '../messages/service.ts';
+import type { ReviewService } from '../reviews/service.ts';
+import type { LeadService } from '../leads/service.ts';
+import type { SyncService } from '../sync/service.ts';
 import * as fake from './fake-data.ts';
 
 type Transaction = KyselyTransaction<DB>;
 
-export const SIMULATED_EVENTS = ['conversation.created', 'message.received', 'review.created', 'lead.converted', 'sync.failed'] as const;
-export type SimulatedEvent = (typeof SIMULATED_EVENTS)[number];
+/** Every event the product raises can be simulated: a new type fails to compile until `simulate` handles it. */
+export const SIMULATED_EVENTS = SUBSCRIBABLE_EVENT_TYPES;
+export type SimulatedEvent = SubscribableEventType;
+
+/** The domain actions a simulation performs: exactly the calls the product makes. */
+export interface SimulationDeps {
+  db: Kysely<DB>;
+  clock: Clock;
+  services: {
+    locations: Pick<LocationService, 'create'>;
+    conversations: Pick<ConversationService, 'create'>;
+    messages: Pick<MessageService, 'recordInbound'>;
+    reviews: Pick<ReviewService, 'create'>;
+    leads: Pick<LeadService, 'create' | 'update'>;
+    sync: Pick<SyncService, 'recordRun'>;
+  };
+}
 
 /**
  * Make a domain event happen for real: the same service calls the product makes, with generated
  * data, in one transaction (a location is created first when the agency has none).
  */
-export function createSimulationService({ db, services }: { db: Kysely<DB>; services: ResourceServices }) {
+export function createSimulationService({ db, clock, services }: SimulationDeps) {
   async function ensureLocation(trx: Transaction, agencyId: string) {
     const existing = await firstLocation(trx, agencyId);
     if (existing) return toLocation(existing);
@@ -67,10 +89,14 @@ export function createSimulationService({ db, services }: { db: Kysely<DB>; serv
             const location = await ensureLocation(trx, agencyId);
             const { syncRun, eventId } = await services.sync.recordRun(
               agencyId,
-              { location_id: location.id, provider: fake.fakeProvider(), started_at: new Date(Date.now() - 42_000), error: fake.fakeSyncError() },
+              { location_id: location.id, provider: fake.fakeProvider(), started_at: new Date(clock.now().getTime() - 42_000), error: fake.fakeSyncError() },
               trx,
             );
             return { event_id: eventId as string, event_type: event, resource: syncRun };
+          }
+          default: {
+            const unhandled: never = event;
+            throw new Error(`simulate: no action for ${String(unhandled)}`);
           }
         }
       });

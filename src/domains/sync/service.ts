@@ -3,7 +3,7 @@ import type { DB, Executor } from '../../db/types.ts';
 import { insertSyncRun } from './repository.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
-import { notFound } from '../../http/errors.ts';
+import { notFound } from '../../kit/errors.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { appendEvent } from '../events/repository.ts';
 import { findLocation } from '../locations/repository.ts';

@@ -1,11 +1,11 @@
 /**
- * The delivery log as the management API sees it: reading deliveries and attempts, recording
- * test sends, and the manual requeues (retry, recover, cancel on delete). The worker's queue
- * operations (claim, lease, outcome) live in deliveries-repository.ts.
+ * The delivery log as the management API sees it: reading deliveries and attempts, and pruning
+ * them (retention). Every change of a delivery's state, the manual requeues included, is in
+ * delivery/queue-repository.ts.
  */
 import { sql } from 'kysely';
-import type { Executor, NewRow, Row } from '../../db/types.ts';
-import type { PageRequest } from '../../http/pagination.ts';
+import type { Executor, Row } from '../../db/types.ts';
+import type { PageRequest } from '../../kit/pagination.ts';
 import type { DeliveryFilters } from './schemas.ts';
 
 export type AttemptRow = Row<'webhook_delivery_attempts'>;
@@ -46,10 +46,6 @@ function liveDeliveries(db: Executor, agencyId: string) {
     .where('s.deleted_at', 'is', null);
 }
 
-export async function insertDelivery(db: Executor, row: NewRow<'webhook_deliveries'>): Promise<void> {
-  await db.insertInto('webhook_deliveries').values(row).execute();
-}
-
 /** A subscription's deliveries of the event types in `types` (those the caller may read), newest first. */
 export async function listDeliveries(
   db: Executor,
@@ -83,49 +79,18 @@ export async function listAttempts(db: Executor, agencyId: string, deliveryId: s
     .execute();
 }
 
-/**
- * Make a delivery due now, whatever its state. A delivery leased by a worker is being sent at
- * this moment: it is left alone (that attempt records itself), so no attempt is made twice.
- */
-export async function requeueDelivery(db: Executor, agencyId: string, id: string, at: Date): Promise<void> {
-  await db
-    .updateTable('webhook_deliveries')
-    .set({ status: 'pending', scheduled: false, next_attempt_at: at, updated_at: at, locked_until: null, locked_by: null })
-    .where('agency_id', '=', agencyId)
-    .where('id', '=', id)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
-    .execute();
+/** Deletes up to `batchSize` attempts started before `cutoff` (retention); returns how many. */
+export async function pruneAttempts(db: Executor, cutoff: Date, batchSize: number): Promise<number> {
+  const result = await sql`
+    DELETE FROM webhook_delivery_attempts WHERE id IN (
+      SELECT id FROM webhook_delivery_attempts WHERE started_at < ${cutoff}::timestamptz LIMIT ${batchSize}::int)`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }
 
-/**
- * Put a subscription's failed deliveries (real events) created since `since` back in the queue,
- * and those cancelled when it was disabled (auto-disable, 410): after an outage, both are what
- * the receiver missed.
- */
-export async function requeueFailedDeliveries(db: Executor, agencyId: string, subscriptionId: string, since: Date, at: Date): Promise<number> {
-  const result = await db
-    .updateTable('webhook_deliveries')
-    .set({ status: 'pending', scheduled: false, next_attempt_at: at, updated_at: at, locked_until: null, locked_by: null })
-    .where('agency_id', '=', agencyId)
-    .where('subscription_id', '=', subscriptionId)
-    .where('status', 'in', ['failed', 'cancelled'])
-    .where('is_test', '=', false)
-    .where('created_at', '>=', since)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
-/**
- * Cancel what waits in the queue for a subscription that is being deleted. A delivery leased
- * right now finishes its attempt; the worker cancels any retry of a deleted subscription.
- */
-export async function cancelQueuedDeliveries(db: Executor, agencyId: string, subscriptionId: string, at: Date): Promise<number> {
-  const result = await db
-    .updateTable('webhook_deliveries')
-    .set({ status: 'cancelled', next_attempt_at: null, last_error: 'Cancelled: the subscription was deleted.', updated_at: at })
-    .where('agency_id', '=', agencyId)
-    .where('subscription_id', '=', subscriptionId)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+/** Deletes up to `batchSize` deliveries created before `cutoff` (retention); returns how many. */
+export async function pruneDeliveries(db: Executor, cutoff: Date, batchSize: number): Promise<number> {
+  const result = await sql`
+    DELETE FROM webhook_deliveries WHERE id IN (
+      SELECT id FROM webhook_deliveries WHERE created_at < ${cutoff}::timestamptz LIMIT ${batchSize}::int)`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }

@@ -1,14 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/types.ts';
 import { notify } from '../../db/database.ts';
-import { ApiError, notFound } from '../../http/errors.ts';
-import { toPage, type Page, type PageRequest } from '../../http/pagination.ts';
+import { ApiError, notFound } from '../../kit/errors.ts';
+import { toPage, type Page, type PageRequest } from '../../kit/pagination.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { iso, isoOrNull } from '../../lib/schema.ts';
 import * as log from './delivery-log-repository.ts';
 import { findSubscription } from './subscriptions-repository.ts';
-import { DELIVERIES_CHANNEL, DeliveryNotClaimableError, type AttemptOutcome } from './delivery-executor.ts';
-import { assertMayReadEvents, readableEventTypes, type ScopedCaller } from './scope-fence.ts';
+import { DeliveryNotClaimableError, type AttemptOutcome } from './delivery/executor.ts';
+import { DELIVERIES_CHANNEL, requeueDelivery, requeueFailedDeliveries } from './delivery/queue-repository.ts';
+import { assertMayReadEvents, readableEventTypes, type ScopedCaller } from '../events/scope-fence.ts';
 import type { Attempt, Delivery, DeliveryDetail, DeliveryFilters } from './schemas.ts';
 import { recordAudit } from '../audit/service.ts';
 import type { AuditActor } from '../audit/schemas.ts';
@@ -115,7 +116,7 @@ export function createDeliveryLogService(deps: DeliveryLogServiceDeps) {
       assertEnabled(await liveSubscription(agencyId, delivery.subscription_id));
       const now = clock.now();
       await db.transaction().execute(async (trx) => {
-        await log.requeueDelivery(trx, agencyId, id, now);
+        await requeueDelivery(trx, agencyId, id, now);
         await recordAudit(trx, {
           agencyId, actor, action: 'webhook_delivery.redelivered', target: { type: 'webhook_delivery', id }, at: now,
           details: { subscription_id: delivery.subscription_id, event_id: delivery.event_id, event_type: delivery.event_type, status_before: delivery.status },
@@ -145,7 +146,7 @@ export function createDeliveryLogService(deps: DeliveryLogServiceDeps) {
       }
       assertEnabled(await liveSubscription(agencyId, subscriptionId));
       const requeued = await db.transaction().execute(async (trx) => {
-        const count = await log.requeueFailedDeliveries(trx, agencyId, subscriptionId, from, now);
+        const count = await requeueFailedDeliveries(trx, agencyId, subscriptionId, from, now);
         await recordAudit(trx, {
           agencyId, actor, action: 'webhook.recovered', target: { type: 'webhook_subscription', id: subscriptionId }, at: now,
           details: { since: from.toISOString(), requeued: count },

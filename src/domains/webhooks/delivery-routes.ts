@@ -1,9 +1,10 @@
-import type { App } from '../../http/app.ts';
-import { PageSchema, pageRequest } from '../../http/pagination.ts';
+import type { App } from '../../http/app-type.ts';
+import { PageSchema, pageRequest } from '../../kit/pagination.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { IdParams, ListQuery, NoQuery, requireId } from '../../http/public-schemas.ts';
 import { auditActor } from '../audit/service.ts';
-import { DeliveryDetailSchema, DeliveryListFilters, DeliverySchema, RecoverBody, RecoverResultSchema, SCOPE_FENCE_NOTE } from './schemas.ts';
+import { DeliveryDetailSchema, DeliveryListFilters, DeliverySchema, RecoverBody, RecoverResultSchema } from './schemas.ts';
+import { SCOPE_FENCE_NOTE } from '../events/schemas.ts';
 
 const TAGS = ['Webhooks'];
 

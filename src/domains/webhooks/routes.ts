@@ -1,33 +1,27 @@
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
-import type { App } from '../../http/app.ts';
-import { PageSchema, pageRequest } from '../../http/pagination.ts';
+import type { App } from '../../http/app-type.ts';
+import { PageSchema, pageRequest } from '../../kit/pagination.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { IdParams, ListQuery, NoQuery, requireId } from '../../http/public-schemas.ts';
+import { absentBodyIsEmpty } from '../../http/json-body.ts';
 import {
   CreateSubscriptionBody,
   CreatedSubscriptionSchema,
-  EventTypeListSchema,
   RotatedSecretSchema,
   SecretSchema,
   SubscriptionSchema,
   TestOutcomeSchema,
   TestSendBody,
   UpdateSubscriptionBody,
-  SCOPE_FENCE_NOTE,
 } from './schemas.ts';
+import { EventTypeListSchema, SCOPE_FENCE_NOTE } from '../events/schemas.ts';
 import { webhookDeliveryRoutes } from './delivery-routes.ts';
-import { eventRoutes } from './events-routes.ts';
 import { auditActor } from '../audit/service.ts';
 
 export const WEBHOOK_TAGS = ['Webhooks'];
 const Params = IdParams('whsub', 'webhook subscription');
 const subscriptionId = (request: FastifyRequest<{ Params: { id: string } }>) => requireId('whsub', request.params.id, 'webhook subscription');
-
-/** A POST whose body is optional: no body at all reads as `{}` (then schema defaults apply). */
-async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
-  if (request.body === undefined || request.body === null) request.body = {};
-}
 
 const SUBSCRIBE_SCOPE_NOTE =
   `${SCOPE_FENCE_NOTE} Subscribing is reading: each event type of the subscription needs that scope too (\`*\` needs all of them), ` +
@@ -49,7 +43,7 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
       querystring: ListQuery({}),
       response: { 200: EventTypeListSchema, ...ProblemResponses },
     },
-    handler: async (request) => services.webhookEvents.eventTypes(request.query),
+    handler: async (request) => services.events.eventTypes(request.query),
   });
 
   app.get('/webhooks', {
@@ -157,7 +151,7 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
 
   app.post('/webhooks/:id/test', {
     config: { scope: 'webhooks:write' },
-    preValidation: emptyBodyAsObject,
+    preValidation: absentBodyIsEmpty,
     schema: {
       operationId: 'testWebhookSubscription',
       summary: 'Send a test event',
@@ -174,5 +168,4 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
   });
 
   await app.register(webhookDeliveryRoutes);
-  await app.register(eventRoutes);
 }

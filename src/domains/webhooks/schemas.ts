@@ -5,19 +5,12 @@
  */
 import { Type, type Static } from 'typebox';
 import { DateTime, Nullable } from '../../lib/schema.ts';
-import { PageSchema } from '../../http/pagination.ts';
-import { MAX_WEBHOOK_URL_LENGTH } from './ssrf.ts';
-import { EVENT_READ_SCOPES, EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from './catalog.ts';
+import { MAX_WEBHOOK_URL_LENGTH } from './delivery/ssrf.ts';
+import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../events/event-types.ts';
 
 export const MAX_SUBSCRIPTIONS_PER_AGENCY = 20;
 export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] as const;
 export const ERROR_KINDS = ['timeout', 'connection', 'dns', 'tls', 'ssrf_blocked', 'http_status'] as const;
-
-/** For route descriptions: which read scope each event type needs, from the one map in catalog.ts. */
-export const SCOPE_FENCE_NOTE =
-  'Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (' +
-  SUBSCRIBABLE_EVENT_TYPES.map((type) => `\`${type}\` needs \`${EVENT_READ_SCOPES[type]}\``).join(', ') +
-  '; `webhook.test` needs none).';
 
 const exampleSubscriptionId = 'whsub_01jd5m0d9d6v3fw8p3n4q7r2s1';
 const exampleSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM=';
@@ -194,32 +187,4 @@ export const DeliveryListFilters = {
 export interface DeliveryFilters {
   status?: (typeof DELIVERY_STATUSES)[number] | undefined;
   event_type?: string | undefined;
-}
-
-export const EventTypeSchema = Type.Object(
-  {
-    type: Type.Enum(EVENT_TYPES),
-    description: Type.String(),
-    schema: Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema (2020-12) of the request body, with an example.' }),
-  },
-  { title: 'WebhookEventType' },
-);
-export const EventTypeListSchema = PageSchema(EventTypeSchema, 'WebhookEventType');
-export type EventTypeList = Static<typeof EventTypeListSchema>;
-
-export const EventSchema = Type.Object(
-  {
-    id: Type.String({ examples: ['evt_01jd5q7h3kd5f7h9k1m3n5q7s9'] }),
-    type: Type.Enum(SUBSCRIBABLE_EVENT_TYPES),
-    timestamp: DateTime('When the event happened.'),
-    agency_id: Type.String(),
-    data: Type.Record(Type.String(), Type.Unknown(), { description: 'The resource, as in the webhook of this type (see the `webhooks` section).' }),
-  },
-  { title: 'Event', description: 'An event exactly as its webhook body carries it.' },
-);
-export type EventResource = Static<typeof EventSchema>;
-
-export interface EventFilters {
-  type?: string | undefined;
-  created_since?: string | undefined;
 }

@@ -1,9 +1,9 @@
 /** Checks and renderings shared by the subscription service: URL policy, event lists, JSON shapes. */
-import { ApiError, type FieldError } from '../../http/errors.ts';
+import { ApiError, type FieldError } from '../../kit/errors.ts';
 import { iso } from '../../lib/schema.ts';
-import { isSubscribableEventType, SUBSCRIBABLE_EVENT_TYPES, TEST_EVENT_TYPE } from './catalog.ts';
-import { checkUrlAtCreate, type ResolveHost } from './ssrf.ts';
-import { assertMayReadEvents, type ScopedCaller } from './scope-fence.ts';
+import { isSubscribableEventType, SUBSCRIBABLE_EVENT_TYPES, TEST_EVENT_TYPE } from '../events/event-types.ts';
+import { checkUrlAtCreate, type ResolveHost } from './delivery/ssrf.ts';
+import { assertMayReadEvents, type ScopedCaller } from '../events/scope-fence.ts';
 import type { Subscription, SubscriptionHealth } from './schemas.ts';
 import type { HealthRow, SubscriptionRow } from './subscriptions-repository.ts';
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor, NewRow, Row } from '../../db/types.ts';
-import type { PageRequest } from '../../http/pagination.ts';
+import type { PageRequest } from '../../kit/pagination.ts';
 
 export type SubscriptionRow = Row<'webhook_subscriptions'>;
 
@@ -137,5 +137,39 @@ export async function replaceSealedSecrets(db: Executor, read: SealedSecretsRow,
         : eb('previous_secret_sealed', '=', read.previous_secret_sealed),
     )
     .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/*
+ * What delivery outcomes do to a subscription: the start of its current run of failures
+ * (failing_since; a success clears it, in the queue repository's record statement) and disabling
+ * it (410 Gone, or failing too long).
+ */
+
+/** Sets failing_since to `now` unless a run of failures is already under way. */
+export async function markSubscriptionFailing(trx: Executor, subscriptionId: string, now: Date): Promise<void> {
+  await trx
+    .updateTable('webhook_subscriptions')
+    .set({ failing_since: now })
+    .where('id', '=', subscriptionId)
+    .where('failing_since', 'is', null)
+    .execute();
+}
+
+/**
+ * Disables an enabled subscription with a reason. With `failingSinceBefore`, only if it has
+ * been failing since at least then (checked on the row itself, so a concurrent success wins).
+ */
+export async function disableSubscription(
+  trx: Executor,
+  options: { subscriptionId: string; reason: string; now: Date; failingSinceBefore?: Date },
+): Promise<boolean> {
+  let query = trx
+    .updateTable('webhook_subscriptions')
+    .set({ enabled: false, disabled_reason: options.reason, disabled_at: options.now, updated_at: options.now })
+    .where('id', '=', options.subscriptionId)
+    .where('enabled', '=', true);
+  if (options.failingSinceBefore) query = query.where('failing_since', '<=', options.failingSinceBefore);
+  const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

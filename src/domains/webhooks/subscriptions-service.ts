@@ -1,17 +1,18 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { DB } from '../../db/types.ts';
-import { ApiError, notFound } from '../../http/errors.ts';
-import { toPage, type Page, type PageRequest } from '../../http/pagination.ts';
+import { ApiError, notFound } from '../../kit/errors.ts';
+import { toPage, type Page, type PageRequest } from '../../kit/pagination.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
-import { buildSamplePayload, EVENT_TYPES, isEventType } from './catalog.ts';
-import { cancelQueuedDeliveries, insertDelivery } from './delivery-log-repository.ts';
+import { buildSamplePayload } from '../events/catalog.ts';
+import { EVENT_TYPES, isEventType } from '../events/event-types.ts';
+import { cancelWaitingDeliveries, insertDelivery } from './delivery/queue-repository.ts';
 import { generateWebhookSecret, type SecretBox } from './secret-box.ts';
-import type { ResolveHost } from './ssrf.ts';
+import type { ResolveHost } from './delivery/ssrf.ts';
 import * as repo from './subscriptions-repository.ts';
 import { assertAllowedUrl, assertMayReceive, assertValidEvents, EMPTY_HEALTH, toHealth, toSubscription } from './subscription-rules.ts';
-import type { ScopedCaller } from './scope-fence.ts';
+import type { ScopedCaller } from '../events/scope-fence.ts';
 import {
   MAX_SUBSCRIPTIONS_PER_AGENCY,
   type CreateSubscriptionInput,
@@ -20,7 +21,7 @@ import {
   type TestOutcome,
   type UpdateSubscriptionInput,
 } from './schemas.ts';
-import type { AttemptOutcome } from './delivery-executor.ts';
+import type { AttemptOutcome } from './delivery/executor.ts';
 import { auditableUrl, recordAudit } from '../audit/service.ts';
 import type { AuditActor } from '../audit/schemas.ts';
 
@@ -163,7 +164,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
         const now = clock.now();
         // enabled=false too, so nothing that reads only `enabled` can fan out to it.
         await repo.updateSubscription(trx, agencyId, id, { deleted_at: now, enabled: false, updated_at: now });
-        await cancelQueuedDeliveries(trx, agencyId, id, now);
+        await cancelWaitingDeliveries(trx, { subscriptionId: id, reason: 'Cancelled: the subscription was deleted.' }, now);
         await recordAudit(trx, {
           agencyId, actor, action: 'webhook.deleted', target: { type: 'webhook_subscription', id }, at: now, details: { url: auditableUrl(current.url) },
         });

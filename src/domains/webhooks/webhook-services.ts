@@ -4,18 +4,16 @@ import type { Config } from '../../config.ts';
 import type { DB } from '../../db/types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { secretBoxFromConfig } from './secret-box.ts';
-import type { DeliveryExecutor } from './delivery-executor.ts';
+import type { DeliveryExecutor } from './delivery/executor.ts';
 import { createSubscriptionService } from './subscriptions-service.ts';
 import { createDeliveryLogService } from './delivery-log-service.ts';
-import { createEventsService } from './events-service.ts';
 
-/** The management API's services; `executor` is the process's delivery executor (delivery-runtime.ts). */
+/** The management API's services; `executor` is the process's delivery executor (delivery/runtime.ts). */
 export function createWebhookServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; executor: Pick<DeliveryExecutor, 'attemptDelivery'> }) {
   const { db, clock, config, executor } = deps;
   const attemptDelivery = (deliveryId: string) => executor.attemptDelivery(deliveryId);
   return {
     webhooks: createSubscriptionService({ db, clock, config, secretBox: secretBoxFromConfig(config), attemptDelivery }),
     webhookDeliveries: createDeliveryLogService({ db, clock, retentionDays: config.retentionDays, attemptDelivery }),
-    webhookEvents: createEventsService({ db, clock, retentionDays: config.retentionDays }),
   };
 }

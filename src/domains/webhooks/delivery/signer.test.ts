@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { generateWebhookSecret } from './secret-box.ts';
+import { generateWebhookSecret } from '../secret-box.ts';
 import { buildWebhookHeaders, signPayload } from './signer.ts';
 
 const now = () => Math.floor(Date.now() / 1000);

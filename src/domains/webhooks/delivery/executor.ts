@@ -6,18 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from '../../config.ts';
-import type { DB } from '../../db/types.ts';
-import type { Clock } from '../../lib/clock.ts';
+import type { Config } from '../../../config.ts';
+import type { DB } from '../../../db/types.ts';
+import type { Clock } from '../../../lib/clock.ts';
 import { buildWebhookHeaders } from './signer.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { SecretBox } from '../secret-box.ts';
 import type { SendErrorKind, WebhookSender } from './sender.ts';
-import { claimDeliveryById, type ClaimedDelivery } from './deliveries-repository.ts';
-import { releaseDeliveries } from './delivery-results-repository.ts';
+import { claimDeliveryById, releaseDeliveries, type ClaimedDelivery } from './queue-repository.ts';
 import { createAttemptRecorder } from './attempt-recorder.ts';
-
-/** The NOTIFY channel that wakes delivery workers when deliveries become due. */
-export const DELIVERIES_CHANNEL = 'faro_deliveries';
 
 /** What one attempt did; the answer of a test send. */
 export interface AttemptOutcome {

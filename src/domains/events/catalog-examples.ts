@@ -2,7 +2,7 @@
  * Example payloads of the event catalog (shown in the docs and the OpenAPI `webhooks` section,
  * and the starting point of test sends). Each `data` is what GET returns for that resource.
  */
-import type { EventType } from './catalog.ts';
+import type { EventType } from './event-types.ts';
 
 export const EXAMPLE_AGENCY_ID = 'agy_01jd5kz8q4n2c7v9w3x5y6z8a0';
 export const EXAMPLE_TIMESTAMP = '2026-03-14T15:09:26.535Z';

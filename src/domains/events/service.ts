@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/types.ts';
-import { notFound } from '../../http/errors.ts';
-import { DEFAULT_PAGE_SIZE, decodeKeyCursor, encodeCursor, toPage, type Page, type PageRequest } from '../../http/pagination.ts';
+import { notFound } from '../../kit/errors.ts';
+import { DEFAULT_PAGE_SIZE, decodeKeyCursor, encodeCursor, toPage, type Page, type PageRequest } from '../../kit/pagination.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { EVENT_CATALOG, toEnvelope } from './catalog.ts';
-import { findEvent, listEvents, type EventRow } from './event-log-repository.ts';
+import { findEvent, listEvents, type EventRow } from './repository.ts';
 import { assertMayReadEvents, readableEventTypes, type ScopedCaller } from './scope-fence.ts';
 import type { EventFilters, EventResource, EventTypeList } from './schemas.ts';
 

@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
-import type { App } from '../../http/app.ts';
-import { PageSchema, pageRequest } from '../../http/pagination.ts';
+import type { App } from '../../http/app-type.ts';
+import { PageSchema, pageRequest } from '../../kit/pagination.ts';
 import { ProblemResponses } from '../../http/problem-schema.ts';
 import { IdParams, ListQuery, NoQuery, SinceFilter, requireId } from '../../http/public-schemas.ts';
-import { SUBSCRIBABLE_EVENT_TYPES } from './catalog.ts';
+import { SUBSCRIBABLE_EVENT_TYPES } from './event-types.ts';
 import { EventSchema, SCOPE_FENCE_NOTE } from './schemas.ts';
 
 const TAGS = ['Events'];
@@ -33,7 +33,7 @@ export async function eventRoutes(app: App): Promise<void> {
     },
     handler: async (request) => {
       const { limit, cursor, ...filters } = request.query;
-      return services.webhookEvents.list(request.auth, filters, pageRequest({ limit, cursor }, 'evt'));
+      return services.events.list(request.auth, filters, pageRequest({ limit, cursor }, 'evt'));
     },
   });
 
@@ -48,6 +48,6 @@ export async function eventRoutes(app: App): Promise<void> {
       querystring: NoQuery,
       response: { 200: EventSchema, ...ProblemResponses },
     },
-    handler: async (request) => services.webhookEvents.get(request.auth, requireId('evt', request.params.id, 'event')),
+    handler: async (request) => services.events.get(request.auth, requireId('evt', request.params.id, 'event')),
   });
 }

@@ -7,15 +7,12 @@
  */
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from '../../config.ts';
-import type { DB, Executor } from '../../db/types.ts';
+import type { Config } from '../../../config.ts';
+import type { DB, Executor } from '../../../db/types.ts';
 import { nextAttemptDelayMs } from './retry-schedule.ts';
 import type { SendOutcome } from './sender.ts';
-import type { ClaimedDelivery } from './deliveries-repository.ts';
-import { recordAttempts, type DeliveryResult } from './delivery-results-repository.ts';
-import {
-  cancelIfSubscriptionInactive, cancelPendingDeliveries, disableSubscription, markSubscriptionFailing,
-} from './subscription-health-repository.ts';
+import { cancelWaitingDeliveries, recordAttempts, type ClaimedDelivery, type DeliveryResult } from './queue-repository.ts';
+import { disableSubscription, markSubscriptionFailing } from '../subscriptions-repository.ts';
 
 const MAX_BATCH = 200;
 /**
@@ -77,7 +74,7 @@ export function createAttemptRecorder(deps: {
   async function disableAndCancel(trx: Executor, subscriptionId: string, reason: string, now: Date, failingSinceBefore?: Date) {
     const disabled = await disableSubscription(trx, { subscriptionId, reason, now, ...(failingSinceBefore ? { failingSinceBefore } : {}) });
     if (!disabled) return;
-    const cancelled = await cancelPendingDeliveries(trx, subscriptionId, `cancelled: ${reason}`, now);
+    const cancelled = await cancelWaitingDeliveries(trx, { subscriptionId, reason: `cancelled: ${reason}` }, now);
     logger.warn({ subscriptionId, cancelled, reason }, 'webhook subscription disabled');
   }
 
@@ -98,7 +95,7 @@ export function createAttemptRecorder(deps: {
         'disabled automatically. Fix the endpoint, then re-enable it and recover the failed deliveries.';
       await disableAndCancel(trx, delivery.subscription_id, reason, now, new Date(now.getTime() - limitMs));
     }
-    if (result.status === 'pending') await cancelIfSubscriptionInactive(trx, delivery.id, now);
+    if (result.status === 'pending') await cancelWaitingDeliveries(trx, { deliveryId: delivery.id, ifSubscriptionInactive: true }, now);
   }
 
   async function write(attempts: FinishedAttempt[]): Promise<void> {

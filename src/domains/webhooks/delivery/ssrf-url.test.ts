@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_WEBHOOK_URL_LENGTH, checkUrlAtCreate, parseWebhookUrl } from './ssrf.ts';
-import { fakeDns } from '../../../test/support/fake-dns.ts';
+import { fakeDns } from '../../../../test/support/fake-dns.ts';
 
 const strict = { allowPrivate: false };
 const dev = { allowPrivate: true };

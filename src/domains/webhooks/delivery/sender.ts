@@ -1,6 +1,7 @@
 import { isIP, type LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Agent, buildConnector } from 'undici';
+import { systemClock, type Clock } from '../../../lib/clock.ts';
 import { parseRetryAfter } from './retry-schedule.ts';
 import { defaultResolveHost, findBlockedAddress, parseWebhookUrl, SsrfBlockedError, type ResolveHost } from './ssrf.ts';
 
@@ -20,6 +21,8 @@ export interface WebhookSenderOptions {
   maxBodyBytes?: number;
   /** Hostname resolution at connect time; defaults to dns.lookup (all addresses). */
   resolve?: ResolveHost;
+  /** The time an HTTP-date `Retry-After` is counted from. Default: the system clock. */
+  clock?: Clock;
 }
 
 export interface SendRequest {
@@ -205,6 +208,7 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
   const { allowPrivate, timeoutMs = 15_000, connectTimeoutMs = 5_000, maxBodyBytes = 4096 } = options;
   const resolve = options.resolve ?? defaultResolveHost;
+  const clock = options.clock ?? systemClock;
   const agent = new Agent({
     connect: createGuardedConnector({ allowPrivate, connectTimeoutMs, resolve }),
     allowH2: false,
@@ -244,7 +248,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
         durationMs: elapsed(),
         responseHeaders,
         responseBodyExcerpt: excerpt,
-        retryAfterSeconds: parseRetryAfter(responseHeaders['retry-after']),
+        retryAfterSeconds: parseRetryAfter(responseHeaders['retry-after'], clock.now().getTime()),
         errorKind: ok ? null : 'http_status',
         errorMessage: ok
           ? null

@@ -4,7 +4,7 @@
  * request in. Lists leave such events out; asking for one by id or by type is a 403.
  */
 import { insufficientScope, SCOPES, type PublicAuth } from '../api/auth-context.ts';
-import { EVENT_READ_SCOPES, EVENT_TYPES, isEventType, type EventType } from './catalog.ts';
+import { EVENT_READ_SCOPES, EVENT_TYPES, isEventType, type EventType } from './event-types.ts';
 
 /** Who asks: the agency, the scopes held, and how to word a refusal. */
 export type ScopedCaller = Pick<PublicAuth, 'agencyId' | 'scopes' | 'via' | 'role'>;

@@ -49,14 +49,29 @@ export interface FieldError {
   message: string;
 }
 
-/** The error every layer throws for a client-visible failure; the error handler renders it. */
+/**
+ * What a 401/403 of the public API says about the bearer credential (RFC 6750 §3): the error
+ * renderer makes the `WWW-Authenticate` header of it. Without `error`, a plain challenge.
+ */
+export interface BearerChallenge {
+  error?: 'invalid_token' | 'insufficient_scope';
+  scope?: readonly string[];
+}
+
+/**
+ * The error every layer throws for a client-visible failure; the error handler renders it.
+ * It carries facts, not HTTP headers: the renderer turns `retryAfterSeconds` and
+ * `bearerChallenge` into `Retry-After` and `WWW-Authenticate`.
+ */
 export class ApiError extends Error {
   override name = 'ApiError';
   readonly code: ProblemCode;
   readonly status: number;
   readonly errors: FieldError[] | undefined;
   readonly extensions: Record<string, unknown>;
-  readonly headers: Record<string, string>;
+  /** When the client may try again (429, 503). */
+  readonly retryAfterSeconds: number | undefined;
+  readonly bearerChallenge: BearerChallenge | undefined;
 
   constructor(
     code: ProblemCode,
@@ -64,7 +79,8 @@ export class ApiError extends Error {
     options: {
       errors?: FieldError[];
       extensions?: Record<string, unknown>;
-      headers?: Record<string, string>;
+      retryAfterSeconds?: number;
+      bearerChallenge?: BearerChallenge;
       cause?: unknown;
     } = {},
   ) {
@@ -73,7 +89,8 @@ export class ApiError extends Error {
     this.status = PROBLEMS[code].status;
     this.errors = options.errors;
     this.extensions = options.extensions ?? {};
-    this.headers = options.headers ?? {};
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.bearerChallenge = options.bearerChallenge;
   }
 }
 

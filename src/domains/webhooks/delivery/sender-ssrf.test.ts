@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebhookSender, type WebhookSender } from './sender.ts';
 import type { ResolveHost } from './ssrf.ts';
-import { fakeDns } from '../../../test/support/fake-dns.ts';
+import { fakeDns } from '../../../../test/support/fake-dns.ts';
 
 /** Counts TCP connections reaching a local server; any connection means the guard failed. */
 interface Target {

@@ -6,15 +6,14 @@
  */
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from '../config.ts';
-import { notify, type Database } from '../db/database.ts';
-import type { DB } from '../db/types.ts';
-import type { Clock } from '../lib/clock.ts';
-import { EVENTS_CHANNEL } from '../domains/events/repository.ts';
-import { buildEventPayload } from '../domains/webhooks/catalog.ts';
-import { claimUndispatchedEvents, insertFanOut, markEventsDispatched } from '../domains/webhooks/deliveries-repository.ts';
-import { DELIVERIES_CHANNEL } from '../domains/webhooks/delivery-executor.ts';
-import { createWakeableLoop } from './wakeable-loop.ts';
+import type { Config } from '../../../config.ts';
+import { notify, type Database } from '../../../db/database.ts';
+import type { DB } from '../../../db/types.ts';
+import type { Clock } from '../../../lib/clock.ts';
+import { claimUndispatchedEvents, EVENTS_CHANNEL, markEventsDispatched } from '../../events/repository.ts';
+import { buildEventPayload } from '../../events/catalog.ts';
+import { DELIVERIES_CHANNEL, insertFanOut } from './queue-repository.ts';
+import { createWakeableLoop } from '../../../jobs/wakeable-loop.ts';
 
 export interface DispatcherDeps {
   db: Kysely<DB>;

@@ -51,7 +51,7 @@ export function nextAttemptDelayMs(attemptsMade: number, options: NextAttemptOpt
  * HTTP-date (`Wed, 21 Oct 2015 07:28:00 GMT`), which becomes whole seconds from `nowMs`
  * (never negative). Anything else, including an empty or missing value, gives null.
  */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number = Date.now()): number | null {
+export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | null {
   if (value == null) return null;
   const text = value.trim();
   if (/^\d+$/.test(text)) {

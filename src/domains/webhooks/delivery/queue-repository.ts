@@ -1,32 +1,16 @@
 /**
- * SQL of the delivery queue. Glossary: an *event* (outbox row) fans out to one *delivery* per
- * matching subscription; a worker *claims* a due delivery by taking a *lease* (locked_until,
- * locked_by), makes one *attempt* (an HTTP POST), records it and releases the lease. A lease
- * left by a dead worker expires and the delivery becomes claimable again (at-least-once).
- * Times are always parameters from the injected clock, never SQL now(), so tests control them.
+ * The delivery queue's SQL: every change of a `webhook_deliveries` row's state is here (fan-out,
+ * claim, promote, release, record, cancel, requeue), and the channel that wakes the workers.
+ * See runtime.ts for the glossary. Times are always parameters from the injected clock, never
+ * SQL now(), so tests control them.
  */
 import { sql } from 'kysely';
-import type { Executor, Row } from '../../db/types.ts';
-import { newId } from '../../lib/ids.ts';
-import { INTEGRATIONS_TIER, TIERS, tierAtLeast } from '../agencies/entitlements.ts';
+import type { DeliveryErrorKind, DeliveryStatus, Executor, NewRow } from '../../../db/types.ts';
+import { newId } from '../../../lib/ids.ts';
+import { INTEGRATION_TIERS } from '../../agencies/entitlements.ts';
 
-export type EventRow = Row<'events'>;
-
-/** Tiers whose agencies get deliveries; below them deliveries wait in the queue. */
-const DELIVERING_TIERS = TIERS.filter((tier) => tierAtLeast(tier, INTEGRATIONS_TIER));
-
-/** Claims the oldest undispatched outbox events; concurrent dispatchers skip each other's rows. */
-export async function claimUndispatchedEvents(trx: Executor, limit: number): Promise<EventRow[]> {
-  return trx
-    .selectFrom('events')
-    .selectAll()
-    .where('dispatched_at', 'is', null)
-    .orderBy('id')
-    .limit(limit)
-    .forUpdate()
-    .skipLocked()
-    .execute();
-}
+/** The NOTIFY channel that wakes delivery workers when deliveries become due. */
+export const DELIVERIES_CHANNEL = 'faro_deliveries';
 
 /**
  * One pending delivery per (event, enabled matching subscription of its agency), in one
@@ -50,11 +34,6 @@ export async function insertFanOut(trx: Executor, events: { id: string; payload:
      AND (s.events @> jsonb_build_array(e.type) OR s.events @> '["*"]'::jsonb)
     ON CONFLICT (event_id, subscription_id) WHERE event_id IS NOT NULL DO NOTHING`.execute(trx);
   return Number(result.numAffectedRows ?? 0);
-}
-
-export async function markEventsDispatched(trx: Executor, ids: string[], at: Date): Promise<void> {
-  if (ids.length === 0) return;
-  await trx.updateTable('events').set({ dispatched_at: at }).where('id', 'in', ids).execute();
 }
 
 /** A leased delivery with what an attempt needs from its subscription. */
@@ -124,7 +103,7 @@ export async function claimDueDeliveries(db: Executor, options: ClaimOptions): P
       SELECT c.id, c.next_attempt_at
       FROM ready q
       JOIN webhook_subscriptions s ON s.id = q.subscription_id
-      JOIN agencies a ON a.id = s.agency_id AND a.tier = ANY(${DELIVERING_TIERS}::text[])
+      JOIN agencies a ON a.id = s.agency_id AND a.tier = ANY(${INTEGRATION_TIERS}::text[])
       CROSS JOIN LATERAL (
         SELECT count(*) AS n FROM webhook_deliveries l
         WHERE l.subscription_id = q.subscription_id AND l.status = 'delivering' AND l.locked_until > ${now}::timestamptz
@@ -213,4 +192,173 @@ export async function nextWakeAt(db: Executor, now: Date): Promise<Date | null> 
     ) AS at`.execute(db);
   const at = result.rows[0]?.at ?? null;
   return at === null ? null : new Date(at);
+}
+
+/** A test send's delivery: not due (`next_attempt_at` null), its request attempts it directly. */
+export async function insertDelivery(db: Executor, row: NewRow<'webhook_deliveries'>): Promise<void> {
+  await db.insertInto('webhook_deliveries').values(row).execute();
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  agencyId: string;
+  attemptNumber: number;
+  startedAt: Date;
+  durationMs: number;
+  requestHeaders: Record<string, string>;
+  responseStatus: number | null;
+  responseHeaders: Record<string, string> | null;
+  responseBodyExcerpt: string | null;
+  errorKind: DeliveryErrorKind | null;
+  errorMessage: string | null;
+}
+
+export interface DeliveryResult {
+  status: Exclude<DeliveryStatus, 'delivering'>;
+  nextAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  deliveredAt: Date | null;
+}
+
+export interface Release {
+  /** The lease being ended: only its holder, for that attempt, may end it. */
+  id: string;
+  workerId: string;
+  attempts: number;
+  now: Date;
+  result: DeliveryResult;
+  /** Cancelled without sending: the claim's count of this attempt is taken back. */
+  uncount?: boolean;
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+function releasesTable(releases: Release[]) {
+  const column = <T>(pick: (r: Release) => T) => releases.map(pick);
+  return sql`unnest(
+    ${column((r) => r.id)}::text[], ${column((r) => r.workerId)}::text[], ${column((r) => r.attempts)}::int[],
+    ${column((r) => r.result.status)}::text[], ${column((r) => iso(r.result.nextAttemptAt))}::timestamptz[],
+    ${column((r) => r.result.lastStatusCode)}::int[], ${column((r) => r.result.lastError)}::text[],
+    ${column((r) => iso(r.result.deliveredAt))}::timestamptz[], ${column((r) => r.now.toISOString())}::timestamptz[],
+    ${column((r) => (r.uncount ? 1 : 0))}::int[]
+  ) AS r (id, worker_id, attempts, status, next_attempt_at, last_status_code, last_error, delivered_at, now, uncount)`;
+}
+
+const RELEASE = sql`
+  UPDATE webhook_deliveries d
+     SET status = r.status, next_attempt_at = r.next_attempt_at, last_status_code = r.last_status_code,
+         scheduled = (r.status = 'pending' AND r.next_attempt_at > r.now),
+         last_error = r.last_error, delivered_at = r.delivered_at, locked_until = NULL, locked_by = NULL,
+         updated_at = r.now, attempts = d.attempts - r.uncount
+    FROM r
+   WHERE d.id = r.id AND d.status = 'delivering' AND d.locked_by = r.worker_id AND d.attempts = r.attempts
+  RETURNING d.id, d.subscription_id, d.is_test, r.status`;
+
+/**
+ * Ends leases without attempts (cancellations). Returns the ids actually released: a lease that
+ * expired and was taken over by another worker meanwhile is not this worker's to end.
+ */
+export async function releaseDeliveries(db: Executor, releases: Release[]): Promise<Set<string>> {
+  if (releases.length === 0) return new Set();
+  const result = await sql<{ id: string }>`
+    WITH r AS (SELECT * FROM ${releasesTable(releases)}), released AS (${RELEASE})
+    SELECT id FROM released`.execute(db);
+  return new Set(result.rows.map((row) => row.id));
+}
+
+/**
+ * Records attempts and ends their leases with the results, atomically, in one statement; a
+ * success also ends its subscription's run of failures (written only where one is under way).
+ * Attempt rows are idempotent per (delivery, attempt number). Returns the ids released.
+ */
+export async function recordAttempts(db: Executor, attempts: AttemptRecord[], releases: Release[]): Promise<Set<string>> {
+  if (attempts.length === 0 && releases.length === 0) return new Set();
+  const column = <T>(pick: (a: AttemptRecord) => T) => attempts.map(pick);
+  const result = await sql<{ id: string }>`/* prepared: record_attempts */
+    WITH r AS (SELECT * FROM ${releasesTable(releases)}),
+    released AS (${RELEASE}),
+    recorded AS (
+      INSERT INTO webhook_delivery_attempts
+        (id, delivery_id, agency_id, attempt_number, started_at, duration_ms, request_headers,
+         response_status, response_headers, response_body_excerpt, error_kind, error_message)
+      SELECT * FROM unnest(
+        ${column((a) => newId('whatt', a.startedAt))}::text[], ${column((a) => a.deliveryId)}::text[],
+        ${column((a) => a.agencyId)}::text[], ${column((a) => a.attemptNumber)}::int[],
+        ${column((a) => a.startedAt.toISOString())}::timestamptz[], ${column((a) => a.durationMs)}::int[],
+        ${column((a) => JSON.stringify(a.requestHeaders))}::jsonb[], ${column((a) => a.responseStatus)}::int[],
+        ${column((a) => (a.responseHeaders ? JSON.stringify(a.responseHeaders) : null))}::jsonb[],
+        ${column((a) => a.responseBodyExcerpt)}::text[], ${column((a) => a.errorKind)}::text[], ${column((a) => a.errorMessage)}::text[])
+      ON CONFLICT (delivery_id, attempt_number) DO NOTHING
+    ),
+    healed AS (
+      UPDATE webhook_subscriptions s SET failing_since = NULL
+       WHERE s.failing_since IS NOT NULL
+         AND s.id IN (SELECT subscription_id FROM released WHERE status = 'succeeded' AND NOT is_test)
+    )
+    SELECT id FROM released`.execute(db);
+  return new Set(result.rows.map((row) => row.id));
+}
+
+/**
+ * Cancels deliveries that wait in the queue (pending; a leased one finishes its attempt first):
+ * all of a subscription's (it was disabled or deleted; `reason` becomes their last_error), or one
+ * just put back in the queue whose subscription was disabled or deleted meanwhile (e.g. by a
+ * concurrent attempt's 410), so it does not wait for a claim to notice. Returns how many.
+ */
+export async function cancelWaitingDeliveries(
+  db: Executor,
+  target: { subscriptionId: string; reason: string } | { deliveryId: string; ifSubscriptionInactive: true },
+  now: Date,
+): Promise<number> {
+  let query = db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'cancelled', next_attempt_at: null, updated_at: now, ...('reason' in target ? { last_error: target.reason } : {}) })
+    .where('status', '=', 'pending');
+  if ('subscriptionId' in target) {
+    query = query.where('subscription_id', '=', target.subscriptionId);
+  } else {
+    query = query.where('id', '=', target.deliveryId).where((eb) =>
+      eb.exists(
+        eb.selectFrom('webhook_subscriptions as s')
+          .select('s.id')
+          .whereRef('s.id', '=', 'webhook_deliveries.subscription_id')
+          .where((inner) => inner.or([inner('s.enabled', '=', false), inner('s.deleted_at', 'is not', null)])),
+      ),
+    );
+  }
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Make a delivery due now, whatever its state. A delivery leased by a worker is being sent at
+ * this moment: it is left alone (that attempt records itself), so no attempt is made twice.
+ */
+export async function requeueDelivery(db: Executor, agencyId: string, id: string, at: Date): Promise<void> {
+  await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'pending', scheduled: false, next_attempt_at: at, updated_at: at, locked_until: null, locked_by: null })
+    .where('agency_id', '=', agencyId)
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
+    .execute();
+}
+
+/**
+ * Put a subscription's failed deliveries (real events) created since `since` back in the queue,
+ * and those cancelled when it was disabled (auto-disable, 410): after an outage, both are what
+ * the receiver missed.
+ */
+export async function requeueFailedDeliveries(db: Executor, agencyId: string, subscriptionId: string, since: Date, at: Date): Promise<number> {
+  const result = await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'pending', scheduled: false, next_attempt_at: at, updated_at: at, locked_until: null, locked_by: null })
+    .where('agency_id', '=', agencyId)
+    .where('subscription_id', '=', subscriptionId)
+    .where('status', 'in', ['failed', 'cancelled'])
+    .where('is_test', '=', false)
+    .where('created_at', '>=', since)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { isId, type IdPrefix } from '../../lib/ids.ts';
-import { buildEventPayload, buildSamplePayload, EVENT_CATALOG, EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES, catalogEntry } from './catalog.ts';
+import { buildEventPayload, buildSamplePayload, EVENT_CATALOG, catalogEntry } from './catalog.ts';
+import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from './event-types.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const ajv = addFormats(new Ajv2020({ strict: false }));

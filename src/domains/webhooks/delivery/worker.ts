@@ -10,13 +10,13 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from '../config.ts';
-import type { Database } from '../db/database.ts';
-import type { DB } from '../db/types.ts';
-import type { Clock } from '../lib/clock.ts';
-import { claimDueDeliveries, nextWakeAt, promoteDueDeliveries, type ClaimedDelivery } from '../domains/webhooks/deliveries-repository.ts';
-import { DELIVERIES_CHANNEL, type DeliveryExecutor } from '../domains/webhooks/delivery-executor.ts';
-import { createWakeableLoop } from './wakeable-loop.ts';
+import type { Config } from '../../../config.ts';
+import type { Database } from '../../../db/database.ts';
+import type { DB } from '../../../db/types.ts';
+import type { Clock } from '../../../lib/clock.ts';
+import { claimDueDeliveries, DELIVERIES_CHANNEL, nextWakeAt, promoteDueDeliveries, type ClaimedDelivery } from './queue-repository.ts';
+import type { DeliveryExecutor } from './executor.ts';
+import { createWakeableLoop } from '../../../jobs/wakeable-loop.ts';
 
 const PROMOTE_EVERY_MS = 1_000;
 

@@ -1,0 +1,58 @@
+/**
+ * The delivery engine: how an event committed in the outbox becomes signed POSTs to the
+ * agencies' endpoints, retried until they succeed or run out of schedule.
+ *
+ * Glossary
+ * - *event*: a row of the outbox (`events`, owned by src/domains/events), appended in the same
+ *   transaction as the change it describes.
+ * - *subscription*: an agency's endpoint URL, its signing secret and the event types it wants.
+ * - *delivery*: one event bound for one subscription, the queue row (`webhook_deliveries`); its
+ *   body is fixed at fan-out, so every attempt sends the same bytes with the same `webhook-id`.
+ * - *attempt*: one signed HTTP POST of a delivery, recorded in `webhook_delivery_attempts`.
+ * - *claim*: a worker taking due deliveries for itself (`FOR UPDATE SKIP LOCKED`), at most a few per
+ *   subscription at once, so one slow endpoint never holds the whole worker.
+ * - *lease*: what a claim gives: `locked_by` and `locked_until`. Only the holder records the
+ *   attempt and ends the lease; a lease left by a dead worker expires and the delivery is
+ *   attempted again (at-least-once).
+ * - *promote*: putting back within the claim's reach what time has made claimable: a retry whose
+ *   time has come (`scheduled` → due) and an expired lease.
+ *
+ * The path of an event: the dispatcher (dispatcher.ts) fans it out into deliveries; the worker
+ * (worker.ts) claims due ones and runs the executor (executor.ts), which signs (signer.ts) and
+ * sends (sender.ts, behind the SSRF guard in ssrf.ts); the attempt recorder (attempt-recorder.ts)
+ * writes the attempt and the next state from the retry schedule (retry-schedule.ts). Every SQL
+ * statement that changes a delivery is in queue-repository.ts.
+ */
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../../../config.ts';
+import type { DB } from '../../../db/types.ts';
+import type { Clock } from '../../../lib/clock.ts';
+import { createDeliveryExecutor, type DeliveryExecutor } from './executor.ts';
+import { secretBoxFromConfig } from '../secret-box.ts';
+import { createWebhookSender, type WebhookSender } from './sender.ts';
+
+export interface DeliveryRuntime {
+  /** The process's one sender: one keep-alive pool per receiver origin. */
+  sender: WebhookSender;
+  executor: DeliveryExecutor;
+  close(): Promise<void>;
+}
+
+/** What sends webhooks in this process (test sends and the worker share it), built once by src/services.ts. */
+export function createDeliveryRuntime(deps: {
+  db: Kysely<DB>;
+  clock: Clock;
+  config: Pick<Config, 'secretKey' | 'previousSecretKeys' | 'webhooks'>;
+  logger: FastifyBaseLogger;
+}): DeliveryRuntime {
+  const { webhooks } = deps.config;
+  const sender = createWebhookSender({
+    allowPrivate: webhooks.allowPrivate,
+    timeoutMs: webhooks.timeoutMs,
+    connectTimeoutMs: webhooks.connectTimeoutMs,
+    clock: deps.clock,
+  });
+  const executor = createDeliveryExecutor({ ...deps, sender, secretBox: secretBoxFromConfig(deps.config) });
+  return { sender, executor, close: () => sender.close() };
+}
