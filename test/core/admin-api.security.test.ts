@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.ts';
 import { createAgency, login, type TestAgency } from '../support/fixtures.ts';
-import { expectProblem } from './problem.ts';
+import { expectProblem } from '../support/problem.ts';
 
 let t: TestApp;
 let agency: TestAgency;

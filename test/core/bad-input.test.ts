@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { adminHeaders, createAgency, type TestAgency } from '../support/fixtures.ts';
-import { expectProblem } from './problem.ts';
+import { expectProblem } from '../support/problem.ts';
 
 let t: TestApp;
 let agency: TestAgency;

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { adminHeaders, createAgency, createApiKey, login, type PortalLogin, type TestAgency } from '../support/fixtures.ts';
-import { expectProblem } from './problem.ts';
+import { adminHeaders, createAgency, login, type PortalLogin, type TestAgency } from '../support/fixtures.ts';
+import { createApiKey } from '../support/api-keys.ts';
+import { expectProblem } from '../support/problem.ts';
 import { SCOPES } from '../../src/domains/api/auth-context.ts';
 import { CreateApiKeyBody } from '../../src/domains/api/schemas.ts';
 import { CreateAgencyBody, CreateUserBody, LoginBody, UpdateAgencyBody } from '../../src/domains/agencies/schemas.ts';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   t = await createTestApp();
   agency = await createAgency(t.app);
   session = await login(t.app, agency.email, agency.password);
-  keyHeaders = (await createApiKey(t.app, agency.id, [...SCOPES])).headers;
+  keyHeaders = (await createApiKey(t.app, agency.id, { scopes: SCOPES })).headers;
   locationId = (await t.ctx.services.locations.create(agency.id, { name: 'North', city: 'Boston' })).id;
   leadId = (await t.ctx.services.leads.create(agency.id, { location_id: locationId, name: 'Cy' })).lead.id;
   const sub = await t.app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: keyHeaders, payload: { url: 'https://93.184.215.14/faro', events: ['review.created'] } });

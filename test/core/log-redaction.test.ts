@@ -6,7 +6,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { logSerializers, redactUrl } from '../../src/http/log-redaction.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { createAgency, createApiKey } from '../support/fixtures.ts';
+import { createAgency } from '../support/fixtures.ts';
+import { createApiKey } from '../support/api-keys.ts';
 import { cleanUpProcesses, startProcess, stopProcess, tempDataDir, waitFor, waitReady } from './service-process.ts';
 
 // Clients put credentials in URLs (`?access_token=faro_live_…`); the request log must not keep them.
@@ -40,7 +41,7 @@ describe('request log through the app', () => {
   beforeAll(async () => {
     t = await createTestApp({ logger: log.logger, listen: true });
     const agency = await createAgency(t.app);
-    key = await createApiKey(t.app, agency.id, ['locations:read']);
+    key = await createApiKey(t.app, agency.id, { scopes: ['locations:read'] });
   });
   afterAll(async () => {
     await t?.close();

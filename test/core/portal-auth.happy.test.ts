@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createAgency, login, type TestAgency } from '../support/fixtures.ts';
-import { expectProblem } from './problem.ts';
+import { expectProblem } from '../support/problem.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
 
 let t: TestApp;

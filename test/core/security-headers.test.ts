@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { adminHeaders, createAgency, createApiKey, login, type PortalLogin, type TestAgency } from '../support/fixtures.ts';
+import { adminHeaders, createAgency, login, type PortalLogin, type TestAgency } from '../support/fixtures.ts';
+import { createApiKey } from '../support/api-keys.ts';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { SCOPES } from '../../src/domains/api/auth-context.ts';
@@ -60,7 +61,7 @@ describe('published over plain http', () => {
     t = await createTestApp();
     agency = await createAgency(t.app);
     session = await login(t.app, agency.email, agency.password);
-    keyHeaders = (await createApiKey(t.app, agency.id, [...SCOPES])).headers;
+    keyHeaders = (await createApiKey(t.app, agency.id, { scopes: SCOPES })).headers;
   });
   afterAll(async () => t?.close());
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { adminHeaders, createAgency, simulate } from '../support/fixtures.ts';
 import { SIMULATED_EVENTS } from '../../src/domains/simulation/service.ts';
-import { expectProblem } from './problem.ts';
+import { expectProblem } from '../support/problem.ts';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createAgency } from '../support/fixtures.ts';
-import { expectProblem } from './problem.ts';
+import { expectProblem } from '../support/problem.ts';
 
 // Behind one load balancer (FARO_TRUST_PROXY=1) the client address is the entry the balancer
 // appended to X-Forwarded-For; whatever the client wrote before it must not count.

@@ -7,7 +7,10 @@ import type { Browser } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { startStack, type Stack } from './support/stack.ts';
 import { eventually, focused, launchBrowser, loginThroughUi, openPage, waitForText, type TestPage } from './support/browser.ts';
-import { FAILING_BODY, startReceiver, type ReceivedRequest, type Receiver } from './support/receiver.ts';
+import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.ts';
+
+/** What the receiver answers while it is down; the attempt log must show it. */
+const FAILING_BODY = 'receiver is down for maintenance';
 
 function verify(secret: string, request: ReceivedRequest): { id: string; type: string; data: Record<string, unknown> } {
   return new Webhook(secret).verify(request.body, request.headers) as { id: string; type: string; data: Record<string, unknown> };
@@ -16,13 +19,13 @@ function verify(secret: string, request: ReceivedRequest): { id: string; type: s
 describe('Settings → Webhooks in a real browser', () => {
   let stack: Stack;
   let browser: Browser;
-  let receiver: Receiver;
+  let receiver: WebhookReceiver;
   let t: TestPage;
 
   beforeAll(async () => {
     stack = await startStack();
     browser = await launchBrowser();
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver();
   });
 
   afterAll(async () => {
@@ -85,7 +88,7 @@ describe('Settings → Webhooks in a real browser', () => {
     await t.shot('test-delivered');
 
     // The receiver goes down and a real event happens.
-    receiver.setFailing(true);
+    receiver.answer(500, FAILING_BODY);
     const before = receiver.requests.length;
     const { event_id: eventId } = await stack.simulate(agency.id, 'review.created');
     const failed = await receiver.waitFor((r) => r.headers['webhook-id'] === eventId, { from: before });
@@ -123,7 +126,7 @@ describe('Settings → Webhooks in a real browser', () => {
     await t.shot('delivery-failed');
 
     // Fix the receiver and redeliver from the UI.
-    receiver.setFailing(false);
+    receiver.answer(200);
     const beforeRedeliver = receiver.requests.length;
     await detail.getByRole('button', { name: 'Redeliver' }).click();
     const redelivered = await receiver.waitFor((r) => r.headers['webhook-id'] === eventId && r.answeredWith === 200, { from: beforeRedeliver, timeoutMs: 20_000 });

@@ -1,28 +1,13 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanUpProcesses, type ServiceProcess } from '../core/service-process.ts';
 import { createTestDatabase } from '../support/database.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import type { Database } from '../../src/db/database.ts';
 import { SCOPES } from '../../src/domains/api/auth-context.ts';
 import { adminHeaders, call, type Reply, createEnterpriseKey, isAlive, startOnPostgres, until } from './support.ts';
 
 const databaseUrl = process.env.TEST_DATABASE_URL;
-
-/** A webhook endpoint that records the event id of every delivery it accepts. */
-async function startReceiver() {
-  const received = new Set<string>();
-  const server = http.createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      received.add(String(request.headers['webhook-id']));
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { received, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 /*
  * A failover as the service sees it: every connection to its database is cut by the server, over
@@ -34,12 +19,12 @@ describe.runIf(databaseUrl)('Postgres connections cut under load', () => {
   let database: Database & { url?: string };
   let api: ServiceProcess;
   let worker: ServiceProcess;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: WebhookReceiver;
   let admin: pg.Client;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver({ answer: () => ({ status: 204 }) });
     admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();
     api = await startOnPostgres({ databaseUrl: database.url!, role: 'api' });
@@ -64,7 +49,7 @@ describe.runIf(databaseUrl)('Postgres connections cut under load', () => {
   it('stays up, answers 503 database_unavailable while cut off, recovers, and delivers every committed event', async () => {
     const { agencyId, key } = await createEnterpriseKey(api.url, SCOPES);
     const auth = { authorization: `Bearer ${key}` };
-    const subscription = await call(`${api.url}/api/v1/webhooks`, { method: 'POST', headers: auth, body: { url: receiver.url, events: ['*'] } });
+    const subscription = await call(`${api.url}/api/v1/webhooks`, { method: 'POST', headers: auth, body: { url: `${receiver.url}/hook`, events: ['*'] } });
     expect(subscription.status).toBe(201);
 
     const statuses = new Map<number, number>();
@@ -115,7 +100,8 @@ describe.runIf(databaseUrl)('Postgres connections cut under load', () => {
     const rows = await probe.query<{ id: string }>('SELECT id FROM events WHERE agency_id = $1', [agencyId]);
     await probe.end();
     expect(rows.rows.length).toBeGreaterThan(0);
-    await until(() => rows.rows.every((row) => receiver.received.has(row.id)), 'every committed event to be delivered', 60_000);
+    const delivered = () => new Set(receiver.requests.map((request) => request.headers['webhook-id']));
+    await until(() => rows.rows.every((row) => delivered().has(row.id)), 'every committed event to be delivered', 60_000);
     process.stdout.write(
       `postgres cut ${terminated} backends in 6 rounds; replies: ${JSON.stringify(Object.fromEntries(statuses))}; ` +
         `API answered again ${recoveryMs} ms after the last cut; ${rows.rows.length} committed events all delivered\n`,

@@ -4,11 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { SCOPES } from '../../src/domains/api/auth-context.ts';
+import type { ProblemCode } from '../../src/kit/errors.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { adminHeaders, createAgency, login, type PortalLogin, type TestAgency } from '../support/fixtures.ts';
-import { addMember } from '../api/helpers.ts';
+import { addMember, adminHeaders, createAgency, login, type PortalLogin, type TestAgency } from '../support/fixtures.ts';
+import { createApiKey } from '../support/api-keys.ts';
 import { insertDelivery } from '../webhooks/support.ts';
-import { expectProblem } from './support.ts';
+import { expectProblem } from '../support/problem.ts';
 
 const clock = createManualClock(new Date());
 const MINUTE = 60_000;
@@ -271,7 +272,7 @@ describe('GET /api/v1/audit-events', () => {
   });
 
   it('answers bad input with a 400 problem naming the parameter', async () => {
-    const cases: Array<[string, string, string]> = [
+    const cases: Array<[string, ProblemCode, string]> = [
       ['?action=webhook.exploded', 'validation_failed', 'query.action'],
       ['?limit=0', 'validation_failed', 'query.limit'],
       ['?limit=101', 'validation_failed', 'query.limit'],
@@ -290,8 +291,8 @@ describe('GET /api/v1/audit-events', () => {
   });
 
   it('needs audit:read (sessions of owners and members hold it) and the Scale plan', async () => {
-    const without = await t.app.inject({ method: 'POST', url: `/admin/v1/agencies/${agency.id}/api-keys`, headers: adminHeaders, payload: { name: 'No audit', scopes: SCOPES.filter((s) => s !== 'audit:read') } });
-    const refused = expectProblem(await list('', bearer(without.json<{ key: string }>().key)), 403, 'insufficient_scope');
+    const without = await createApiKey(t.app, agency.id, { name: 'No audit', scopes: SCOPES.filter((s) => s !== 'audit:read') });
+    const refused = expectProblem(await list('', without.headers), 403, 'insufficient_scope');
     expect(refused.required_scope).toBe('audit:read');
     expectProblem(await list('', {}), 401, 'missing_credentials');
     const member = await addMember(t.app, agency.id);

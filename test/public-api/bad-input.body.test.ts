@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { LEAD_BODY_LIMIT_BYTES } from '../../src/http/body-limits.ts';
-import { ENDPOINTS, call, expectProblem, seedAgency, type Seeded } from './support.ts';
+import { ENDPOINTS, call, seedAgency, type Seeded } from './support.ts';
+import { expectProblem } from '../support/problem.ts';
 
 /* Every kind of bad request body on every endpoint that takes one, and nothing is written. */
 const clock = createManualClock(new Date());

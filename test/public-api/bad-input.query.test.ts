@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
-import { ENDPOINTS, call, expectProblem, seedAgency, type Seeded } from './support.ts';
+import { ENDPOINTS, call, seedAgency, type Seeded } from './support.ts';
+import { expectProblem } from '../support/problem.ts';
 
 /* Every kind of bad query string and path on every endpoint: 400s that name the field, 404s for ids. */
 const clock = createManualClock(new Date());

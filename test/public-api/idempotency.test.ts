@@ -6,7 +6,8 @@ import { claimKey, findKey } from '../../src/domains/idempotency/repository.ts';
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, fingerprintRequest } from '../../src/domains/idempotency/service.ts';
 import { createRetentionJob } from '../../src/jobs/retention.ts';
 import type { Lead } from '../../src/domains/leads/schemas.ts';
-import { expectProblem, seedAgency, type Seeded } from './support.ts';
+import { seedAgency, type Seeded } from './support.ts';
+import { expectProblem } from '../support/problem.ts';
 
 const clock = createManualClock(new Date());
 let t: TestApp;

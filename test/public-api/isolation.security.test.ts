@@ -3,7 +3,8 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 import { login, type PortalLogin } from '../support/fixtures.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { newId, type IdPrefix } from '../../src/lib/ids.ts';
-import { ENDPOINTS, call, expectProblem, ids, seedAgency, stableProblem, type Seeded } from './support.ts';
+import { ENDPOINTS, call, ids, seedAgency, stableProblem, type Seeded } from './support.ts';
+import { expectProblem } from '../support/problem.ts';
 
 /*
  * Agency B, with a key holding every scope or with its owner's portal session, aims at each of

@@ -1,10 +1,12 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { createApiKey } from '../support/fixtures.ts';
+import {  } from '../support/fixtures.ts';
+import { createApiKey } from '../support/api-keys.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
 import type { Review } from '../../src/domains/reviews/schemas.ts';
-import { ENDPOINTS, expectProblem, ids, seedAgency, type Seeded } from './support.ts';
+import { ENDPOINTS, ids, seedAgency, type Seeded } from './support.ts';
+import { expectProblem } from '../support/problem.ts';
 
 const clock = createManualClock(new Date());
 let t: TestApp;
@@ -49,7 +51,7 @@ beforeAll(async () => {
   seed = await seedAgency(t.app, () => clock.advance(60_000));
   small = await seedAgency(t.app, () => clock.advance(60_000));
   locationId = seed.locations[0]!;
-  headers = (await createApiKey(t.app, seed.agency.id, ['reviews:read', 'locations:read', 'conversations:read', 'messages:read', 'leads:read'])).headers;
+  headers = (await createApiKey(t.app, seed.agency.id, { scopes: ['reviews:read', 'locations:read', 'conversations:read', 'messages:read', 'leads:read'] })).headers;
   created.push(...seed.reviews, ...(await createReviews(1000 - seed.reviews.length)));
 }, 120_000);
 

@@ -4,24 +4,23 @@
 // filter, by subscription and by test send it is 403 insufficient_scope naming the scope.
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem } from '../core/problem.ts';
+import { expectProblem } from '../support/problem.ts';
 import { adminHeaders, login } from '../support/fixtures.ts';
 import { SCOPE_DESCRIPTIONS, SCOPES, type Scope } from '../../src/domains/api/auth-context.ts';
 import { EVENT_READ_SCOPES, SUBSCRIBABLE_EVENT_TYPES, type SubscribableEventType } from '../../src/domains/events/event-types.ts';
 import {
   callerFor,
-  createKey,
   createSubscription,
   createTestApp,
   deliveryRow,
   insertDelivery,
   newCaller,
-  startReceiver,
   subscriptionRow,
   type Caller,
-  type TestReceiver,
 } from '../webhooks/support.ts';
 import type { TestApp } from '../support/app.ts';
+import { createApiKey } from '../support/api-keys.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const scopeOf = (type: SubscribableEventType) => EVENT_READ_SCOPES[type]!;
 /** The resource read scopes, in the order of the scope list (the order refusals name them in). */
@@ -66,7 +65,7 @@ function expectRefused(response: LightMyRequestResponse, missing: Scope[]): void
 
 let t: TestApp;
 let owner: Caller;
-let receiver: TestReceiver;
+let receiver: WebhookReceiver;
 /** A `*` subscription whose log holds one delivery of every type, and a test ping. */
 let fenced: { id: string };
 /** Where the matrix's test sends go, so they do not change the fenced log. */
@@ -78,7 +77,7 @@ const onlyScope = {} as Record<Scope, Caller>;
 const allButScope = {} as Record<Scope, Caller>;
 let noResourceScope: Caller;
 
-const keyCaller = async (scopes: Scope[]) => callerFor(t, owner.agency, await createKey(t, owner.agency.id, scopes));
+const keyCaller = async (scopes: Scope[]) => callerFor(t, owner.agency, (await createApiKey(t.app, owner.agency.id, { scopes })).key);
 const liveSubscriptions = async () =>
   (await t.ctx.db.selectFrom('webhook_subscriptions').select('id').where('agency_id', '=', owner.agency.id).where('deleted_at', 'is', null).execute()).length;
 const deliveriesOf = async (subscriptionId: string) =>
@@ -87,7 +86,7 @@ const deliveriesOf = async (subscriptionId: string) =>
 beforeAll(async () => {
   t = await createTestApp();
   owner = await newCaller(t);
-  receiver = await startReceiver();
+  receiver = await startWebhookReceiver();
   fenced = await createSubscription(owner, { url: `${receiver.url}/fenced` });
   pinged = await createSubscription(owner, { url: `${receiver.url}/tests` });
   for (const type of SUBSCRIBABLE_EVENT_TYPES) {
@@ -248,7 +247,7 @@ describe('pagination counts only what the key may read (the filter is in SQL)', 
         await insertDelivery(t, { agencyId: agency.agency.id, subscriptionId: sub.id, type });
       }
     }
-    const reader = callerFor(t, agency.agency, await createKey(t, agency.agency.id, [...GATE_SCOPES, 'reviews:read']));
+    const reader = callerFor(t, agency.agency, (await createApiKey(t.app, agency.agency.id, { scopes: [...GATE_SCOPES, 'reviews:read'] })).key);
     const expectedEvents = (
       await t.ctx.db.selectFrom('events').select('id').where('agency_id', '=', agency.agency.id).where('type', '=', 'review.created').orderBy('id', 'desc').execute()
     ).map((row) => row.id);

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { adminHeaders, createApiKey, login } from '../support/fixtures.ts';
+import { adminHeaders, login } from '../support/fixtures.ts';
+import { createApiKey } from '../support/api-keys.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { SCOPES } from '../../src/domains/api/auth-context.ts';
-import { ENDPOINTS, call, expectProblem, seedAgency, type Seeded } from './support.ts';
+import { ENDPOINTS, call, seedAgency, type Seeded } from './support.ts';
+import { expectProblem } from '../support/problem.ts';
 
 const clock = createManualClock(new Date());
 let t: TestApp;
@@ -18,7 +20,7 @@ afterAll(async () => t?.close());
 
 describe.each(ENDPOINTS)('$name needs $scope', (endpoint) => {
   it('a key with every other scope gets 403 insufficient_scope naming it, and nothing happens', async () => {
-    const { headers } = await createApiKey(t.app, seed.agency.id, SCOPES.filter((scope) => scope !== endpoint.scope));
+    const { headers } = await createApiKey(t.app, seed.agency.id, { scopes: SCOPES.filter((scope) => scope !== endpoint.scope) });
     const leadsBefore = await t.ctx.services.leads.list(seed.agency.id, {}, { limit: 100 });
     const response = await call(t.app, endpoint, seed, headers);
     const problem = expectProblem(response, 403, 'insufficient_scope');
@@ -28,7 +30,7 @@ describe.each(ENDPOINTS)('$name needs $scope', (endpoint) => {
   });
 
   it('a key with only that scope succeeds', async () => {
-    const { headers } = await createApiKey(t.app, seed.agency.id, [endpoint.scope]);
+    const { headers } = await createApiKey(t.app, seed.agency.id, { scopes: [endpoint.scope] });
     const response = await call(t.app, endpoint, seed, headers);
     expect(response.statusCode, response.body).toBe(endpoint.status);
   });
@@ -48,7 +50,7 @@ describe('every documented /api/v1 operation (webhooks and events included)', ()
     for (const [path, operations] of Object.entries(spec.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
         const scope = operation['x-faro-scope'];
-        if (!keys.has(scope)) keys.set(scope, (await createApiKey(t.app, seed.agency.id, SCOPES.filter((other) => other !== scope))).headers);
+        if (!keys.has(scope)) keys.set(scope, (await createApiKey(t.app, seed.agency.id, { scopes: SCOPES.filter((other) => other !== scope) })).headers);
         // Any id will do: the scope is checked before the route looks at its parameters.
         const url = path.replace(/\{[^}]+\}/g, 'whsub_00000000000000000000000000');
         const response = await t.app.inject({ method: method.toUpperCase() as 'GET', url, headers: keys.get(scope)! });

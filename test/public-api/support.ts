@@ -1,11 +1,11 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { expect } from 'vitest';
 import type { App } from '../../src/http/app-type.ts';
 import type { AppContext } from '../../src/services.ts';
 import { SCOPES, type Scope } from '../../src/domains/api/auth-context.ts';
 import { insertConversation } from '../../src/domains/conversations/repository.ts';
 import { newId } from '../../src/lib/ids.ts';
-import { createAgency, createApiKey, type TestAgency } from '../support/fixtures.ts';
+import { createAgency, type TestAgency } from '../support/fixtures.ts';
+import { createApiKey } from '../support/api-keys.ts';
 
 /** What the seed created for one agency, by resource. */
 export interface Seeded {
@@ -33,7 +33,7 @@ export async function seedAgency(app: App, tick: Tick): Promise<Seeded> {
   const { services } = ctx;
   const agency = await createAgency(app);
   const id = agency.id;
-  const { headers } = await createApiKey(app, id, [...SCOPES]);
+  const { headers } = await createApiKey(app, id, { scopes: SCOPES });
   const step = async <T>(work: () => Promise<T>): Promise<T> => {
     tick();
     return work();
@@ -155,14 +155,6 @@ export function call(app: App, endpoint: Endpoint, seed: Seeded, headers: Record
 export function stableProblem(response: LightMyRequestResponse) {
   const { request_id: _requestId, instance: _instance, ...rest } = response.json<Record<string, unknown>>();
   return rest;
-}
-
-export function expectProblem(response: LightMyRequestResponse, status: number, code: string): Record<string, unknown> {
-  expect({ status: response.statusCode, body: response.body }).toMatchObject({ status });
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = response.json<Record<string, unknown>>();
-  expect(body.code).toBe(code);
-  return body;
 }
 
 export const ids = (response: LightMyRequestResponse) => response.json<{ data: { id: string }[] }>().data.map((row) => row.id);

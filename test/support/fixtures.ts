@@ -45,27 +45,40 @@ export async function login(app: App, email: string, password: string): Promise<
   return { cookie: cookieHeader, csrf, headers: { cookie: cookieHeader, 'x-csrf-token': csrf } };
 }
 
+/** A new agency and its owner, signed in to the portal. */
+export async function agencyWithOwner(app: App, options: { tier?: Tier; api_rate_limit?: number } = {}): Promise<{ agency: TestAgency; owner: PortalLogin }> {
+  const agency = await createAgency(app, options);
+  return { agency, owner: await login(app, agency.email, agency.password) };
+}
+
+/** Add a member (not an owner) to an agency through the operator API, signed in to the portal. */
+export async function addMember(app: App, agencyId: string): Promise<PortalLogin> {
+  const email = `member-${randomBytes(4).toString('hex')}@agency.test`;
+  const password = 'member-password-1';
+  const response = await app.inject({
+    method: 'POST',
+    url: `/admin/v1/agencies/${agencyId}/users`,
+    headers: adminHeaders,
+    payload: { email, password, role: 'member' },
+  });
+  if (response.statusCode !== 201) throw new Error(`addMember failed: ${response.statusCode} ${response.body}`);
+  return login(app, email, password);
+}
+
+/** Change an agency's plan (and, when given, its hourly API limit; null clears it) as the operator. */
+export async function setTier(app: App, agencyId: string, tier: Tier, apiRateLimit?: number | null): Promise<void> {
+  const response = await app.inject({
+    method: 'PATCH',
+    url: `/admin/v1/agencies/${agencyId}`,
+    headers: adminHeaders,
+    payload: { tier, ...(apiRateLimit !== undefined ? { api_rate_limit: apiRateLimit } : {}) },
+  });
+  if (response.statusCode !== 200) throw new Error(`setTier failed: ${response.statusCode} ${response.body}`);
+}
+
 /** Make a domain event happen for an agency (the operator simulate endpoint). */
 export async function simulate(app: App, agencyId: string, event: string): Promise<{ event_id: string; resource: Record<string, unknown> }> {
   const response = await app.inject({ method: 'POST', url: `/admin/v1/agencies/${agencyId}/simulate`, headers: adminHeaders, payload: { event } });
   if (response.statusCode !== 201) throw new Error(`simulate failed: ${response.statusCode} ${response.body}`);
   return response.json();
-}
-
-/** Generate an API key for an agency through the operator API; returns the full secret once, as the API does. */
-export async function createApiKey(
-  app: App,
-  agencyId: string,
-  scopes: string[],
-  options: { name?: string; rate_limit?: number; expires_at?: string } = {},
-): Promise<{ id: string; key: string; headers: Record<string, string> }> {
-  const response = await app.inject({
-    method: 'POST',
-    url: `/admin/v1/agencies/${agencyId}/api-keys`,
-    headers: adminHeaders,
-    payload: { name: options.name ?? 'test key', scopes, ...(options.rate_limit ? { rate_limit: options.rate_limit } : {}), ...(options.expires_at ? { expires_at: options.expires_at } : {}) },
-  });
-  if (response.statusCode !== 201) throw new Error(`createApiKey failed: ${response.statusCode} ${response.body}`);
-  const { id, key } = response.json<{ id: string; key: string }>();
-  return { id, key, headers: { authorization: `Bearer ${key}` } };
 }

@@ -1,8 +1,6 @@
-// Shared setup of the delivery and worker tests: a real node:http receiver whose answers the
-// test scripts (including hanging), subscriptions written straight into the table (so these
-// tests do not depend on the management API), and the dispatcher and a worker driven by hand.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+// Shared setup of the delivery and worker tests: subscriptions written straight into the table
+// (so these tests do not depend on the management API), and the dispatcher and a worker driven
+// by hand. The receiver they deliver to is test/support/webhook-receiver.ts.
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { createTestApp, type TestApp, type TestAppOptions } from '../support/app.ts';
@@ -15,88 +13,6 @@ import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker
 import type { Tier } from '../../src/db/types.ts';
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) as FastifyBaseLogger;
-
-export interface HookRequest {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-export type HookAnswer = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
-
-export interface HookReceiver {
-  url: string;
-  requests: HookRequest[];
-  /** How to answer each request (default 200 "ok"). */
-  answerWith(answer: (request: HookRequest) => HookAnswer): void;
-  /** Ends every hanging request with 200. */
-  release(): void;
-  /** Resolves when `count` requests have arrived. */
-  waitForRequests(count: number, timeoutMs?: number): Promise<void>;
-  /** Resolves with the first request that matches. */
-  waitFor(predicate: (request: HookRequest) => boolean, timeoutMs?: number): Promise<HookRequest>;
-  close(): Promise<void>;
-}
-
-export async function startHookReceiver(): Promise<HookReceiver> {
-  const requests: HookRequest[] = [];
-  const hanging = new Set<http.ServerResponse>();
-  const waiters: { count: number; resolve: () => void }[] = [];
-  let answer: (request: HookRequest) => HookAnswer = () => ({ status: 200, body: 'ok' });
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-      const request = { path: req.url ?? '', headers, body: Buffer.concat(chunks).toString('utf8') };
-      requests.push(request);
-      for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
-      const reply = answer(request);
-      if (reply === 'hang') {
-        hanging.add(res);
-        res.on('close', () => hanging.delete(res));
-        return;
-      }
-      res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
-      res.end(reply.body ?? (reply.status < 300 ? 'ok' : `error ${reply.status}`));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    answerWith(next) {
-      answer = next;
-    },
-    release() {
-      for (const res of hanging) res.writeHead(200).end('late ok');
-      hanging.clear();
-    },
-    waitForRequests(count, timeoutMs = 10_000) {
-      if (requests.length >= count) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`receiver got ${requests.length} of ${count} requests in ${timeoutMs} ms`)), timeoutMs);
-        waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
-      });
-    },
-    async waitFor(predicate, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = requests.find(predicate);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching request in ${timeoutMs} ms (${requests.length} received)`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 export interface SubscriptionOptions {
   url: string;

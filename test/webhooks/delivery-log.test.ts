@@ -1,20 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { expectProblem } from '../core/problem.ts';
+import { expectProblem } from '../support/problem.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { DELIVERIES_CHANNEL } from '../../src/domains/webhooks/delivery/queue-repository.ts';
-import { createSubscription, deliveryRow, insertDelivery, newCaller, startReceiver, type Caller, type TestReceiver } from './support.ts';
+import { createSubscription, deliveryRow, insertDelivery, newCaller, type Caller } from './support.ts';
 
 describe('the delivery log: list, detail, redeliver, recover', () => {
   let t: TestApp;
   let caller: Caller;
-  let receiver: TestReceiver;
+  let receiver: WebhookReceiver;
   const notified: string[] = [];
   let unlisten: () => Promise<void>;
 
   beforeAll(async () => {
     t = await createTestApp();
     caller = await newCaller(t);
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver();
     unlisten = await t.database.listen(DELIVERIES_CHANNEL, (payload) => notified.push(payload));
   });
   afterAll(async () => {

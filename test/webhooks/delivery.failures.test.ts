@@ -1,23 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate } from '../support/fixtures.ts';
 import { testConfig } from '../support/app.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { createWebhookSender } from '../../src/domains/webhooks/delivery/sender.ts';
 import { createDeliveryExecutor } from '../../src/domains/webhooks/delivery/executor.ts';
 import { createSecretBox } from '../../src/domains/webhooks/secret-box.ts';
 import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
-import { addSubscription, silentLogger, attemptsOf, deliveriesOf, deliverySetup, startHookReceiver, subscriptionOf, type DeliverySetup, type HookReceiver } from './delivery-harness.ts';
+import { addSubscription, silentLogger, attemptsOf, deliveriesOf, deliverySetup, subscriptionOf, type DeliverySetup } from './delivery-harness.ts';
 
 const HOUR = 3600_000;
 
 describe('webhook delivery: failures', () => {
   let s: DeliverySetup;
-  let receiver: HookReceiver;
-  let other: HookReceiver;
+  let receiver: WebhookReceiver;
+  let other: WebhookReceiver;
 
   beforeAll(async () => {
     s = await deliverySetup({ env: { FARO_WEBHOOK_TIMEOUT_MS: '300', FARO_WEBHOOK_RETRY_JITTER: '0' } });
-    receiver = await startHookReceiver();
-    other = await startHookReceiver();
+    receiver = await startWebhookReceiver();
+    other = await startWebhookReceiver();
   });
   afterAll(async () => {
     await s?.t.close();
@@ -140,11 +141,11 @@ describe('webhook delivery: failures', () => {
 
 describe('webhook delivery: SSRF guard at delivery time', () => {
   let s: DeliverySetup;
-  let receiver: HookReceiver;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
     s = await deliverySetup({ appOptions: { config: { webhooks: { ...testConfig().webhooks, allowPrivate: false } } } });
-    receiver = await startHookReceiver();
+    receiver = await startWebhookReceiver();
   });
   afterAll(async () => {
     await s?.t.close();
@@ -194,7 +195,7 @@ describe('webhook delivery: SSRF guard at delivery time', () => {
 describe('webhook delivery: tier', () => {
   it('holds the deliveries of an agency below Scale until it is back on Scale', async () => {
     const s = await deliverySetup();
-    const receiver = await startHookReceiver();
+    const receiver = await startWebhookReceiver();
     try {
       const sub = await addSubscription(s.t, s.agency.id, { url: `${receiver.url}/tier`, events: ['*'] });
       await s.t.ctx.db.updateTable('agencies').set({ tier: 'growth' }).where('id', '=', s.agency.id).execute();

@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate } from '../support/fixtures.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { RETRY_DELAYS_SECONDS } from '../../src/domains/webhooks/delivery/retry-schedule.ts';
-import { addSubscription, attemptsOf, deliveriesOf, deliverySetup, startHookReceiver, type DeliverySetup, type HookReceiver } from './delivery-harness.ts';
+import { addSubscription, attemptsOf, deliveriesOf, deliverySetup, type DeliverySetup } from './delivery-harness.ts';
 
 const HOUR = 3600_000;
 
 describe('webhook delivery: retries on a controlled clock', () => {
   let s: DeliverySetup;
-  let receiver: HookReceiver;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
     s = await deliverySetup({ env: { FARO_WEBHOOK_RETRY_JITTER: '0' } });
-    receiver = await startHookReceiver();
+    receiver = await startWebhookReceiver();
   });
   afterAll(async () => {
     await s?.t.close();

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { simulate } from '../support/fixtures.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { generateWebhookSecret } from '../../src/domains/webhooks/secret-box.ts';
-import { addSubscription, attemptsOf, deliveriesOf, deliverySetup, startHookReceiver, subscriptionOf, type DeliverySetup, type HookReceiver } from './delivery-harness.ts';
+import { addSubscription, attemptsOf, deliveriesOf, deliverySetup, subscriptionOf, type DeliverySetup } from './delivery-harness.ts';
 
 /** standardwebhooks refuses timestamps 5 min away from its wall clock; the manual clock is elsewhere. */
 function verifyAt(secret: string, request: { body: string; headers: Record<string, string> }, at: Date) {
@@ -17,11 +18,11 @@ function verifyAt(secret: string, request: { body: string; headers: Record<strin
 
 describe('webhook delivery: the signed request', () => {
   let s: DeliverySetup;
-  let receiver: HookReceiver;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
     s = await deliverySetup();
-    receiver = await startHookReceiver();
+    receiver = await startWebhookReceiver();
   });
   afterAll(async () => {
     await s?.t.close();

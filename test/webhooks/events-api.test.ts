@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { expectProblem } from '../core/problem.ts';
+import { expectProblem } from '../support/problem.ts';
+import { createApiKey } from '../support/api-keys.ts';
 import { buildEventPayload, catalogEntry } from '../../src/domains/events/catalog.ts';
 import { SUBSCRIBABLE_EVENT_TYPES } from '../../src/domains/events/event-types.ts';
-import { createKey, newCaller, raiseEvent, type Caller } from './support.ts';
+import { newCaller, raiseEvent, type Caller } from './support.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const DAY_MS = 24 * 3600_000;
@@ -87,12 +88,12 @@ describe('GET /events: catching up on missed webhooks', () => {
   });
 
   it('needs the events:read scope', async () => {
-    const key = await createKey(t, caller.agency.id, ['webhooks:read', 'reviews:read']);
+    const key = (await createApiKey(t.app, caller.agency.id, { scopes: ['webhooks:read', 'reviews:read'] })).key;
     const response = await t.app.inject({ method: 'GET', url: '/api/v1/events', headers: { authorization: `Bearer ${key}` } });
     expectProblem(response, 403, 'insufficient_scope');
     const one = await t.app.inject({ method: 'GET', url: `/api/v1/events/${raised[0]!.id}`, headers: { authorization: `Bearer ${key}` } });
     expectProblem(one, 403, 'insufficient_scope');
-    const eventsOnly = await createKey(t, caller.agency.id, ['events:read']);
+    const eventsOnly = (await createApiKey(t.app, caller.agency.id, { scopes: ['events:read'] })).key;
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/events', headers: { authorization: `Bearer ${eventsOnly}` } })).statusCode).toBe(200);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { expectProblem } from '../core/problem.ts';
+import { expectProblem } from '../support/problem.ts';
 import { createSubscription, newCaller, strictUrlOptions, type Caller } from './support.ts';
 
 // A public address literal: with private targets blocked, a hostname would need real DNS.

@@ -3,7 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { login } from '../support/fixtures.ts';
-import { expectProblem } from '../core/problem.ts';
+import { expectProblem } from '../support/problem.ts';
 import { createSubscription, insertDelivery, newCaller, subscriptionRow, type Caller } from './support.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;

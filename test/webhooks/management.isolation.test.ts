@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { adminHeaders, createAgency, login } from '../support/fixtures.ts';
-import { expectProblem } from '../core/problem.ts';
+import { expectProblem } from '../support/problem.ts';
 import { createSubscription, deliveryRow, insertDelivery, newCaller, raiseEvent, subscriptionRow, type Caller, type Method } from './support.ts';
 
 describe('webhooks: tenant isolation and plan gating', () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgency, simulate } from '../support/fixtures.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { claimDueDeliveries, promoteDueDeliveries } from '../../src/domains/webhooks/delivery/queue-repository.ts';
-import { addSubscription, deliveriesOf, deliverySetup, startHookReceiver, type DeliverySetup, type HookReceiver } from './delivery-harness.ts';
+import { addSubscription, deliveriesOf, deliverySetup, type DeliverySetup } from './delivery-harness.ts';
 
 /**
  * The claim walks only ready work: a retry waits outside it (scheduled) until the promoter puts
@@ -10,7 +11,7 @@ import { addSubscription, deliveriesOf, deliverySetup, startHookReceiver, type D
  */
 describe('delivery queue: scheduled retries and expired leases come back through the promoter', () => {
   let s: DeliverySetup;
-  let receiver: HookReceiver;
+  let receiver: WebhookReceiver;
   const claim = (workerId: string, leaseMs = 60_000) =>
     claimDueDeliveries(s.t.ctx.db, {
       workerId, now: s.clock.now(), leaseUntil: new Date(s.clock.now().getTime() + leaseMs), limit: 10, perSubscriptionCap: 10,
@@ -18,7 +19,7 @@ describe('delivery queue: scheduled retries and expired leases come back through
 
   beforeAll(async () => {
     s = await deliverySetup({ env: { FARO_WEBHOOK_RETRY_JITTER: '0' } });
-    receiver = await startHookReceiver();
+    receiver = await startWebhookReceiver();
   });
   afterAll(async () => {
     await s?.t.close();

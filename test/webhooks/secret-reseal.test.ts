@@ -6,9 +6,11 @@ import type { Database } from '../../src/db/database.ts';
 import { createSecretBox } from '../../src/domains/webhooks/secret-box.ts';
 import { resealWebhookSecrets } from '../../src/domains/webhooks/secret-reseal.ts';
 import { listSealedSecrets, replaceSealedSecrets } from '../../src/domains/webhooks/subscriptions-repository.ts';
+import { SCOPES } from '../../src/domains/api/auth-context.ts';
 import { createTestDatabase, usingPostgres } from '../support/database.ts';
-import { callerFor, createKey, createSubscription, createTestApp, newCaller, type Caller } from './support.ts';
+import { callerFor, createSubscription, createTestApp, newCaller, type Caller } from './support.ts';
 import type { TestApp } from '../support/app.ts';
+import { createApiKey } from '../support/api-keys.ts';
 
 const oldKey = randomBytes(32).toString('base64');
 const newKey = randomBytes(32).toString('base64');
@@ -55,7 +57,7 @@ describe('rotating FARO_SECRET_KEY: re-sealing webhook secrets', () => {
     // The API of an instance that no longer has the old key shows the same secrets as before.
     const after = await createTestApp({ database, env: { FARO_SECRET_KEY: newKey } });
     try {
-      const reader = callerFor(after, caller.agency, await createKey(after, caller.agency.id));
+      const reader = callerFor(after, caller.agency, (await createApiKey(after.app, caller.agency.id, { scopes: SCOPES })).key);
       const live = [...secrets.keys()].slice(0, 2);
       for (const id of live) {
         const response = await reader.call('GET', `/webhooks/${id}/secret`);

@@ -4,13 +4,15 @@ import { Webhook } from 'standardwebhooks';
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { createApiKey } from '../support/api-keys.ts';
+import { type ReceivedRequest, startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { signPayload } from '../../src/domains/webhooks/delivery/signer.ts';
-import { createKey, createSubscription, newCaller, startReceiver, subscriptionRow, type Caller, type Received, type TestReceiver } from './support.ts';
+import { createSubscription, newCaller, subscriptionRow, type Caller } from './support.ts';
 
 const DAY_MS = 24 * 3600_000;
 
-function signaturesOf(request: Received): string[] {
+function signaturesOf(request: ReceivedRequest): string[] {
   return request.headers['webhook-signature']!.split(' ');
 }
 
@@ -19,7 +21,7 @@ describe('webhook secrets: storage, reveal and rotation', () => {
   const logLines: string[] = [];
   let t: TestApp;
   let caller: Caller;
-  let receiver: TestReceiver;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
     const sink = new Writable({
@@ -31,14 +33,14 @@ describe('webhook secrets: storage, reveal and rotation', () => {
     const logger = pino({ level: 'trace' }, sink) as FastifyBaseLogger;
     t = await createTestApp({ clock, logger });
     caller = await newCaller(t);
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver();
   });
   afterAll(async () => {
     await receiver?.close();
     await t?.close();
   });
 
-  async function sendTest(id: string): Promise<Received> {
+  async function sendTest(id: string): Promise<ReceivedRequest> {
     const before = receiver.requests.length;
     const response = await caller.call('POST', `/webhooks/${id}/test`, {});
     expect(response.json(), response.body).toMatchObject({ success: true });
@@ -67,7 +69,7 @@ describe('webhook secrets: storage, reveal and rotation', () => {
 
   it('revealing the secret needs webhooks:write', async () => {
     const sub = await createSubscription(caller, { url: `${receiver.url}/reveal` });
-    const reader = await createKey(t, caller.agency.id, ['webhooks:read']);
+    const reader = (await createApiKey(t.app, caller.agency.id, { scopes: ['webhooks:read'] })).key;
     const response = await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${sub.id}/secret`, headers: { authorization: `Bearer ${reader}` } });
     expect(response.statusCode).toBe(403);
     expect(response.body).not.toContain('whsec_');

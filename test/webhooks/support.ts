@@ -1,10 +1,9 @@
 // Shared setup of the webhook management tests: an app, a Scale agency with an all-scopes API
-// key, a small request helper, a real node:http receiver, and direct writes for queue states.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+// key, a small request helper, and direct writes for queue states.
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, testConfig, type TestApp, type TestAppOptions } from '../support/app.ts';
-import { adminHeaders, createAgency, type TestAgency } from '../support/fixtures.ts';
+import { createAgency, simulate, type TestAgency } from '../support/fixtures.ts';
+import { createApiKey } from '../support/api-keys.ts';
 import type { Tier } from '../../src/db/types.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { buildEventPayload } from '../../src/domains/events/catalog.ts';
@@ -21,17 +20,6 @@ export interface Caller {
 /** A fresh app whose webhook URL guard blocks private targets (the production setting). */
 export function strictUrlOptions(): TestAppOptions {
   return { config: { webhooks: { ...testConfig().webhooks, allowPrivate: false } } };
-}
-
-export async function createKey(t: TestApp, agencyId: string, scopes: readonly Scope[] = SCOPES): Promise<string> {
-  const response = await t.app.inject({
-    method: 'POST',
-    url: `/admin/v1/agencies/${agencyId}/api-keys`,
-    headers: adminHeaders,
-    payload: { name: 'webhook tests', scopes },
-  });
-  if (response.statusCode !== 201) throw new Error(`api key: ${response.statusCode} ${response.body}`);
-  return response.json<{ key: string }>().key;
 }
 
 export function callerFor(t: TestApp, agency: TestAgency, key: string): Caller {
@@ -52,7 +40,7 @@ export function callerFor(t: TestApp, agency: TestAgency, key: string): Caller {
 /** A new agency (Scale by default) and a caller holding a key with every scope. */
 export async function newCaller(t: TestApp, tier: Tier = 'scale', scopes: readonly Scope[] = SCOPES): Promise<Caller> {
   const agency = await createAgency(t.app, { tier });
-  return callerFor(t, agency, await createKey(t, agency.id, scopes));
+  return callerFor(t, agency, (await createApiKey(t.app, agency.id, { scopes })).key);
 }
 
 export async function createSubscription(caller: Caller, body: Record<string, unknown>): Promise<{ id: string; secret: string } & Record<string, unknown>> {
@@ -61,58 +49,9 @@ export async function createSubscription(caller: Caller, body: Record<string, un
   return response.json();
 }
 
-export interface Received {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-export interface TestReceiver {
-  url: string;
-  requests: Received[];
-  /** What to answer next: a status and body (default 200 "ok"). */
-  answer(status: number, body?: string): void;
-  close(): Promise<void>;
-}
-
-/** A real receiver on 127.0.0.1 that records every request. */
-export async function startReceiver(): Promise<TestReceiver> {
-  const requests: Received[] = [];
-  let status = 200;
-  let text = 'ok';
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-      requests.push({ path: req.url ?? '', headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(text);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    answer(nextStatus, nextBody = nextStatus < 300 ? 'ok' : `error ${nextStatus}`) {
-      status = nextStatus;
-      text = nextBody;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 /** Make a domain event happen and return its outbox row. */
 export async function raiseEvent(t: TestApp, agencyId: string, type: string) {
-  const response = await t.app.inject({ method: 'POST', url: `/admin/v1/agencies/${agencyId}/simulate`, headers: adminHeaders, payload: { event: type } });
-  if (response.statusCode !== 201) throw new Error(`simulate: ${response.statusCode} ${response.body}`);
-  const eventId = response.json<{ event_id: string }>().event_id;
+  const { event_id: eventId } = await simulate(t.app, agencyId, type);
   return t.ctx.db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirstOrThrow();
 }
 

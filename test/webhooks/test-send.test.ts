@@ -4,20 +4,22 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { adminHeaders, login } from '../support/fixtures.ts';
+import { createApiKey } from '../support/api-keys.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { catalogEntry } from '../../src/domains/events/catalog.ts';
-import { createKey, createSubscription, deliveryRow, newCaller, startReceiver, type Caller, type TestReceiver } from './support.ts';
+import { createSubscription, deliveryRow, newCaller, type Caller } from './support.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
 describe('POST /webhooks/:id/test', () => {
   let t: TestApp;
   let caller: Caller;
-  let receiver: TestReceiver;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
     t = await createTestApp();
     caller = await newCaller(t);
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver();
   });
   afterAll(async () => {
     await receiver?.close();
@@ -112,7 +114,7 @@ describe('POST /webhooks/:id/test', () => {
   });
 
   it('reports a connection failure when nothing listens', async () => {
-    const gone = await startReceiver();
+    const gone = await startWebhookReceiver();
     const url = `${gone.url}/hooks/gone`;
     await gone.close();
     const sub = await createSubscription(caller, { url });
@@ -128,7 +130,7 @@ describe('POST /webhooks/:id/test', () => {
 
   it('is a write: members (read-only) and read-only keys may not send tests', async () => {
     const sub = await createSubscription(caller, { url: `${receiver.url}/hooks/rbac` });
-    const readOnlyKey = await createKey(t, caller.agency.id, ['webhooks:read']);
+    const readOnlyKey = (await createApiKey(t.app, caller.agency.id, { scopes: ['webhooks:read'] })).key;
     const refusedKey = await t.app.inject({ method: 'POST', url: `/api/v1/webhooks/${sub.id}/test`, headers: { authorization: `Bearer ${readOnlyKey}` }, payload: {} });
     expect(refusedKey.statusCode).toBe(403);
     expect(refusedKey.json().code).toBe('insufficient_scope');

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createAgency, simulate } from '../support/fixtures.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { openPostgres, type Database } from '../../src/db/database.ts';
 import { createDeliveryRuntime } from '../../src/domains/webhooks/delivery/runtime.ts';
 import type { DeliveryExecutor } from '../../src/domains/webhooks/delivery/executor.ts';
 import type { ClaimedDelivery } from '../../src/domains/webhooks/delivery/queue-repository.ts';
 import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
 import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
-import { addSubscription, silentLogger, startHookReceiver, type HookReceiver } from './delivery-harness.ts';
+import { addSubscription, silentLogger } from './delivery-harness.ts';
 
 const SUBSCRIPTIONS = 20;
 const EVENTS = 10;
@@ -22,12 +23,12 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
 
 describe('webhook workers: two workers on one database', () => {
   let t: TestApp;
-  let receiver: HookReceiver;
+  let receiver: WebhookReceiver;
   let secondDatabase: Database | undefined;
 
   beforeAll(async () => {
     t = await createTestApp({ env: { FARO_WEBHOOK_MAX_IN_FLIGHT: '8', FARO_WEBHOOK_MAX_IN_FLIGHT_PER_SUBSCRIPTION: '2' } });
-    receiver = await startHookReceiver();
+    receiver = await startWebhookReceiver();
   });
   afterAll(async () => {
     await secondDatabase?.close();

@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createAgency, simulate } from '../support/fixtures.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
 import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
-import { addSubscription, attemptsOf, deliveriesOf, silentLogger, startHookReceiver, type HookReceiver } from './delivery-harness.ts';
+import { addSubscription, attemptsOf, deliveriesOf, silentLogger } from './delivery-harness.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const LEASE_MS = 2000;
@@ -15,12 +16,12 @@ const LEASE_MS = 2000;
 // PGlite is single-process: only Postgres can have a second worker process.
 describe.runIf(process.env.TEST_DATABASE_URL)('webhook worker: kill -9 mid-delivery', () => {
   let t: TestApp;
-  let receiver: HookReceiver;
+  let receiver: WebhookReceiver;
   let child: ChildProcess | undefined;
 
   beforeAll(async () => {
     t = await createTestApp();
-    receiver = await startHookReceiver();
+    receiver = await startWebhookReceiver();
   });
   afterAll(async () => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

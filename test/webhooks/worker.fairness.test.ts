@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createAgency, simulate } from '../support/fixtures.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
 import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
-import { addSubscription, deliveriesOf, silentLogger, startHookReceiver, type HookReceiver } from './delivery-harness.ts';
+import { addSubscription, deliveriesOf, silentLogger } from './delivery-harness.ts';
 
 const CAP = 3;
 const EVENTS = 12;
@@ -18,13 +19,13 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
 
 describe('webhook worker: fairness', () => {
   let t: TestApp;
-  let stuck: HookReceiver;
-  let healthy: HookReceiver;
+  let stuck: WebhookReceiver;
+  let healthy: WebhookReceiver;
 
   beforeAll(async () => {
     t = await createTestApp({ env: { FARO_WEBHOOK_MAX_IN_FLIGHT: '8', FARO_WEBHOOK_MAX_IN_FLIGHT_PER_SUBSCRIPTION: String(CAP) } });
-    stuck = await startHookReceiver();
-    healthy = await startHookReceiver();
+    stuck = await startWebhookReceiver();
+    healthy = await startWebhookReceiver();
     stuck.answerWith(() => 'hang');
   });
   afterAll(async () => {

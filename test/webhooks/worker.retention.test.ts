@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, simulate } from '../support/fixtures.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { createRetentionJob } from '../../src/jobs/retention.ts';
-import { addSubscription, deliverySetup, silentLogger, startHookReceiver, type DeliverySetup, type HookReceiver } from './delivery-harness.ts';
+import { addSubscription, deliverySetup, silentLogger, type DeliverySetup } from './delivery-harness.ts';
 
 const DAY = 24 * 3600_000;
 
 describe('retention job', () => {
   let s: DeliverySetup;
-  let receiver: HookReceiver;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
     s = await deliverySetup();
-    receiver = await startHookReceiver();
+    receiver = await startWebhookReceiver();
   });
   afterAll(async () => {
     await s?.t.close();

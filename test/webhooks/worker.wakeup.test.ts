@@ -2,18 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createAgency, simulate } from '../support/fixtures.ts';
-import { addSubscription, startHookReceiver, type HookReceiver } from './delivery-harness.ts';
+import { addSubscription } from './delivery-harness.ts';
 import { createSubscription, newCaller } from './support.ts';
 import { terminateListeners, usingPostgres } from '../support/database.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 describe('webhook worker: wake-up', () => {
   let t: TestApp;
-  let receiver: HookReceiver;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
     // A poll slower than the test: only the NOTIFY wake-ups can deliver in time.
     t = await createTestApp({ worker: true, env: { FARO_WEBHOOK_POLL_INTERVAL_MS: '60000' } });
-    receiver = await startHookReceiver();
+    receiver = await startWebhookReceiver();
   });
   afterAll(async () => {
     await t?.close();
@@ -41,7 +42,7 @@ describe('webhook worker: wake-up', () => {
     const created = await createSubscription(caller, { url: `${receiver.url}/e2e`, events: ['lead.converted'] });
     const { event_id } = await simulate(t.app, caller.agency.id, 'lead.converted');
 
-    const request = await receiver.waitFor((r) => r.path === '/e2e' && r.headers['webhook-id'] === event_id, 5_000);
+    const request = await receiver.waitFor((r) => r.path === '/e2e' && r.headers['webhook-id'] === event_id, { timeoutMs: 5_000 });
     expect(new Webhook(created.secret).verify(request.body, request.headers)).toMatchObject({ id: event_id, type: 'lead.converted', agency_id: caller.agency.id });
 
     let listed: { data: { event_id: string; status: string; attempts: number }[] } | undefined;
@@ -60,7 +61,7 @@ describe('webhook worker: wake-up', () => {
     // They reconnect within ~100 ms; the poll is a minute away, so only NOTIFY can deliver in time.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const { event_id } = await simulate(t.app, agency.id, 'review.created');
-    const request = await receiver.waitFor((r) => r.path === '/after-drop', 5_000);
+    const request = await receiver.waitFor((r) => r.path === '/after-drop', { timeoutMs: 5_000 });
     expect(request.headers['webhook-id']).toBe(event_id);
   });
 });

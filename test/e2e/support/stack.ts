@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createTestApp, type TestApp } from '../../support/app.ts';
 import { adminHeaders, createAgency, login, simulate, type TestAgency } from '../../support/fixtures.ts';
+import { createApiKey } from '../../support/api-keys.ts';
 import type { Tier } from '../../../src/db/types.ts';
 
 import { REPO_ROOT } from './paths.ts';
@@ -47,10 +48,7 @@ export async function startStack(): Promise<Stack> {
     },
     simulate: (agencyId, event) => simulate(test.app, agencyId, event),
     async createKey(agency, name, scopes = ['locations:read']) {
-      const session = await login(test.app, agency.email, agency.password);
-      const response = await test.app.inject({ method: 'POST', url: '/portal/api/api-keys', headers: session.headers, payload: { name, scopes } });
-      if (response.statusCode !== 201) throw new Error(`createKey failed: ${response.statusCode} ${response.body}`);
-      return response.json<{ id: string; key: string }>();
+      return createApiKey(test.app, await login(test.app, agency.email, agency.password), { name, scopes });
     },
     close: () => test.close(),
   };

@@ -1,31 +1,18 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebhookSender, type WebhookSender } from './sender.ts';
 import type { ResolveHost } from './ssrf.ts';
 import { fakeDns } from '../../../../test/support/fake-dns.ts';
-
-/** Counts TCP connections reaching a local server; any connection means the guard failed. */
-interface Target {
-  port: number;
-  connections: number;
-}
+import { startWebhookReceiver, type WebhookReceiver } from '../../../../test/support/webhook-receiver.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startTarget(): Promise<Target> {
-  const server = http.createServer((_req, res) => res.end('reached'));
-  const target: Target = { port: 0, connections: 0 };
-  server.on('connection', () => target.connections++);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  target.port = (server.address() as AddressInfo).port;
-  cleanups.push(() => {
-    server.closeAllConnections();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+/** A local server that answers "reached"; any connection it counts means the guard failed. */
+async function startTarget(): Promise<WebhookReceiver> {
+  const target = await startWebhookReceiver({ answer: () => ({ status: 200, body: 'reached' }) });
+  cleanups.push(() => target.close());
   return target;
 }
 

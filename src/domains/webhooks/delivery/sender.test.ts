@@ -1,46 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebhookSender, type WebhookSender } from './sender.ts';
-
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
-
-interface Receiver {
-  url: string;
-  connections: number;
-  requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[];
-}
+import { startWebhookReceiver, type Answer, type ReceivedRequest, type ReceiverOptions, type WebhookReceiver } from '../../../../test/support/webhook-receiver.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A real HTTP(S) server on 127.0.0.1 that records connections and requests. */
-async function startReceiver(handler: Handler, server: http.Server = http.createServer()): Promise<Receiver> {
-  const receiver: Receiver = { url: '', connections: 0, requests: [] };
-  server.on(server instanceof https.Server ? 'secureConnection' : 'connection', () => receiver.connections++);
-  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      receiver.requests.push({ method: req.method!, url: req.url!, headers: req.headers, body });
-      handler(req, res, body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  receiver.url = `${server instanceof https.Server ? 'https' : 'http'}://127.0.0.1:${port}`;
-  cleanups.push(() => {
-    server.closeAllConnections();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+/** A real receiver on 127.0.0.1, closed after the test, that answers every request as told. */
+async function startReceiver(answer: (request: ReceivedRequest) => Answer, tls?: ReceiverOptions['tls']): Promise<WebhookReceiver> {
+  const receiver = await startWebhookReceiver({ answer, ...(tls ? { tls } : {}) });
+  cleanups.push(() => receiver.close());
   return receiver;
 }
 
@@ -55,10 +29,7 @@ const post = (s: WebhookSender, url: string) =>
 
 describe('createWebhookSender against real local servers', () => {
   it('posts the body and headers as given, and reports a 2xx as ok', async () => {
-    const receiver = await startReceiver((_req, res) => {
-      res.setHeader('x-receiver', 'yes');
-      res.end('thanks');
-    });
+    const receiver = await startReceiver(() => ({ status: 200, headers: { 'x-receiver': 'yes' }, body: 'thanks' }));
     const outcome = await post(sender(), `${receiver.url}/hooks/faro?x=1`);
 
     expect(outcome).toMatchObject({
@@ -67,12 +38,12 @@ describe('createWebhookSender against real local servers', () => {
     expect(outcome.responseHeaders).toMatchObject({ 'x-receiver': 'yes', 'content-length': '6' });
     expect(outcome.durationMs).toBeGreaterThanOrEqual(0);
     expect(receiver.requests).toHaveLength(1);
-    expect(receiver.requests[0]).toMatchObject({ method: 'POST', url: '/hooks/faro?x=1', body: '{"hello":"wörld"}' });
+    expect(receiver.requests[0]).toMatchObject({ method: 'POST', path: '/hooks/faro?x=1', body: '{"hello":"wörld"}' });
     expect(receiver.requests[0]!.headers).toMatchObject({ 'content-type': 'application/json', 'webhook-id': 'evt_1' });
   });
 
   it('keeps the connection alive between sends to the same origin', async () => {
-    const receiver = await startReceiver((_req, res) => res.end('ok'));
+    const receiver = await startReceiver(() => ({ status: 200, body: 'ok' }));
     const s = sender();
     for (let i = 0; i < 5; i++) expect((await post(s, `${receiver.url}/`)).ok).toBe(true);
     // undici may open a second socket when the next request is dispatched in the same tick
@@ -81,50 +52,40 @@ describe('createWebhookSender against real local servers', () => {
   });
 
   it('reports a 500 as http_status with the body excerpt', async () => {
-    const receiver = await startReceiver((_req, res) => {
-      res.statusCode = 500;
-      res.end('boom');
-    });
+    const receiver = await startReceiver(() => ({ status: 500, body: 'boom' }));
     expect(await post(sender(), receiver.url)).toMatchObject({
       ok: false, statusCode: 500, responseBodyExcerpt: 'boom', errorKind: 'http_status', errorMessage: 'HTTP 500',
     });
   });
 
   it('does not follow a redirect: a 301 is an ordinary failure', async () => {
-    const receiver = await startReceiver((req, res) => {
-      if (req.url === '/moved') {
-        res.writeHead(301, { location: '/elsewhere' }).end();
-      } else res.end('should not be reached');
-    });
+    const receiver = await startReceiver((request) =>
+      request.path === '/moved' ? { status: 301, headers: { location: '/elsewhere' }, body: '' } : { status: 200, body: 'should not be reached' },
+    );
     const outcome = await post(sender(), `${receiver.url}/moved`);
     expect(outcome).toMatchObject({ ok: false, statusCode: 301, errorKind: 'http_status' });
     expect(outcome.errorMessage).toMatch(/redirects are not followed/);
     expect(outcome.responseHeaders?.location).toBe('/elsewhere');
-    expect(receiver.requests.map((r) => r.url)).toEqual(['/moved']);
+    expect(receiver.requests.map((r) => r.path)).toEqual(['/moved']);
   });
 
   it('reports timeout when the server never answers', async () => {
-    const receiver = await startReceiver(() => {
-      // never respond
-    });
+    const receiver = await startReceiver(() => 'hang');
     expect(await post(sender({ timeoutMs: 200 }), receiver.url)).toMatchObject({
       ok: false, statusCode: null, errorKind: 'timeout',
     });
   });
 
   it('keeps a 2xx whose body never finishes, with the part that arrived', async () => {
-    const receiver = await startReceiver((_req, res) => {
-      res.writeHead(202, { 'content-type': 'text/plain' });
-      res.write('partial');
-    });
+    const receiver = await startReceiver(() => ({ status: 202, body: 'partial', unfinished: true }));
     expect(await post(sender({ timeoutMs: 300 }), receiver.url)).toMatchObject({
       ok: true, statusCode: 202, responseBodyExcerpt: 'partial', errorKind: null,
     });
   });
 
   it('reports connection when the port refuses connections', async () => {
-    const receiver = await startReceiver(() => {});
-    await cleanups.pop()!(); // close the server, keep its port number
+    const receiver = await startReceiver(() => ({ status: 200 }));
+    await receiver.close(); // keep its port number
     expect(await post(sender(), receiver.url)).toMatchObject({
       ok: false, statusCode: null, errorKind: 'connection', errorMessage: expect.stringMatching(/ECONNREFUSED/),
     });
@@ -132,7 +93,7 @@ describe('createWebhookSender against real local servers', () => {
 
   it('keeps only the first 4 KiB of a 10 KiB body, and the next send still works', async () => {
     const big = 'a'.repeat(4096) + 'b'.repeat(10 * 1024 - 4096);
-    const receiver = await startReceiver((_req, res) => res.end(big));
+    const receiver = await startReceiver(() => ({ status: 200, body: big }));
     const s = sender();
     const outcome = await post(s, receiver.url);
     expect(outcome.ok).toBe(true);
@@ -141,25 +102,25 @@ describe('createWebhookSender against real local servers', () => {
   });
 
   it('honours a smaller maxBodyBytes', async () => {
-    const receiver = await startReceiver((_req, res) => res.end('0123456789'));
+    const receiver = await startReceiver(() => ({ status: 200, body: '0123456789' }));
     expect((await post(sender({ maxBodyBytes: 4 }), receiver.url)).responseBodyExcerpt).toBe('0123');
   });
 
   it('parses Retry-After in seconds', async () => {
-    const receiver = await startReceiver((_req, res) => res.writeHead(429, { 'retry-after': '120' }).end());
+    const receiver = await startReceiver(() => ({ status: 429, headers: { 'retry-after': '120' }, body: '' }));
     expect(await post(sender(), receiver.url)).toMatchObject({ statusCode: 429, retryAfterSeconds: 120, errorKind: 'http_status' });
   });
 
   it('parses Retry-After as an HTTP-date', async () => {
     const at = new Date(Date.now() + 3_600_000).toUTCString();
-    const receiver = await startReceiver((_req, res) => res.writeHead(503, { 'retry-after': at }).end());
+    const receiver = await startReceiver(() => ({ status: 503, headers: { 'retry-after': at }, body: '' }));
     const { retryAfterSeconds } = await post(sender(), receiver.url);
     expect(retryAfterSeconds).toBeGreaterThan(3_500);
     expect(retryAfterSeconds).toBeLessThanOrEqual(3_600);
   });
 
   it('reports tls when the server does not speak TLS', async () => {
-    const receiver = await startReceiver((_req, res) => res.end('plain'));
+    const receiver = await startReceiver(() => ({ status: 200, body: 'plain' }));
     const outcome = await post(sender(), receiver.url.replace('http:', 'https:'));
     expect(outcome).toMatchObject({ ok: false, statusCode: null, errorKind: 'tls' });
     expect(outcome.errorMessage).not.toMatch(/\n$/);
@@ -181,8 +142,8 @@ describe('createWebhookSender against real local servers', () => {
       'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
       '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
     ], { stdio: 'ignore' });
-    const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) });
-    const receiver = await startReceiver((_req, res) => res.end('secure'), server);
+    const tls = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+    const receiver = await startReceiver(() => ({ status: 200, body: 'secure' }), tls);
     const outcome = await post(sender(), receiver.url);
     expect(outcome).toMatchObject({ ok: false, errorKind: 'tls', errorMessage: expect.stringMatching(/self.signed/i) });
     expect(receiver.requests).toHaveLength(0);

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { adminHeaders } from '../support/fixtures.ts';
-import { agencyWithOwner, createKey, eventually, expectProblem, withKey, type NewKey } from './helpers.ts';
+import { adminHeaders, agencyWithOwner } from '../support/fixtures.ts';
+import { createApiKey, type NewKey, withKey } from '../support/api-keys.ts';
+import { expectProblem } from '../support/problem.ts';
+import { eventually } from '../support/eventually.ts';
 
 const START = new Date('2026-03-02T09:00:00.000Z');
 const clock = createManualClock(START);
@@ -29,7 +31,7 @@ async function rotate(id: string, headers: Record<string, string>, body?: Record
 describe('API key lifecycle (portal)', () => {
   it('generates a key that is shown once, stored only as its hash, and listed masked', async () => {
     const { owner, agency } = await agencyWithOwner(t.app);
-    const created = await createKey(t.app, owner, { name: 'CRM sync', scopes: ['locations:read', 'leads:write'] });
+    const created = await createApiKey(t.app, owner, { name: 'CRM sync', scopes: ['locations:read', 'leads:write'] });
     expect(created.key).toMatch(/^faro_live_[0-9A-Za-z]{38}$/);
     expect(created).toMatchObject({
       name: 'CRM sync',
@@ -63,7 +65,7 @@ describe('API key lifecycle (portal)', () => {
 
   it('rotates with a grace period: both keys work until it ends, then only the new one', async () => {
     const { owner } = await agencyWithOwner(t.app);
-    const old = await createKey(t.app, owner, { name: 'Zapier', scopes: ['reviews:read', 'locations:read'] });
+    const old = await createApiKey(t.app, owner, { name: 'Zapier', scopes: ['reviews:read', 'locations:read'] });
     clock.advance(1000);
     const response = await rotate(old.id, owner.headers, { grace_period_seconds: 3600 });
     expect(response.statusCode, response.body).toBe(201);
@@ -88,12 +90,12 @@ describe('API key lifecycle (portal)', () => {
 
   it('rotation with no body uses a 24 h grace; a grace of 0 stops the old key at once', async () => {
     const { owner } = await agencyWithOwner(t.app);
-    const first = await createKey(t.app, owner);
+    const first = await createApiKey(t.app, owner);
     const second = await rotate(first.id, owner.headers);
     expect(second.statusCode, second.body).toBe(201);
     expect((await show(first.id, owner.headers)).expires_at).toBe(new Date(clock.now().getTime() + 86_400_000).toISOString());
 
-    const third = await createKey(t.app, owner);
+    const third = await createApiKey(t.app, owner);
     expect((await t.app.inject(withKey(third.key))).statusCode).toBe(200);
     const rotated = await rotate(third.id, owner.headers, { grace_period_seconds: 0 });
     expect(rotated.statusCode).toBe(201);
@@ -103,7 +105,7 @@ describe('API key lifecycle (portal)', () => {
 
   it('revokes at once, idempotently, and the key is refused from the next request on', async () => {
     const { owner } = await agencyWithOwner(t.app);
-    const key = await createKey(t.app, owner);
+    const key = await createApiKey(t.app, owner);
     expect((await t.app.inject(withKey(key.key))).statusCode).toBe(200);
     const revoked = await t.app.inject({ method: 'POST', url: `/portal/api/api-keys/${key.id}/revoke`, headers: owner.headers });
     expect(revoked.statusCode, revoked.body).toBe(200);
@@ -151,7 +153,7 @@ describe('API key lifecycle (portal)', () => {
 
   it('reports usage in the rolling hour and records last use at most once a minute', async () => {
     const { owner } = await agencyWithOwner(t.app);
-    const key = await createKey(t.app, owner);
+    const key = await createApiKey(t.app, owner);
     for (let i = 0; i < 3; i++) expect((await t.app.inject(withKey(key.key))).statusCode).toBe(200);
     const usage = await t.app.inject({ method: 'GET', url: `/portal/api/api-keys/${key.id}/usage`, headers: owner.headers });
     expect(usage.statusCode, usage.body).toBe(200);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { adminHeaders } from '../support/fixtures.ts';
-import type { PortalLogin } from '../support/fixtures.ts';
-import { agencyWithOwner, createKey, expectProblem, type NewKey } from './helpers.ts';
+import { adminHeaders, agencyWithOwner, type PortalLogin } from '../support/fixtures.ts';
+import { createApiKey, type NewKey } from '../support/api-keys.ts';
+import { expectProblem } from '../support/problem.ts';
 
 let t: TestApp;
 let owner: PortalLogin;
@@ -15,9 +15,9 @@ beforeAll(async () => {
   const mine = await agencyWithOwner(t.app, { tier: 'enterprise', api_rate_limit: 500 });
   owner = mine.owner;
   agencyId = mine.agency.id;
-  key = await createKey(t.app, owner);
+  key = await createApiKey(t.app, owner);
   const other = await agencyWithOwner(t.app);
-  foreignKey = await createKey(t.app, other.owner);
+  foreignKey = await createApiKey(t.app, other.owner);
 });
 afterAll(async () => {
   await t?.close();

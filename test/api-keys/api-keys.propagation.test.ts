@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { adminHeaders } from '../support/fixtures.ts';
-import { agencyWithOwner, createKey, eventually, problemCode, withKey } from './helpers.ts';
+import { adminHeaders, agencyWithOwner } from '../support/fixtures.ts';
+import { createApiKey, withKey } from '../support/api-keys.ts';
+import { problemCode } from '../support/problem.ts';
+import { eventually } from '../support/eventually.ts';
 
 /*
  * Two instances on one database (and one Redis when TEST_REDIS_URL is set). Both run on clocks
@@ -33,7 +35,7 @@ const refusedWith = (instance: TestApp, key: string, code: string) => async () =
 describe('key changes reach every instance', () => {
   it('a key revoked on one instance is refused by another within 1 s', async () => {
     const { owner } = await agencyWithOwner(a.app);
-    const key = await createKey(a.app, owner);
+    const key = await createApiKey(a.app, owner);
     expect((await b.app.inject(withKey(key.key))).statusCode).toBe(200);
     expect((await b.app.inject(withKey(key.key))).statusCode).toBe(200);
 
@@ -44,7 +46,7 @@ describe('key changes reach every instance', () => {
 
   it('an operator revocation on the other instance propagates the same way', async () => {
     const { owner, agency } = await agencyWithOwner(a.app);
-    const key = await createKey(a.app, owner);
+    const key = await createApiKey(a.app, owner);
     expect((await a.app.inject(withKey(key.key))).statusCode).toBe(200);
     const revoked = await b.app.inject({ method: 'POST', url: `/admin/v1/agencies/${agency.id}/api-keys/${key.id}/revoke`, headers: adminHeaders });
     expect(revoked.statusCode).toBe(200);
@@ -53,7 +55,7 @@ describe('key changes reach every instance', () => {
 
   it('a rotation with no grace period stops the old key on every instance', async () => {
     const { owner } = await agencyWithOwner(a.app);
-    const key = await createKey(a.app, owner);
+    const key = await createApiKey(a.app, owner);
     expect((await b.app.inject(withKey(key.key))).statusCode).toBe(200);
     const rotated = await a.app.inject({
       method: 'POST',

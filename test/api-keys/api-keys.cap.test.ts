@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { adminHeaders, type PortalLogin } from '../support/fixtures.ts';
-import { agencyWithOwner, createKey, expectProblem, withKey, type NewKey } from './helpers.ts';
+import { adminHeaders, agencyWithOwner, type PortalLogin } from '../support/fixtures.ts';
+import { createApiKey, type NewKey, withKey } from '../support/api-keys.ts';
+import { expectProblem } from '../support/problem.ts';
 
 // The cap on active API keys per agency (default 50): every key has its own hourly quota, so
 // without a cap an agency multiplies its quota by generating keys.
@@ -34,7 +35,7 @@ const revoke = (owner: PortalLogin, id: string) =>
 
 async function createKeys(owner: PortalLogin, count: number): Promise<NewKey[]> {
   const keys: NewKey[] = [];
-  for (let i = 0; i < count; i++) keys.push(await createKey(t.app, owner, { name: `Key ${i}` }));
+  for (let i = 0; i < count; i++) keys.push(await createApiKey(t.app, owner, { name: `Key ${i}` }));
   return keys;
 }
 
@@ -111,7 +112,7 @@ describe('cap on active API keys', () => {
     const { agency, owner } = await agencyWithOwner(t.app);
     await setCap(agency.id, 3);
     const [first] = await createKeys(owner, 2);
-    const expiring = await createKey(t.app, owner, { expires_at: new Date(clock.now().getTime() + 60_000).toISOString() });
+    const expiring = await createApiKey(t.app, owner, { expires_at: new Date(clock.now().getTime() + 60_000).toISOString() });
     expectProblem(await portalCreate(owner), 409, 'conflict');
 
     expect((await revoke(owner, first!.id)).statusCode).toBe(200);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import type { PortalLogin } from '../support/fixtures.ts';
-import { addMember, agencyWithOwner, createKey, expectProblem, type NewKey } from './helpers.ts';
+import { addMember, agencyWithOwner, type PortalLogin } from '../support/fixtures.ts';
+import { createApiKey, type NewKey } from '../support/api-keys.ts';
+import { expectProblem } from '../support/problem.ts';
 
 let t: TestApp;
 let owner: PortalLogin;
@@ -13,7 +14,7 @@ beforeAll(async () => {
   const agency = await agencyWithOwner(t.app);
   owner = agency.owner;
   member = await addMember(t.app, agency.agency.id);
-  key = await createKey(t.app, owner);
+  key = await createApiKey(t.app, owner);
 });
 afterAll(async () => {
   await t?.close();

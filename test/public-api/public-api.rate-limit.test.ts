@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { agencyWithOwner, createKey, expectProblem, withKey } from './helpers.ts';
+import { agencyWithOwner } from '../support/fixtures.ts';
+import { createApiKey, withKey } from '../support/api-keys.ts';
+import { expectProblem } from '../support/problem.ts';
 
 const clock = createManualClock(new Date('2026-05-04T08:00:00.000Z'));
 let t: TestApp;
@@ -18,7 +20,7 @@ const nowSeconds = () => Math.ceil(clock.now().getTime() / 1000);
 describe('per-key rate limits on /api/v1', () => {
   it('admits exactly the limit, then answers 429 with Retry-After and the rate-limit headers', async () => {
     const { owner } = await agencyWithOwner(t.app, { tier: 'enterprise', api_rate_limit: 5 });
-    const key = await createKey(t.app, owner);
+    const key = await createApiKey(t.app, owner);
     for (let i = 1; i <= 5; i++) {
       const response = await t.app.inject(withKey(key.key));
       expect(response.statusCode).toBe(200);
@@ -46,8 +48,8 @@ describe('per-key rate limits on /api/v1', () => {
 
   it('counts each key on its own, and a key’s own limit applies (enterprise)', async () => {
     const { owner } = await agencyWithOwner(t.app, { tier: 'enterprise', api_rate_limit: 10 });
-    const small = await createKey(t.app, owner, { rate_limit: 3 });
-    const other = await createKey(t.app, owner);
+    const small = await createApiKey(t.app, owner, { rate_limit: 3 });
+    const other = await createApiKey(t.app, owner);
     for (let i = 0; i < 3; i++) expect((await t.app.inject(withKey(small.key))).statusCode).toBe(200);
     expectProblem(await t.app.inject(withKey(small.key)), 429, 'rate_limited');
     const fresh = await t.app.inject(withKey(other.key));
@@ -57,7 +59,7 @@ describe('per-key rate limits on /api/v1', () => {
 
   it('admits exactly the limit under concurrent requests', async () => {
     const { owner } = await agencyWithOwner(t.app, { tier: 'enterprise', api_rate_limit: 7 });
-    const key = await createKey(t.app, owner);
+    const key = await createApiKey(t.app, owner);
     const responses = await Promise.all(Array.from({ length: 25 }, () => t.app.inject(withKey(key.key))));
     const statuses = responses.map((r) => r.statusCode);
     expect(statuses.filter((s) => s === 200)).toHaveLength(7);
@@ -66,7 +68,7 @@ describe('per-key rate limits on /api/v1', () => {
 
   it('puts the headers on error responses after authentication too', async () => {
     const { owner } = await agencyWithOwner(t.app);
-    const key = await createKey(t.app, owner);
+    const key = await createApiKey(t.app, owner);
     const auth = { authorization: `Bearer ${key.key}` };
     const missing = await t.app.inject({ method: 'GET', url: '/api/v1/locations/loc_00000000000000000000000000', headers: auth });
     expectProblem(missing, 404, 'not_found');
@@ -83,7 +85,7 @@ describe('per-key rate limits on /api/v1', () => {
   it('never admits more than the quota in any rolling hour, and about the quota per hour at full rate', async () => {
     const limit = 30;
     const { owner } = await agencyWithOwner(t.app, { tier: 'enterprise', api_rate_limit: limit });
-    const key = await createKey(t.app, owner);
+    const key = await createApiKey(t.app, owner);
     const admitted: number[] = [];
     const start = clock.now().getTime();
     // A greedy client for 3 hours: a request every 2 minutes, and a burst of limit + 1 requests

@@ -7,7 +7,9 @@ import { KEY_CACHE_TTL_MS } from '../../src/domains/api/key-auth.ts';
 import { UNKNOWN_KEY_WINDOW_SECONDS, UNKNOWN_KEYS_PER_ADDRESS } from '../../src/domains/api/rate-limit-policy.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase } from '../support/database.ts';
-import { addMember, agencyWithOwner, createKey, expectProblem, PROBE, setTier, withKey } from './helpers.ts';
+import { addMember, agencyWithOwner, setTier } from '../support/fixtures.ts';
+import { createApiKey, PROBE, withKey } from '../support/api-keys.ts';
+import { expectProblem } from '../support/problem.ts';
 
 const clock = createManualClock(new Date('2026-04-01T12:00:00.000Z'));
 let database: Database;
@@ -45,7 +47,7 @@ describe('API key authentication on /api/v1', () => {
 
   it('refuses a malformed key (bad format or checksum) without touching the database', async () => {
     const { owner } = await agencyWithOwner(t.app);
-    const valid = await createKey(t.app, owner);
+    const valid = await createApiKey(t.app, owner);
     const lastChar = valid.key.at(-1) === 'A' ? 'B' : 'A';
     const badChecksum = valid.key.slice(0, -1) + lastChar;
     for (const token of ['nope', 'faro_live_short', badChecksum, `${valid.key}x`, valid.key.replace('faro_live_', 'faro_test_')]) {
@@ -65,12 +67,12 @@ describe('API key authentication on /api/v1', () => {
     const { owner } = await agencyWithOwner(t.app);
     expectProblem(await t.app.inject(withKey(generateApiKey().key)), 401, 'unknown_api_key');
 
-    const revoked = await createKey(t.app, owner);
+    const revoked = await createApiKey(t.app, owner);
     await t.app.inject({ method: 'POST', url: `/portal/api/api-keys/${revoked.id}/revoke`, headers: owner.headers });
     expectProblem(await t.app.inject(withKey(revoked.key)), 401, 'revoked_api_key');
 
     const expiresAt = new Date(clock.now().getTime() + 60_000).toISOString();
-    const expiring = await createKey(t.app, owner, { expires_at: expiresAt });
+    const expiring = await createApiKey(t.app, owner, { expires_at: expiresAt });
     expect(expiring.status).toBe('expiring');
     expect((await t.app.inject(withKey(expiring.key))).statusCode).toBe(200);
     clock.advance(60_000);
@@ -81,7 +83,7 @@ describe('API key authentication on /api/v1', () => {
 
   it('refuses an address that sent too many unknown keys, without a lookup, until its window passes', async () => {
     const { owner } = await agencyWithOwner(t.app);
-    const valid = await createKey(t.app, owner);
+    const valid = await createApiKey(t.app, owner);
     const from = (remoteAddress: string, key: string) => t.app.inject({ ...withKey(key), remoteAddress });
     // A key this instance has not cached yet: its first use would need a lookup.
     clock.advance(KEY_CACHE_TTL_MS);
@@ -117,7 +119,7 @@ describe('API key authentication on /api/v1', () => {
 describe('scopes and plans', () => {
   it('refuses a key without the route’s scope, naming it', async () => {
     const { owner } = await agencyWithOwner(t.app);
-    const key = await createKey(t.app, owner, { scopes: ['reviews:read'] });
+    const key = await createApiKey(t.app, owner, { scopes: ['reviews:read'] });
     const response = await t.app.inject(withKey(key.key));
     const problem = expectProblem(response, 403, 'insufficient_scope');
     expect(problem.required_scope).toBe('locations:read');
@@ -129,7 +131,7 @@ describe('scopes and plans', () => {
 
   it('locks a key out when the agency drops below Scale and lets it back in on upgrade', async () => {
     const { owner, agency } = await agencyWithOwner(t.app, { tier: 'scale' });
-    const key = await createKey(t.app, owner);
+    const key = await createApiKey(t.app, owner);
     expect((await t.app.inject(withKey(key.key))).statusCode).toBe(200);
 
     await setTier(t.app, agency.id, 'growth');

@@ -7,7 +7,8 @@ import { KEY_CACHE_TTL_MS, KNOWN_KEY_MEMORY_MS } from '../../src/domains/api/key
 import { UNKNOWN_KEYS_PER_ADDRESS } from '../../src/domains/api/rate-limit-policy.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase } from '../support/database.ts';
-import { agencyWithOwner, createKey, withKey } from './helpers.ts';
+import { agencyWithOwner } from '../support/fixtures.ts';
+import { createApiKey, withKey } from '../support/api-keys.ts';
 
 const clock = createManualClock(new Date('2026-04-01T12:00:00.000Z'));
 let database: Database;
@@ -49,10 +50,10 @@ describe('a burst of first uses of one key', () => {
   it('costs one reservation, not one per request', async () => {
     // A key this instance has never seen: created through another instance (own memory, own limiter).
     const other = await createTestApp({ clock, database });
-    let fresh: Awaited<ReturnType<typeof createKey>>;
+    let fresh: Awaited<ReturnType<typeof createApiKey>>;
     try {
       const { owner } = await agencyWithOwner(other.app);
-      fresh = await createKey(other.app, owner);
+      fresh = await createApiKey(other.app, owner);
     } finally {
       await other.close();
     }
@@ -71,7 +72,7 @@ describe('a burst of first uses of one key', () => {
 describe('a valid key is never refused by the guessing throttle', () => {
   it('lets a key found before through, with a lookup, while its address is throttled', async () => {
     const { owner } = await agencyWithOwner(t.app);
-    const key = await createKey(t.app, owner);
+    const key = await createApiKey(t.app, owner);
     expect((await from('198.51.100.30', key.key)).statusCode).toBe(200);
     clock.advance(KEY_CACHE_TTL_MS); // no longer cached: its next use needs a lookup
 
@@ -89,13 +90,13 @@ describe('a valid key is never refused by the guessing throttle', () => {
     const { owner } = await agencyWithOwner(t.app);
     for (let i = 0; i <= UNKNOWN_KEYS_PER_ADDRESS; i++) await from('198.51.100.40', generateApiKey().key);
     expect((await from('198.51.100.40', generateApiKey().key)).statusCode).toBe(429);
-    const fresh = await createKey(t.app, owner);
+    const fresh = await createApiKey(t.app, owner);
     expect((await from('198.51.100.40', fresh.key)).statusCode).toBe(200);
   });
 
   it('forgets a key unused for a day: its next lookup counts against the budget again', async () => {
     const { owner } = await agencyWithOwner(t.app);
-    const key = await createKey(t.app, owner);
+    const key = await createApiKey(t.app, owner);
     expect((await from('198.51.100.50', key.key)).statusCode).toBe(200);
     // A day here, and a day and a bucket (1/60 of it) in the shared mark.
     clock.advance(KNOWN_KEY_MEMORY_MS + KNOWN_KEY_MEMORY_MS / 30);
@@ -111,9 +112,9 @@ describe.runIf(process.env.TEST_REDIS_URL)('across instances on one Redis', () =
     const b = await createTestApp({ clock, database, redisKeyPrefix: prefix });
     try {
       const { owner } = await agencyWithOwner(a.app);
-      const used = await createKey(a.app, owner);
+      const used = await createApiKey(a.app, owner);
       expect((await a.app.inject({ ...withKey(used.key), remoteAddress: '198.51.100.60' })).statusCode).toBe(200);
-      const created = await createKey(a.app, owner);
+      const created = await createApiKey(a.app, owner);
 
       // The address is throttled everywhere (the counter is shared).
       for (let i = 0; i < UNKNOWN_KEYS_PER_ADDRESS; i++) await a.app.inject({ ...withKey(generateApiKey().key), remoteAddress: '198.51.100.60' });

@@ -3,7 +3,9 @@ import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { agencyWithOwner, createKey, expectProblem, withKey } from './helpers.ts';
+import { agencyWithOwner } from '../support/fixtures.ts';
+import { createApiKey, withKey } from '../support/api-keys.ts';
+import { expectProblem } from '../support/problem.ts';
 
 const opened: TestApp[] = [];
 afterAll(async () => {
@@ -18,7 +20,7 @@ describe.runIf(process.env.TEST_REDIS_URL)('rate limits shared through Redis', (
     const b = await createTestApp({ database: a.database, redisKeyPrefix });
     opened.push(b);
     const { owner } = await agencyWithOwner(a.app, { tier: 'enterprise', api_rate_limit: 40 });
-    const key = await createKey(a.app, owner);
+    const key = await createApiKey(a.app, owner);
 
     const responses = await Promise.all(Array.from({ length: 160 }, (_, i) => (i % 2 ? a : b).app.inject(withKey(key.key))));
     const statuses = responses.map((r) => r.statusCode);
@@ -37,7 +39,7 @@ describe('when Redis is unreachable', () => {
     const t = await createTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:1' }, logger });
     opened.push(t);
     const { owner } = await agencyWithOwner(t.app, { tier: 'enterprise', api_rate_limit: 3 });
-    const key = await createKey(t.app, owner);
+    const key = await createApiKey(t.app, owner);
 
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
