@@ -26,6 +26,8 @@ export interface Config {
     maxInFlightPerSubscription: number;
     maxInFlight: number;
     timeoutMs: number;
+    /** How long a delivery's lease lasts unless its worker renews it (every quarter of it). */
+    leaseMs: number;
     connectTimeoutMs: number;
     pollIntervalMs: number;
   };
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxInFlightPerSubscription: integer(env, 'FARO_WEBHOOK_MAX_IN_FLIGHT_PER_SUBSCRIPTION', 10, 1, 1000),
       maxInFlight: integer(env, 'FARO_WEBHOOK_MAX_IN_FLIGHT', 200, 1, 10000),
       timeoutMs: integer(env, 'FARO_WEBHOOK_TIMEOUT_MS', 15000, 100, 120000),
+      leaseMs: integer(env, 'FARO_WEBHOOK_LEASE_MS', 5000, 200, 600000),
       connectTimeoutMs: integer(env, 'FARO_WEBHOOK_CONNECT_TIMEOUT_MS', 5000, 100, 60000),
       pollIntervalMs: integer(env, 'FARO_WEBHOOK_POLL_INTERVAL_MS', 5000, 50, 600000),
     },

@@ -71,6 +71,9 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
       await app.ready();
     }
     const jobs = config.role === 'api' ? undefined : startBackgroundJobs(context);
+    // A worker listens on no socket: when a failover cuts every database connection at once, only
+    // unref'd reconnect timers are left and Node would exit, with status 0. Stay up until stop().
+    const keepAlive = config.role === 'worker' ? setInterval(() => undefined, 3_600_000) : undefined;
 
     printBanner(config, url, demo, baseConfig.adminToken === undefined);
     return {
@@ -78,6 +81,7 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
       context,
       url,
       async stop() {
+        clearInterval(keepAlive);
         await app.close();
         await jobs?.stop();
         await context.close();

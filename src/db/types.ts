@@ -157,7 +157,7 @@ export interface WebhookSubscriptionsTable {
 }
 
 export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed' | 'cancelled';
-export type DeliveryErrorKind = 'timeout' | 'connection' | 'dns' | 'tls' | 'ssrf_blocked' | 'http_status';
+export type DeliveryErrorKind = 'timeout' | 'connection' | 'dns' | 'tls' | 'ssrf_blocked' | 'http_status' | 'worker_lost';
 
 export interface WebhookDeliveriesTable {
   id: string;

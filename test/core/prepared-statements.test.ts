@@ -53,7 +53,7 @@ describe.skipIf(!usingPostgres())('prepared statements on Postgres', () => {
 
   it("the delivery queue's hot statements run prepared", async () => {
     const now = new Date();
-    await claimDueDeliveries(oneConnection.db, { workerId: 'w', now, leaseUntil: now, limit: 5, perSubscriptionCap: 2 });
+    await claimDueDeliveries(oneConnection.db, { workerId: 'w', now, leaseUntil: now, limit: 5, subscriptionAllowances: new Map(), agencyAllowances: new Map(), subscriptionDefault: 2, agencyDefault: 5 });
     await recordAttempts(oneConnection.db, [], [{
       id: 'whdel_none', workerId: 'w', attempts: 1, now,
       result: { status: 'succeeded', nextAttemptAt: null, lastStatusCode: 204, lastError: null, deliveredAt: now },

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgency, simulate } from '../support/fixtures.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { claimDueDeliveries, promoteDueDeliveries } from '../../src/domains/webhooks/delivery/queue-repository.ts';
-import { addSubscription, deliveriesOf, deliverySetup, type DeliverySetup } from './delivery-harness.ts';
+import { addSubscription, attemptsOf, deliveriesOf, deliverySetup, type DeliverySetup } from './delivery-harness.ts';
+
+const LEASE_MS = 5_000;
 
 /**
  * The claim walks only ready work: a retry waits outside it (scheduled) until the promoter puts
@@ -14,7 +16,8 @@ describe('delivery queue: scheduled retries and expired leases come back through
   let receiver: WebhookReceiver;
   const claim = (workerId: string, leaseMs = 60_000) =>
     claimDueDeliveries(s.t.ctx.db, {
-      workerId, now: s.clock.now(), leaseUntil: new Date(s.clock.now().getTime() + leaseMs), limit: 10, perSubscriptionCap: 10,
+      workerId, now: s.clock.now(), leaseUntil: new Date(s.clock.now().getTime() + leaseMs), limit: 10,
+      subscriptionAllowances: new Map(), agencyAllowances: new Map(), subscriptionDefault: 10, agencyDefault: 10,
     });
 
   beforeAll(async () => {
@@ -37,7 +40,7 @@ describe('delivery queue: scheduled retries and expired leases come back through
 
     s.clock.advance(60_000); // past its 5 s retry
     expect(await claim('direct')).toEqual([]);
-    expect(await promoteDueDeliveries(s.t.ctx.db, s.clock.now())).toBe(1);
+    expect(await promoteDueDeliveries(s.t.ctx.db, s.clock.now(), LEASE_MS)).toBe(1);
     expect((await deliveriesOf(s.t, sub.id))[0]).toMatchObject({ status: 'pending', scheduled: false });
 
     receiver.answerWith(() => ({ status: 200, body: 'ok' }));
@@ -52,7 +55,7 @@ describe('delivery queue: scheduled retries and expired leases come back through
     await simulate(s.t.app, agency.id, 'review.created');
     expect(await s.deliverDue()).toBe(1);
     s.clock.advance(4_999);
-    expect(await promoteDueDeliveries(s.t.ctx.db, s.clock.now())).toBe(0);
+    expect(await promoteDueDeliveries(s.t.ctx.db, s.clock.now(), LEASE_MS)).toBe(0);
     expect((await deliveriesOf(s.t, sub.id))[0]).toMatchObject({ status: 'pending', scheduled: true });
     s.clock.advance(1);
     expect(await s.worker.runOnce()).toBe(1);
@@ -66,12 +69,16 @@ describe('delivery queue: scheduled retries and expired leases come back through
     await s.dispatcher.runOnce();
     // A worker leases it for 30 s and dies without a word.
     expect(await claim('dead-worker', 30_000)).toHaveLength(1);
-    expect(await promoteDueDeliveries(s.t.ctx.db, s.clock.now())).toBe(0);
+    expect(await promoteDueDeliveries(s.t.ctx.db, s.clock.now(), LEASE_MS)).toBe(0);
     expect(await s.worker.runOnce()).toBe(0);
 
     s.clock.advance(30_000);
     expect(await s.worker.runOnce()).toBe(1);
     const [delivery] = await deliveriesOf(s.t, sub.id);
     expect(delivery).toMatchObject({ status: 'succeeded', attempts: 2, locked_by: null });
+    // The log has no gap: the lost attempt is recorded as such, then the one that succeeded.
+    const attempts = await attemptsOf(s.t, delivery!.id);
+    expect(attempts.map((a) => [a.attempt_number, a.error_kind, a.response_status])).toEqual([[1, 'worker_lost', null], [2, null, 200]]);
+    expect(attempts[0]!.error_message).toContain('dead-worker');
   });
 });

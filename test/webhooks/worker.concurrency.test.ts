@@ -51,6 +51,7 @@ describe('webhook workers: two workers on one database', () => {
     const attemptsBy = new Map<string, number>();
     const counting = (executor: DeliveryExecutor) => ({
       leaseMs: executor.leaseMs,
+      leases: executor.leases,
       attemptClaimed: (delivery: ClaimedDelivery, workerId: string, hooks?: { onSent?: () => void }) => {
         attemptsBy.set(workerId, (attemptsBy.get(workerId) ?? 0) + 1);
         return executor.attemptClaimed(delivery, workerId, hooks);

@@ -77,7 +77,9 @@ describe.runIf(process.env.TEST_DATABASE_URL)('webhook worker: kill -9 mid-deliv
     // Taken over only once the dead worker's lease had expired.
     expect(delivery!.delivered_at!.getTime()).toBeGreaterThanOrEqual(leased!.locked_until!.getTime());
     expect(receiver.requests.map((r) => r.headers['webhook-id'])).toEqual([event_id, event_id]);
-    // The killed attempt never got recorded; the one that succeeded is attempt 2.
-    expect((await attemptsOf(t, delivery!.id)).map((a) => [a.attempt_number, a.response_status])).toEqual([[2, 200]]);
+    // The log has no gap: the killed attempt is recorded as lost, then the one that succeeded.
+    const attempts = await attemptsOf(t, delivery!.id);
+    expect(attempts.map((a) => [a.attempt_number, a.error_kind, a.response_status])).toEqual([[1, 'worker_lost', null], [2, null, 200]]);
+    expect(attempts[0]!.error_message).toContain('doomed-worker');
   });
 });

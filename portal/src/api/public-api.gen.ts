@@ -824,7 +824,7 @@ export interface components {
              * @example CRM sync
              */
             description?: string;
-            /** @description Disabled subscriptions get no deliveries. Enabling clears `disabled_reason`. */
+            /** @description Disabled subscriptions get no deliveries: disabling cancels the deliveries waiting in the queue at once (`recover` requeues them once enabled again). Enabling clears `disabled_reason`. */
             enabled?: boolean;
         };
         /**
@@ -1142,7 +1142,7 @@ export interface components {
              * @example CRM sync
              */
             description?: string;
-            /** @description Disabled subscriptions get no deliveries. Enabling clears `disabled_reason`. */
+            /** @description Disabled subscriptions get no deliveries: disabling cancels the deliveries waiting in the queue at once (`recover` requeues them once enabled again). Enabling clears `disabled_reason`. */
             enabled?: boolean;
         };
         /**
@@ -1189,7 +1189,7 @@ export interface components {
                 [key: string]: string;
             } | null;
             response_body_excerpt: string | null;
-            error_kind: ("timeout" | "connection" | "dns" | "tls" | "ssrf_blocked" | "http_status") | null;
+            error_kind: ("timeout" | "connection" | "dns" | "tls" | "ssrf_blocked" | "http_status" | "worker_lost") | null;
             error_message: string | null;
         };
         /** WebhookDeliveryDetail */
@@ -1372,7 +1372,7 @@ export interface components {
             status_code: number | null;
             duration_ms: number;
             response_body_excerpt: string | null;
-            error_kind: ("timeout" | "connection" | "dns" | "tls" | "ssrf_blocked" | "http_status") | null;
+            error_kind: ("timeout" | "connection" | "dns" | "tls" | "ssrf_blocked" | "http_status" | "worker_lost") | null;
             error_message: string | null;
         };
         /** WebhookTestRequest */

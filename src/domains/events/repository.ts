@@ -3,9 +3,9 @@
  * change, the dispatcher claims and marks what it fanned out, the events API reads it, and
  * retention prunes it. Times are parameters from the injected clock, never SQL now().
  */
-import { sql } from 'kysely';
 import type { Executor, Row } from '../../db/types.ts';
 import { notify } from '../../db/database.ts';
+import { deleteBatchBefore } from '../../db/retention.ts';
 import { newId } from '../../lib/ids.ts';
 import type { PageRequest } from '../../kit/pagination.ts';
 import type { SubscribableEventType } from './event-types.ts';
@@ -92,8 +92,5 @@ export async function findEvent(db: Executor, agencyId: string, id: string, sinc
 
 /** Deletes up to `batchSize` events raised before `cutoff` (retention); returns how many. */
 export async function pruneEvents(db: Executor, cutoff: Date, batchSize: number): Promise<number> {
-  const result = await sql`
-    DELETE FROM events WHERE id IN (
-      SELECT id FROM events WHERE created_at < ${cutoff}::timestamptz LIMIT ${batchSize}::int)`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+  return deleteBatchBefore(db, 'events', 'created_at', cutoff, batchSize);
 }

@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Executor, Row } from '../../db/types.ts';
+import { deleteBatchBefore } from '../../db/retention.ts';
 import type { PageRequest } from '../../kit/pagination.ts';
 import type { DeliveryFilters } from './schemas.ts';
 
@@ -81,16 +82,10 @@ export async function listAttempts(db: Executor, agencyId: string, deliveryId: s
 
 /** Deletes up to `batchSize` attempts started before `cutoff` (retention); returns how many. */
 export async function pruneAttempts(db: Executor, cutoff: Date, batchSize: number): Promise<number> {
-  const result = await sql`
-    DELETE FROM webhook_delivery_attempts WHERE id IN (
-      SELECT id FROM webhook_delivery_attempts WHERE started_at < ${cutoff}::timestamptz LIMIT ${batchSize}::int)`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+  return deleteBatchBefore(db, 'webhook_delivery_attempts', 'started_at', cutoff, batchSize);
 }
 
 /** Deletes up to `batchSize` deliveries created before `cutoff` (retention); returns how many. */
 export async function pruneDeliveries(db: Executor, cutoff: Date, batchSize: number): Promise<number> {
-  const result = await sql`
-    DELETE FROM webhook_deliveries WHERE id IN (
-      SELECT id FROM webhook_deliveries WHERE created_at < ${cutoff}::timestamptz LIMIT ${batchSize}::int)`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+  return deleteBatchBefore(db, 'webhook_deliveries', 'created_at', cutoff, batchSize);
 }

@@ -10,7 +10,7 @@ import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../events/event-types.ts'
 
 export const MAX_SUBSCRIPTIONS_PER_AGENCY = 20;
 export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] as const;
-export const ERROR_KINDS = ['timeout', 'connection', 'dns', 'tls', 'ssrf_blocked', 'http_status'] as const;
+export const ERROR_KINDS = ['timeout', 'connection', 'dns', 'tls', 'ssrf_blocked', 'http_status', 'worker_lost'] as const;
 
 const exampleSubscriptionId = 'whsub_01jd5m0d9d6v3fw8p3n4q7r2s1';
 const exampleSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM=';
@@ -33,7 +33,9 @@ const Events = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
 });
 
 const Description = Type.String({ maxLength: 500, description: 'A note for people (e.g. which system receives it).', examples: ['CRM sync'] });
-const Enabled = Type.Boolean({ description: 'Disabled subscriptions get no deliveries. Enabling clears `disabled_reason`.' });
+const Enabled = Type.Boolean({
+  description: 'Disabled subscriptions get no deliveries: disabling cancels the deliveries waiting in the queue at once (`recover` requeues them once enabled again). Enabling clears `disabled_reason`.',
+});
 
 export const CreateSubscriptionBody = Type.Object(
   { url: Url, events: Events, description: Type.Optional(Description), enabled: Type.Optional(Enabled) },

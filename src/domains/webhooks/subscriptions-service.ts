@@ -148,6 +148,11 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
           Object.assign(changes, { enabled: false, disabled_reason: null, disabled_at: now });
         }
         const updated = await repo.updateSubscription(trx, agencyId, id, changes);
+        // Disabled means no more sending: what waits in the queue is cancelled now (`recover` can
+        // requeue it after re-enabling), not left to be sent first if it is enabled again.
+        if (changes.enabled === false) {
+          await cancelWaitingDeliveries(trx, { subscriptionId: id, reason: 'Cancelled: the subscription was disabled.' }, now);
+        }
         await recordAudit(trx, {
           agencyId, actor, action: 'webhook.updated', target: { type: 'webhook_subscription', id }, at: now, details: changedFields(current, input),
         });

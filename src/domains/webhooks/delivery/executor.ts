@@ -14,6 +14,7 @@ import type { SecretBox } from '../secret-box.ts';
 import type { SendErrorKind, WebhookSender } from './sender.ts';
 import { claimDeliveryById, releaseDeliveries, type ClaimedDelivery } from './queue-repository.ts';
 import { createAttemptRecorder } from './attempt-recorder.ts';
+import { createLeaseKeeper } from './lease-keeper.ts';
 
 /** What one attempt did; the answer of a test send. */
 export interface AttemptOutcome {
@@ -37,7 +38,7 @@ export interface DeliveryExecutorDeps {
   sender: WebhookSender;
   secretBox: SecretBox;
   logger: FastifyBaseLogger;
-  /** How long a lease lasts; must outlive a send. Default: the send timeout + 30 s. */
+  /** How long a lease lasts unless renewed (lease-keeper.ts renews it while it is held). Default: config. */
   leaseMs?: number;
   /** Randomness of the retry jitter (tests pass a fixed one). */
   random?: () => number;
@@ -45,7 +46,8 @@ export interface DeliveryExecutorDeps {
 
 export function createDeliveryExecutor(deps: DeliveryExecutorDeps) {
   const { db, clock, config, sender, secretBox, logger } = deps;
-  const leaseMs = deps.leaseMs ?? config.webhooks.timeoutMs + 30_000;
+  const leaseMs = deps.leaseMs ?? config.webhooks.leaseMs;
+  const leases = createLeaseKeeper({ db, clock, leaseMs, logger });
   const recorder = createAttemptRecorder({ db, config, logger, ...(deps.random ? { random: deps.random } : {}) });
   const defaultWorkerId = `exec_${randomBytes(6).toString('hex')}`;
 
@@ -87,6 +89,15 @@ export function createDeliveryExecutor(deps: DeliveryExecutorDeps) {
    * when the HTTP exchange is over, before the attempt is recorded.
    */
   async function attemptClaimed(delivery: ClaimedDelivery, workerId: string, hooks: { onSent?: () => void } = {}): Promise<AttemptOutcome> {
+    leases.hold({ id: delivery.id, workerId, attempts: delivery.attempts });
+    try {
+      return await attemptHeld(delivery, workerId, hooks);
+    } finally {
+      leases.drop(delivery.id);
+    }
+  }
+
+  async function attemptHeld(delivery: ClaimedDelivery, workerId: string, hooks: { onSent?: () => void }): Promise<AttemptOutcome> {
     const startedAt = clock.now();
     const inactive = delivery.subscription_deleted_at !== null || (!delivery.subscription_enabled && !delivery.is_test);
     if (inactive) return cancel(delivery, workerId, startedAt);
@@ -130,6 +141,8 @@ export function createDeliveryExecutor(deps: DeliveryExecutorDeps) {
 
   return {
     leaseMs,
+    /** The leases this process holds, kept alive while held. */
+    leases,
     attemptClaimed,
 
     /**
@@ -140,7 +153,7 @@ export function createDeliveryExecutor(deps: DeliveryExecutorDeps) {
     async attemptDelivery(deliveryId: string, options: { workerId?: string } = {}): Promise<AttemptOutcome> {
       const workerId = options.workerId ?? defaultWorkerId;
       const now = clock.now();
-      const delivery = await claimDeliveryById(db, { id: deliveryId, workerId, now, leaseUntil: new Date(now.getTime() + leaseMs) });
+      const delivery = await claimDeliveryById(db, { id: deliveryId, workerId, now, leaseUntil: leases.leaseUntil(now) });
       if (!delivery) throw new DeliveryNotClaimableError(`delivery ${deliveryId} is not pending (or is leased by another worker)`);
       return attemptClaimed(delivery, workerId);
     },

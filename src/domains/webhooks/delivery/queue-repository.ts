@@ -5,7 +5,10 @@
  * SQL now(), so tests control them.
  */
 import { sql } from 'kysely';
-import type { DeliveryErrorKind, DeliveryStatus, Executor, NewRow } from '../../../db/types.ts';
+import type { Executor, NewRow } from '../../../db/types.ts';
+import type { AttemptRecord, ClaimedDelivery, Release } from './queue-types.ts';
+
+export type { AttemptRecord, ClaimedDelivery, DeliveryResult, Release } from './queue-types.ts';
 import { newId } from '../../../lib/ids.ts';
 import { INTEGRATION_TIERS } from '../../agencies/entitlements.ts';
 
@@ -36,27 +39,6 @@ export async function insertFanOut(trx: Executor, events: { id: string; payload:
   return Number(result.numAffectedRows ?? 0);
 }
 
-/** A leased delivery with what an attempt needs from its subscription. */
-export interface ClaimedDelivery {
-  id: string;
-  agency_id: string;
-  subscription_id: string;
-  event_id: string | null;
-  event_type: string;
-  payload: string;
-  /** This attempt's number (the claim counts it). */
-  attempts: number;
-  is_test: boolean;
-  locked_by: string;
-  url: string;
-  secret_sealed: string;
-  previous_secret_sealed: string | null;
-  previous_secret_expires_at: Date | null;
-  subscription_enabled: boolean;
-  subscription_deleted_at: Date | null;
-  failing_since: Date | null;
-}
-
 const CLAIM_RETURNING = sql`
   d.id, d.agency_id, d.subscription_id, d.event_id, d.event_type, d.payload, d.attempts, d.is_test, d.locked_by,
   s.url, s.secret_sealed, s.previous_secret_sealed, s.previous_secret_expires_at,
@@ -66,28 +48,30 @@ export interface ClaimOptions {
   workerId: string;
   now: Date;
   leaseUntil: Date;
-  /** Free slots of this worker (the global cap minus what it has in flight). */
+  /** Deliveries to lease at most. */
   limit: number;
-  /** Leased deliveries one subscription may have at once, across all workers. */
-  perSubscriptionCap: number;
-  /**
-   * Deliveries of this worker whose request is over and whose attempt is being recorded: still
-   * leased, but no longer occupying their endpoint, so they do not count against the cap.
-   */
-  finishing?: string[];
+  /** How many more a subscription, or an agency, may be given: for those the worker holds some of. */
+  subscriptionAllowances: ReadonlyMap<string, number>;
+  agencyAllowances: ReadonlyMap<string, number>;
+  /** The allowance of a subscription, or an agency, the worker holds none of. */
+  subscriptionDefault: number;
+  agencyDefault: number;
 }
 
+const keysOf = (map: ReadonlyMap<string, number>) => [...map.keys()];
+const valuesOf = (map: ReadonlyMap<string, number>) => [...map.values()];
+
 /**
- * Leases up to `limit` due deliveries, oldest first, at most `perSubscriptionCap - in flight` per
- * subscription, so a slow endpoint's backlog holds a few slots and never the batch. A recursive
- * CTE walks the subscriptions with ready work through the ready index instead of scanning the
- * backlog; retries waiting for their time (`scheduled`) and expired leases are outside it until
+ * Leases up to `limit` due deliveries, fairly: agencies take turns (the first of every agency
+ * with due work, then the second of each, …), and so do the subscriptions within an agency, each
+ * within the allowance the worker gives it (slot-book.ts). A recursive CTE walks the
+ * subscriptions with ready work through the ready index instead of scanning the backlog; retries
+ * waiting for their time (`scheduled`) and expired leases are outside it until
  * `promoteDueDeliveries` puts them back. Test sends are not claimed here: their caller attempts
- * them directly. Concurrent workers skip each other's rows; the cap is counted per claim, so
- * workers claiming at the same instant may briefly exceed it together.
+ * them directly. Concurrent workers skip each other's rows.
  */
 export async function claimDueDeliveries(db: Executor, options: ClaimOptions): Promise<ClaimedDelivery[]> {
-  const { workerId, now, leaseUntil, limit, perSubscriptionCap, finishing = [] } = options;
+  const { workerId, now, leaseUntil, limit, subscriptionAllowances: subs, agencyAllowances: agencies } = options;
   if (limit <= 0) return [];
   const result = await sql<ClaimedDelivery>`/* prepared: claim_due_deliveries */
     WITH RECURSIVE ready (subscription_id) AS (
@@ -99,27 +83,31 @@ export async function claimDueDeliveries(db: Executor, options: ClaimOptions): P
                ORDER BY w.subscription_id LIMIT 1)
       FROM ready q WHERE q.subscription_id IS NOT NULL
     ),
+    subscription_allowance (id, n) AS (SELECT * FROM unnest(${keysOf(subs)}::text[], ${valuesOf(subs)}::int[])),
+    agency_allowance (id, n) AS (SELECT * FROM unnest(${keysOf(agencies)}::text[], ${valuesOf(agencies)}::int[])),
     candidates AS (
-      SELECT c.id, c.next_attempt_at
+      SELECT c.id, c.next_attempt_at, s.agency_id,
+             row_number() OVER (PARTITION BY s.id ORDER BY c.next_attempt_at) AS subscription_turn
       FROM ready q
       JOIN webhook_subscriptions s ON s.id = q.subscription_id
       JOIN agencies a ON a.id = s.agency_id AND a.tier = ANY(${INTEGRATION_TIERS}::text[])
-      CROSS JOIN LATERAL (
-        SELECT count(*) AS n FROM webhook_deliveries l
-        WHERE l.subscription_id = q.subscription_id AND l.status = 'delivering' AND l.locked_until > ${now}::timestamptz
-          AND l.id <> ALL(${finishing}::text[])
-      ) busy
       CROSS JOIN LATERAL (
         SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
         WHERE d.subscription_id = q.subscription_id AND d.status = 'pending' AND NOT d.scheduled
           AND d.next_attempt_at <= ${now}::timestamptz AND NOT d.is_test
         ORDER BY d.subscription_id, d.next_attempt_at
-        LIMIT greatest(${perSubscriptionCap}::int - busy.n, 0)
+        LIMIT greatest(coalesce((SELECT n FROM subscription_allowance WHERE id = q.subscription_id), ${options.subscriptionDefault}::int), 0)
       ) c
+    ),
+    turns AS (
+      SELECT id, next_attempt_at,
+             row_number() OVER (PARTITION BY agency_id ORDER BY subscription_turn, next_attempt_at) AS agency_turn,
+             coalesce((SELECT n FROM agency_allowance WHERE agency_allowance.id = candidates.agency_id), ${options.agencyDefault}::int) AS allowance
+      FROM candidates
     ),
     picked AS (
       SELECT d.id FROM webhook_deliveries d
-      WHERE d.id IN (SELECT id FROM candidates ORDER BY next_attempt_at LIMIT ${limit}::int)
+      WHERE d.id IN (SELECT id FROM turns WHERE agency_turn <= allowance ORDER BY agency_turn, next_attempt_at LIMIT ${limit}::int)
         AND d.status = 'pending' AND NOT d.scheduled AND d.next_attempt_at <= ${now}::timestamptz
       FOR UPDATE SKIP LOCKED
     )
@@ -134,29 +122,66 @@ export async function claimDueDeliveries(db: Executor, options: ClaimOptions): P
 
 /**
  * Puts back into the claim's reach what time has made claimable: retries whose time has come,
- * and deliveries whose lease expired (a worker died mid-attempt; they are attempted again, with
- * the same webhook-id). Returns how many.
+ * and deliveries whose lease expired: their worker died or stalled mid-attempt. The lost attempt
+ * is recorded (`worker_lost`, known to have run at least until the lease's last renewal), so the
+ * log has no gap, and the delivery is attempted again with the same webhook-id. Returns how many.
  */
-export async function promoteDueDeliveries(db: Executor, now: Date): Promise<number> {
+export async function promoteDueDeliveries(db: Executor, now: Date, leaseMs: number): Promise<number> {
+  const timePart = newId('whatt', now).slice('whatt_'.length, 'whatt_'.length + 10);
   const result = await sql<{ promoted: number }>`/* prepared: promote_due_deliveries */
     WITH due AS (
       UPDATE webhook_deliveries SET scheduled = false
        WHERE status = 'pending' AND scheduled AND next_attempt_at <= ${now}::timestamptz
       RETURNING 1
     ),
-    expired AS (
-      UPDATE webhook_deliveries
-         SET status = 'pending', scheduled = false, locked_until = NULL, locked_by = NULL, updated_at = ${now}::timestamptz
+    lost AS (
+      SELECT id, agency_id, attempts, locked_by, locked_until, updated_at AS claimed_at FROM webhook_deliveries
        WHERE status = 'delivering' AND NOT is_test AND locked_until <= ${now}::timestamptz
+      FOR UPDATE SKIP LOCKED
+    ),
+    expired AS (
+      UPDATE webhook_deliveries d
+         SET status = 'pending', scheduled = false, locked_until = NULL, locked_by = NULL, updated_at = ${now}::timestamptz,
+             last_status_code = NULL, last_error = 'worker_lost: the worker stopped during the attempt; attempting again'
+        FROM lost WHERE d.id = lost.id
       RETURNING 1
+    ),
+    recorded AS (
+      INSERT INTO webhook_delivery_attempts
+        (id, delivery_id, agency_id, attempt_number, started_at, duration_ms, request_headers, error_kind, error_message)
+      SELECT 'whatt_' || ${timePart}::text || left(md5(lost.id || '/' || lost.attempts), 16), lost.id, lost.agency_id,
+             lost.attempts, lost.claimed_at,
+             greatest(0, floor(extract(epoch FROM (lost.locked_until - lost.claimed_at)) * 1000) - ${leaseMs}::int)::int,
+             '{}'::jsonb, 'worker_lost',
+             'Worker ' || coalesce(lost.locked_by, '?') || ' stopped renewing its lease during this attempt (crashed, killed or stalled); '
+               || 'the outcome is unknown, so the delivery is attempted again with the same webhook-id.'
+        FROM lost WHERE lost.attempts > 0
+      ON CONFLICT (delivery_id, attempt_number) DO NOTHING
     )
     SELECT (SELECT count(*) FROM due) + (SELECT count(*) FROM expired) AS promoted`.execute(db);
   return Number(result.rows[0]?.promoted ?? 0);
 }
 
 /**
- * Leases one delivery by id, whatever its due time (test sends, "redeliver now"). A delivery
- * this worker already leased (by `claimDueDeliveries`) is returned as it is.
+ * Extends the leases a live worker holds (its attempts under way and the deliveries it claimed
+ * ahead), so that a lease is short, yet never expires under a running attempt. Returns the ids
+ * still held; one missing was taken back (this worker stalled past its lease) and is not its own.
+ */
+export async function renewLeases(db: Executor, leases: { id: string; workerId: string; attempts: number }[], until: Date): Promise<Set<string>> {
+  if (leases.length === 0) return new Set();
+  const result = await sql<{ id: string }>`/* prepared: renew_leases */
+    UPDATE webhook_deliveries d SET locked_until = ${until}::timestamptz
+      FROM unnest(${leases.map((l) => l.id)}::text[], ${leases.map((l) => l.workerId)}::text[], ${leases.map((l) => l.attempts)}::int[])
+           AS r (id, worker_id, attempts)
+     WHERE d.id = r.id AND d.status = 'delivering' AND d.locked_by = r.worker_id AND d.attempts = r.attempts
+    RETURNING d.id`.execute(db);
+  return new Set(result.rows.map((row) => row.id));
+}
+
+/**
+ * Leases one pending delivery by id, whatever its due time (test sends, "redeliver now"). A
+ * delivery this worker already leased (by `claimDueDeliveries`) is returned as it is; one whose
+ * lease expired waits for `promoteDueDeliveries`, which records the lost attempt first.
  */
 export async function claimDeliveryById(
   db: Executor,
@@ -169,7 +194,7 @@ export async function claimDeliveryById(
            locked_by = ${workerId}::text, updated_at = ${now}::timestamptz
       FROM webhook_subscriptions s
      WHERE d.id = ${id} AND s.id = d.subscription_id
-       AND (d.status = 'pending' OR (d.status = 'delivering' AND d.locked_until <= ${now}::timestamptz))
+       AND d.status = 'pending'
     RETURNING ${CLAIM_RETURNING}`.execute(db);
   if (claimed.rows[0]) return claimed.rows[0];
   const ours = await sql<ClaimedDelivery>`
@@ -197,39 +222,6 @@ export async function nextWakeAt(db: Executor, now: Date): Promise<Date | null> 
 /** A test send's delivery: not due (`next_attempt_at` null), its request attempts it directly. */
 export async function insertDelivery(db: Executor, row: NewRow<'webhook_deliveries'>): Promise<void> {
   await db.insertInto('webhook_deliveries').values(row).execute();
-}
-
-export interface AttemptRecord {
-  deliveryId: string;
-  agencyId: string;
-  attemptNumber: number;
-  startedAt: Date;
-  durationMs: number;
-  requestHeaders: Record<string, string>;
-  responseStatus: number | null;
-  responseHeaders: Record<string, string> | null;
-  responseBodyExcerpt: string | null;
-  errorKind: DeliveryErrorKind | null;
-  errorMessage: string | null;
-}
-
-export interface DeliveryResult {
-  status: Exclude<DeliveryStatus, 'delivering'>;
-  nextAttemptAt: Date | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  deliveredAt: Date | null;
-}
-
-export interface Release {
-  /** The lease being ended: only its holder, for that attempt, may end it. */
-  id: string;
-  workerId: string;
-  attempts: number;
-  now: Date;
-  result: DeliveryResult;
-  /** Cancelled without sending: the claim's count of this attempt is taken back. */
-  uncount?: boolean;
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -332,8 +324,9 @@ export async function cancelWaitingDeliveries(
 }
 
 /**
- * Make a delivery due now, whatever its state. A delivery leased by a worker is being sent at
- * this moment: it is left alone (that attempt records itself), so no attempt is made twice.
+ * Make a delivery due now, whatever its state. A leased one is left alone: its attempt is under
+ * way and records itself, or its worker died and the promoter records the lost attempt first. A
+ * test send whose lease expired is requeued here, as the promoter leaves test sends alone.
  */
 export async function requeueDelivery(db: Executor, agencyId: string, id: string, at: Date): Promise<void> {
   await db
@@ -341,7 +334,7 @@ export async function requeueDelivery(db: Executor, agencyId: string, id: string
     .set({ status: 'pending', scheduled: false, next_attempt_at: at, updated_at: at, locked_until: null, locked_by: null })
     .where('agency_id', '=', agencyId)
     .where('id', '=', id)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb.and([eb('is_test', '=', true), eb('locked_until', '<=', at)])]))
     .execute();
 }
 

@@ -9,19 +9,23 @@
  * - *delivery*: one event bound for one subscription, the queue row (`webhook_deliveries`); its
  *   body is fixed at fan-out, so every attempt sends the same bytes with the same `webhook-id`.
  * - *attempt*: one signed HTTP POST of a delivery, recorded in `webhook_delivery_attempts`.
- * - *claim*: a worker taking due deliveries for itself (`FOR UPDATE SKIP LOCKED`), at most a few per
- *   subscription at once, so one slow endpoint never holds the whole worker.
- * - *lease*: what a claim gives: `locked_by` and `locked_until`. Only the holder records the
- *   attempt and ends the lease; a lease left by a dead worker expires and the delivery is
- *   attempted again (at-least-once).
+ * - *claim*: a worker taking due deliveries for itself (`FOR UPDATE SKIP LOCKED`), fairly: agencies
+ *   take turns, then their subscriptions, each within its share of the worker's slots
+ *   (slot-book.ts), so no endpoint and no agency can hold the whole worker. A worker claims a
+ *   little ahead of its free slots; what it claimed waits in its *buffer* until a slot frees.
+ * - *lease*: what a claim gives: `locked_by` and `locked_until`, short (5 s) and renewed while held
+ *   (lease-keeper.ts). Only the holder records the attempt and ends the lease; a dead worker's
+ *   leases expire, and the delivery is attempted again (at-least-once).
  * - *promote*: putting back within the claim's reach what time has made claimable: a retry whose
- *   time has come (`scheduled` → due) and an expired lease.
+ *   time has come (`scheduled` → due) and an expired lease, whose cut-short attempt is recorded
+ *   as `worker_lost` so the log has no gaps.
  *
  * The path of an event: the dispatcher (dispatcher.ts) fans it out into deliveries; the worker
- * (worker.ts) claims due ones and runs the executor (executor.ts), which signs (signer.ts) and
- * sends (sender.ts, behind the SSRF guard in ssrf.ts); the attempt recorder (attempt-recorder.ts)
- * writes the attempt and the next state from the retry schedule (retry-schedule.ts). Every SQL
- * statement that changes a delivery is in queue-repository.ts.
+ * (worker.ts) claims due ones, fairly (slot-book.ts), holds their leases (lease-keeper.ts) and
+ * runs the executor (executor.ts), which signs (signer.ts) and sends (sender.ts, behind the SSRF
+ * guard in ssrf.ts; one deadline covers the whole exchange); the attempt recorder
+ * (attempt-recorder.ts) writes the attempt and the next state from the retry schedule
+ * (retry-schedule.ts). Every SQL statement that changes a delivery is in queue-repository.ts.
  */
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
@@ -54,5 +58,12 @@ export function createDeliveryRuntime(deps: {
     clock: deps.clock,
   });
   const executor = createDeliveryExecutor({ ...deps, sender, secretBox: secretBoxFromConfig(deps.config) });
-  return { sender, executor, close: () => sender.close() };
+  return {
+    sender,
+    executor,
+    async close() {
+      await executor.leases.close();
+      await sender.close();
+    },
+  };
 }

@@ -80,6 +80,27 @@ describe('createWebhookSender against real local servers', () => {
     const receiver = await startReceiver(() => ({ status: 202, body: 'partial', unfinished: true }));
     expect(await post(sender({ timeoutMs: 300 }), receiver.url)).toMatchObject({
       ok: true, statusCode: 202, responseBodyExcerpt: 'partial', errorKind: null,
+      errorMessage: 'The response body did not finish within the attempt deadline after 7 bytes; the 2xx status line counts as success.',
+    });
+  });
+
+  it('keeps a 2xx whose body is cut off by a closed connection, and says so', async () => {
+    const receiver = await startReceiver(() => ({ status: 200, body: 'half', unfinished: true }));
+    const outcome = post(sender({ timeoutMs: 10_000 }), receiver.url);
+    await receiver.waitForRequests(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await receiver.close();
+    expect(await outcome).toMatchObject({
+      ok: true, statusCode: 200, responseBodyExcerpt: 'half', errorKind: null,
+      errorMessage: 'The response body was cut off (the connection closed) after 4 bytes; the 2xx status line counts as success.',
+    });
+  });
+
+  it('cuts off a response dripping its body, at the one deadline that covers headers and body', async () => {
+    const receiver = await startReceiver(() => ({ status: 500, body: 'x', unfinished: true }));
+    expect(await post(sender({ timeoutMs: 300 }), receiver.url)).toMatchObject({
+      ok: false, statusCode: 500, errorKind: 'http_status',
+      errorMessage: 'HTTP 500; the response body did not finish within the attempt deadline after 1 bytes.',
     });
   });
 

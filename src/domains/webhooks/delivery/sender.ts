@@ -174,22 +174,39 @@ function createGuardedConnector(options: Required<Pick<WebhookSenderOptions, 'al
   };
 }
 
-/** Reads up to `max` bytes, then stops; whatever is left is discarded with the stream. */
-async function readExcerpt(body: Readable, max: number): Promise<string> {
+/**
+ * Reads up to `max` bytes, then stops; whatever is left is discarded with the stream. A body cut
+ * short (the attempt's deadline, a reset) keeps what arrived and says why in `cutShort`.
+ */
+async function readExcerpt(body: Readable, max: number): Promise<{ text: string; received: number; cutShort: string | null }> {
   const chunks: Buffer[] = [];
   let size = 0;
+  let cutShort: string | null = null;
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       chunks.push(chunk);
       size += chunk.length;
       if (size > max) break; // leaving the loop destroys the stream (and that connection)
     }
-  } catch {
-    // Body cut short (timeout, reset): keep what arrived; the status already decided.
+  } catch (err) {
+    cutShort = classifySendError(err).kind === 'timeout' ? 'did not finish within the attempt deadline' : 'was cut off (the connection closed)';
   } finally {
     if (!body.destroyed && !body.readableEnded) body.destroy();
   }
-  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+  return { text: Buffer.concat(chunks).subarray(0, max).toString('utf8'), received: size, cutShort };
+}
+
+/**
+ * What the attempt records besides the status: a non-2xx names it; a body cut short says so,
+ * though the status line alone decides success (the receiver had answered 2xx).
+ */
+function outcomeMessage(statusCode: number, ok: boolean, body: { received: number; cutShort: string | null }): string | null {
+  const status = ok ? null : `HTTP ${statusCode}${statusCode >= 300 && statusCode < 400 ? ' (redirects are not followed)' : ''}`;
+  const note = body.cutShort
+    ? `the response body ${body.cutShort} after ${body.received} bytes${ok ? '; the 2xx status line counts as success' : ''}.`
+    : null;
+  if (status && note) return `${status}; ${note}`;
+  return status ?? (note && note.charAt(0).toUpperCase() + note.slice(1));
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -247,12 +264,10 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
         statusCode,
         durationMs: elapsed(),
         responseHeaders,
-        responseBodyExcerpt: excerpt,
+        responseBodyExcerpt: excerpt.text,
         retryAfterSeconds: parseRetryAfter(responseHeaders['retry-after'], clock.now().getTime()),
         errorKind: ok ? null : 'http_status',
-        errorMessage: ok
-          ? null
-          : `HTTP ${statusCode}${statusCode >= 300 && statusCode < 400 ? ' (redirects are not followed)' : ''}`,
+        errorMessage: outcomeMessage(statusCode, ok, excerpt),
       };
     } catch (err) {
       const { kind, message } = classifySendError(err);

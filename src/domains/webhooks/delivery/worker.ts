@@ -1,10 +1,11 @@
 /**
- * The delivery worker: leases due deliveries and runs their attempts concurrently, at most
- * `maxInFlight` at once in this process and `maxInFlightPerSubscription` per subscription, so a
- * slow or dead endpoint holds a few slots and never the whole worker. Woken by NOTIFY on
+ * The delivery worker: leases due deliveries and runs their attempts concurrently, fairly across
+ * agencies and subscriptions (slot-book.ts says how), so a slow or dead endpoint holds a few
+ * slots and never the whole worker, and no agency can crowd out another. It claims a little
+ * ahead, so a freed slot is refilled from memory while the next claim runs. Woken by NOTIFY on
  * DELIVERIES_CHANNEL (fan-out, redeliver), by a finished attempt (a free slot), by a timer set to
  * the next retry or lease expiry, and by the backstop poll. Any number of workers may share one
- * database: the lease (FOR UPDATE SKIP LOCKED) gives each attempt to one of them.
+ * database: the lease (FOR UPDATE SKIP LOCKED, renewed while held) gives each attempt to one of them.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -14,8 +15,9 @@ import type { Config } from '../../../config.ts';
 import type { Database } from '../../../db/database.ts';
 import type { DB } from '../../../db/types.ts';
 import type { Clock } from '../../../lib/clock.ts';
-import { claimDueDeliveries, DELIVERIES_CHANNEL, nextWakeAt, promoteDueDeliveries, type ClaimedDelivery } from './queue-repository.ts';
+import { claimDueDeliveries, DELIVERIES_CHANNEL, nextWakeAt, promoteDueDeliveries, releaseDeliveries, type ClaimedDelivery } from './queue-repository.ts';
 import type { DeliveryExecutor } from './executor.ts';
+import { createSlotBook, type ClaimAllowance } from './slot-book.ts';
 import { createWakeableLoop } from '../../../jobs/wakeable-loop.ts';
 
 const PROMOTE_EVERY_MS = 1_000;
@@ -25,7 +27,7 @@ export interface DeliveryWorkerDeps {
   database: Pick<Database, 'listen'>;
   clock: Clock;
   config: Pick<Config, 'webhooks'>;
-  executor: Pick<DeliveryExecutor, 'attemptClaimed' | 'leaseMs'>;
+  executor: Pick<DeliveryExecutor, 'attemptClaimed' | 'leaseMs' | 'leases'>;
   logger: FastifyBaseLogger;
   /** Recorded as locked_by; unique per worker. */
   workerId?: string;
@@ -33,55 +35,68 @@ export interface DeliveryWorkerDeps {
 
 export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
   const { db, clock, executor, logger } = deps;
+  const { leases } = executor;
   const { maxInFlight, maxInFlightPerSubscription, pollIntervalMs } = deps.config.webhooks;
   const workerId = deps.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const book = createSlotBook({ maxInFlight, perSubscription: maxInFlightPerSubscription });
   /** Every attempt until it is recorded. */
   const inFlight = new Map<string, Promise<void>>();
-  /** Attempts whose request is over and that are being recorded: their endpoint is free again. */
-  const finishing = new Set<string>();
   let lastPromotionMs = Number.NEGATIVE_INFINITY;
+  let stopping = false;
+
+  // A buffered delivery whose lease was taken back (this process stalled) is another worker's now.
+  const stopWatchingLeases = leases.onLost((lost) => {
+    book.dropBuffered(lost);
+  });
 
   function startAttempt(delivery: ClaimedDelivery): Promise<void> {
-    const onSent = () => {
-      finishing.add(delivery.id);
+    let slotFreed = false;
+    const freeSlot = () => {
+      if (slotFreed) return;
+      slotFreed = true;
+      book.finished(delivery);
+      startFromBuffer();
       loop.wake();
     };
     const attempt = executor
-      .attemptClaimed(delivery, workerId, { onSent })
+      .attemptClaimed(delivery, workerId, { onSent: freeSlot })
       .then(
         () => undefined,
         (error: unknown) => {
-          // The lease stays; when it expires the delivery is attempted again.
+          // The lease is left to expire; the delivery is then attempted again.
           logger.error({ err: error, deliveryId: delivery.id }, 'webhook delivery attempt failed to complete');
         },
       )
       .finally(() => {
         inFlight.delete(delivery.id);
-        finishing.delete(delivery.id);
-        loop.wake();
+        freeSlot();
       });
     inFlight.set(delivery.id, attempt);
     return attempt;
   }
 
   /**
-   * Leases as many due deliveries as there are free slots and starts them. A slot is free once
-   * its request is over; recording may lag behind, by at most another `maxInFlight` attempts.
+   * Starts buffered deliveries while slots are free. Recording may lag behind the requests by at
+   * most another `maxInFlight` attempts.
    */
-  async function claimAndStart(): Promise<{ started: Promise<void>[]; wanted: number }> {
-    const sending = inFlight.size - finishing.size;
-    const wanted = Math.min(maxInFlight - sending, 2 * maxInFlight - inFlight.size);
-    if (wanted <= 0) return { started: [], wanted };
+  function startFromBuffer(): Promise<void>[] {
+    const started: Promise<void>[] = [];
+    while (!stopping && inFlight.size < 2 * maxInFlight) {
+      const next = book.next();
+      if (!next) break;
+      started.push(startAttempt(next));
+    }
+    return started;
+  }
+
+  /** Leases what the allowance permits and puts it in the buffer; returns how many. */
+  async function claim(allowance: ClaimAllowance): Promise<number> {
+    if (allowance.limit <= 0) return 0;
     const now = clock.now();
-    const claimed = await claimDueDeliveries(db, {
-      workerId,
-      now,
-      leaseUntil: new Date(now.getTime() + executor.leaseMs),
-      limit: wanted,
-      perSubscriptionCap: maxInFlightPerSubscription,
-      finishing: [...finishing],
-    });
-    return { started: claimed.map(startAttempt), wanted };
+    const claimed = await claimDueDeliveries(db, { workerId, now, leaseUntil: leases.leaseUntil(now), ...allowance });
+    for (const delivery of claimed) leases.hold({ id: delivery.id, workerId, attempts: delivery.attempts });
+    book.add(claimed);
+    return claimed.length;
   }
 
   /**
@@ -93,29 +108,43 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     const nowMs = clock.now().getTime();
     if (!force && nowMs >= lastPromotionMs && nowMs - lastPromotionMs < PROMOTE_EVERY_MS) return 0;
     lastPromotionMs = nowMs;
-    return promoteDueDeliveries(db, clock.now());
+    return promoteDueDeliveries(db, clock.now(), executor.leaseMs);
   }
 
-  /** Claims until the free slots are filled or nothing more is due. */
-  async function claimWhileDue(): Promise<{ allSlotsBusy: boolean; startedAny: boolean }> {
-    let startedAny = false;
-    for (;;) {
-      const { started, wanted } = await claimAndStart();
-      startedAny ||= started.length > 0;
-      if (wanted <= 0) return { allSlotsBusy: true, startedAny };
-      if (started.length < wanted) return { allSlotsBusy: false, startedAny };
+  /** Claims until the allowance is used up or nothing more is due. */
+  async function claimWhileDue(): Promise<{ full: boolean; claimedAny: boolean }> {
+    let claimedAny = false;
+    while (!stopping) {
+      const allowance = book.allowance();
+      if (allowance.limit <= 0) return { full: true, claimedAny };
+      const claimed = await claim(allowance);
+      startFromBuffer();
+      claimedAny ||= claimed > 0;
+      if (claimed < allowance.limit) return { full: false, claimedAny };
     }
+    return { full: true, claimedAny };
   }
 
-  /** A pass of the loop: fill the free slots, then say when the next retry or lease expiry is due. */
+  /** A pass of the loop: fill the slots and the buffer, then say when the next retry or lease expiry is due. */
   async function fill(): Promise<Date | null> {
     await promote(false);
     let pass = await claimWhileDue();
-    if (!pass.allSlotsBusy && !pass.startedAny && (await promote(true)) > 0) pass = await claimWhileDue();
-    // Every slot busy, or attempts under way: they wake the loop as they finish. Only a pass that
-    // found nothing needs a timer.
-    if (pass.allSlotsBusy || pass.startedAny) return null;
+    if (!pass.full && !pass.claimedAny && (await promote(true)) > 0) pass = await claimWhileDue();
+    // Attempts under way wake the loop as they finish. Only a pass that found nothing needs a timer.
+    if (pass.full || pass.claimedAny) return null;
     return nextWakeAt(db, clock.now());
+  }
+
+  /** Puts buffered deliveries back in the queue, untouched (the claim's count is taken back). */
+  async function returnBuffered(): Promise<void> {
+    const buffered = book.dropBuffered(new Set(book.bufferedDeliveries().map((delivery) => delivery.id)));
+    if (buffered.length === 0) return;
+    const now = clock.now();
+    await releaseDeliveries(db, buffered.map((delivery) => ({
+      id: delivery.id, workerId, attempts: delivery.attempts, now, uncount: true,
+      result: { status: 'pending', nextAttemptAt: now, lastStatusCode: null, lastError: null, deliveredAt: null },
+    })));
+    for (const delivery of buffered) leases.drop(delivery.id);
   }
 
   const loop = createWakeableLoop({
@@ -131,23 +160,29 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     workerId,
     /** Listen, poll and deliver until stop(). */
     start: loop.start,
-    /** Stops claiming; resolves once every attempt in flight is recorded. */
+    /** Stops claiming, hands back what it claimed ahead, and resolves once every attempt in flight is recorded. */
     async stop(): Promise<void> {
+      stopping = true;
       await loop.stop();
+      await returnBuffered().catch((error: unknown) => logger.warn({ err: error }, 'could not hand back claimed deliveries; their leases will expire'));
       while (inFlight.size > 0) await Promise.all(inFlight.values());
+      stopWatchingLeases();
     },
     /**
-     * One claim (for tests on a controlled clock): leases what is due now, up to the free slots,
-     * and resolves when those attempts are recorded. Returns how many it attempted.
+     * One claim (for tests on a controlled clock): leases what is due now, up to the free slots
+     * (nothing ahead), and resolves when those attempts are recorded. Returns how many it attempted.
      */
     async runOnce(): Promise<number> {
       await promote(true);
-      const { started } = await claimAndStart();
+      await claim(book.allowance({ ahead: false }));
+      const started = startFromBuffer();
       await Promise.all(started);
       return started.length;
     },
     /** Deliveries this worker is attempting right now. */
     inFlightCount: () => inFlight.size,
+    /** Deliveries this worker leased ahead and has not started. */
+    bufferedCount: () => book.buffered(),
   };
 }
 

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.ts';
+import { createAgency, simulate } from '../support/fixtures.ts';
+import { openPostgres, type Database } from '../../src/db/database.ts';
+import { createDeliveryRuntime } from '../../src/domains/webhooks/delivery/runtime.ts';
+import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
+import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
+import { addSubscription, attemptsOf, deliveriesOf, silentLogger } from './delivery-harness.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+
+const LEASE_MS = 400;
+
+/**
+ * A lease is short but renewed while its attempt runs: an attempt that takes many lease lengths
+ * is never taken over by another worker that is promoting expired leases all the while.
+ */
+describe('webhook workers: short leases, renewed while the attempt runs', () => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+  let secondDatabase: Database | undefined;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { FARO_WEBHOOK_LEASE_MS: String(LEASE_MS), FARO_WEBHOOK_POLL_INTERVAL_MS: '100' } });
+    receiver = await startWebhookReceiver();
+  });
+  afterAll(async () => {
+    await secondDatabase?.close();
+    await t?.close();
+    await receiver?.close();
+  });
+
+  it('an attempt lasting 10 lease lengths is made once, with another worker watching for expired leases', { timeout: 60_000 }, async () => {
+    const agency = await createAgency(t.app, { tier: 'scale' });
+    const sub = await addSubscription(t, agency.id, { url: `${receiver.url}/slow`, events: ['review.created'] });
+    const { event_id } = await simulate(t.app, agency.id, 'review.created');
+    const deps = { clock: t.ctx.clock, config: t.ctx.config, logger: silentLogger };
+    await createDispatcher({ ...deps, db: t.ctx.db, database: t.database }).runOnce();
+
+    const url = (t.database as Database & { url?: string }).url;
+    secondDatabase = url ? await openPostgres(url, 3) : undefined;
+    const other = secondDatabase ?? t.database;
+    const runtime = createDeliveryRuntime({ ...deps, db: other.db, config: t.ctx.config });
+    receiver.answerWith(() => 'hang');
+    const first = createDeliveryWorker({ ...deps, db: t.ctx.db, database: t.database, executor: t.ctx.services.deliveryEngine.executor, workerId: 'first' });
+    const second = createDeliveryWorker({ ...deps, db: other.db, database: other, executor: runtime.executor, workerId: 'second' });
+    try {
+      await first.start();
+      await receiver.waitForRequests(1, 20_000);
+      await second.start();
+      await new Promise((resolve) => setTimeout(resolve, 10 * LEASE_MS));
+      const [held] = await deliveriesOf(t, sub.id);
+      expect(held).toMatchObject({ status: 'delivering', locked_by: 'first', attempts: 1 });
+      expect(held!.locked_until!.getTime()).toBeGreaterThan(Date.now() - LEASE_MS);
+
+      receiver.release();
+      await second.stop();
+      await first.stop();
+    } finally {
+      await runtime.close();
+    }
+
+    expect(receiver.requests.map((request) => request.headers['webhook-id'])).toEqual([event_id]);
+    const [delivery] = await deliveriesOf(t, sub.id);
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1, locked_by: null });
+    expect((await attemptsOf(t, delivery!.id)).map((a) => [a.attempt_number, a.error_kind, a.response_status])).toEqual([[1, null, 200]]);
+  });
+});
