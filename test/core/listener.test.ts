@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notify, type Database } from '../../src/db/database.ts';
 import { createTestDatabase, terminateListeners, usingPostgres } from '../support/database.ts';
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { until } from '../support/eventually.ts';
 
 describe.skipIf(!usingPostgres())('LISTEN on Postgres survives a lost connection', () => {
   let database: Database;

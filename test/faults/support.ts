@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { startProcess, waitReady, type ServiceProcess, tempDataDir } from '../core/service-process.ts';
 import { TEST_ADMIN_TOKEN } from '../support/app.ts';
+export { until } from '../support/eventually.ts';
 
 export const adminHeaders = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
@@ -75,11 +76,3 @@ export function isAlive(service: ServiceProcess): boolean {
   return service.child.exitCode === null && service.child.signalCode === null;
 }
 
-export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<number> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return Date.now() - started;
-}

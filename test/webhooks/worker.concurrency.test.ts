@@ -9,17 +9,10 @@ import type { ClaimedDelivery } from '../../src/domains/webhooks/delivery/queue-
 import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
 import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
 import { addSubscription, silentLogger } from './delivery-harness.ts';
+import { until } from '../support/eventually.ts';
 
 const SUBSCRIPTIONS = 20;
 const EVENTS = 10;
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('webhook workers: two workers on one database', () => {
   let t: TestApp;

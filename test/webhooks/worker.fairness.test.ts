@@ -5,17 +5,10 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
 import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
 import { addSubscription, deliveriesOf, silentLogger } from './delivery-harness.ts';
+import { until } from '../support/eventually.ts';
 
 const CAP = 3;
 const EVENTS = 12;
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('webhook worker: fairness', () => {
   let t: TestApp;

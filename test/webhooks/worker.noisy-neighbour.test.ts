@@ -6,19 +6,12 @@ import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker
 import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
 import { addSubscription, deliveriesOf, silentLogger } from './delivery-harness.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+import { until } from '../support/eventually.ts';
 
 const NOISY_SUBSCRIPTIONS = 20;
 const NOISY_EVENTS = 20;
 const QUIET_EVENTS = 8;
 const MAX_IN_FLIGHT = 200;
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /**
  * Agency A's 20 endpoints never answer and it has 400 deliveries due; agency B has one healthy
