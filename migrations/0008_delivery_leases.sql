@@ -11,3 +11,7 @@ CREATE INDEX webhook_deliveries_lease_idx ON webhook_deliveries (locked_until) W
 -- and nothing reads deliveries by agency alone. Fewer indexes, fewer entries written per change.
 DROP INDEX webhook_deliveries_leased_idx;
 DROP INDEX webhook_deliveries_agency_idx;
+-- "Created since" reads (24-hour health, recover, retention) bound the time-ordered id instead:
+-- the primary key and (subscription_id, id) serve them, and two indexes fewer are written.
+DROP INDEX webhook_deliveries_subscription_created_idx;
+DROP INDEX webhook_deliveries_created_idx;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isId, newId } from './ids.ts';
+import { idFloor, isId, newId } from './ids.ts';
 
 describe('newId', () => {
   it('never repeats across many refills of the random pool', () => {
@@ -15,5 +15,16 @@ describe('newId', () => {
     const earlier = newId('evt', new Date('2026-01-01T00:00:00.000Z'));
     const later = newId('evt', new Date('2026-01-01T00:00:00.001Z'));
     expect(earlier < later).toBe(true);
+  });
+});
+
+describe('idFloor', () => {
+  it('bounds ids by creation time: made at or after `at` sort at or above it, made before it below', () => {
+    const at = new Date('2026-06-01T12:00:00.000Z');
+    const before = Array.from({ length: 200 }, () => newId('whdel', new Date(at.getTime() - 1)));
+    const atOrAfter = Array.from({ length: 200 }, (_, i) => newId('whdel', new Date(at.getTime() + (i % 3))));
+    const floor = idFloor('whdel', at);
+    expect(before.every((id) => id < floor)).toBe(true);
+    expect(atOrAfter.every((id) => id >= floor)).toBe(true);
   });
 });

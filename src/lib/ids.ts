@@ -29,16 +29,25 @@ function sixteenRandomBytes(): Buffer {
  * newest-first cursors a plain `id < $cursor`.
  */
 export function newId(prefix: IdPrefix, at: Date = new Date()): string {
+  const random = sixteenRandomBytes();
+  let randomPart = '';
+  for (let i = 0; i < 16; i++) randomPart += CROCKFORD[random[i]! % 32];
+  return idFloor(prefix, at) + randomPart;
+}
+
+/**
+ * Every id made at or after `at` sorts at or above this, every one made before it below: a time
+ * bound on the primary key (or an index ending in the id), so "created since" needs no index of
+ * its own.
+ */
+export function idFloor(prefix: IdPrefix, at: Date): string {
   let time = at.getTime();
   let timePart = '';
   for (let i = 0; i < 10; i++) {
     timePart = CROCKFORD[time % 32] + timePart;
     time = Math.floor(time / 32);
   }
-  const random = sixteenRandomBytes();
-  let randomPart = '';
-  for (let i = 0; i < 16; i++) randomPart += CROCKFORD[random[i]! % 32];
-  return `${prefix}_${timePart}${randomPart}`;
+  return `${prefix}_${timePart}`;
 }
 
 const ID_BODY = /^[0-9a-hjkmnp-tv-z]{26}$/;

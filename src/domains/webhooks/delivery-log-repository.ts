@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { Executor, Row } from '../../db/types.ts';
 import { deleteBatchBefore } from '../../db/retention.ts';
+import { idFloor } from '../../lib/ids.ts';
 import type { PageRequest } from '../../kit/pagination.ts';
 import type { DeliveryFilters } from './schemas.ts';
 
@@ -85,7 +86,7 @@ export async function pruneAttempts(db: Executor, cutoff: Date, batchSize: numbe
   return deleteBatchBefore(db, 'webhook_delivery_attempts', 'started_at', cutoff, batchSize);
 }
 
-/** Deletes up to `batchSize` deliveries created before `cutoff` (retention); returns how many. */
+/** Deletes up to `batchSize` deliveries created before `cutoff` (retention; by id, which is time-ordered); returns how many. */
 export async function pruneDeliveries(db: Executor, cutoff: Date, batchSize: number): Promise<number> {
-  return deleteBatchBefore(db, 'webhook_deliveries', 'created_at', cutoff, batchSize);
+  return deleteBatchBefore(db, 'webhook_deliveries', 'id', idFloor('whdel', cutoff), batchSize);
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor, NewRow, Row } from '../../db/types.ts';
 import type { PageRequest } from '../../kit/pagination.ts';
+import { idFloor } from '../../lib/ids.ts';
 
 export type SubscriptionRow = Row<'webhook_subscriptions'>;
 
@@ -91,7 +92,7 @@ export async function subscriptionHealth(db: Executor, agencyId: string, ids: st
                count(*) filter (where d.status = 'succeeded') as succeeded,
                count(*) filter (where d.status = 'failed') as failed
           from webhook_deliveries d
-         where d.subscription_id = s.id and d.created_at >= ${since} and not d.is_test
+         where d.subscription_id = s.id and d.id >= ${idFloor('whdel', since)} and not d.is_test
       ) stats on true
       left join lateral (
         select d.status, d.created_at

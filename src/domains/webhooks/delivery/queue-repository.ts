@@ -9,7 +9,7 @@ import type { Executor, NewRow } from '../../../db/types.ts';
 import type { AttemptRecord, ClaimedDelivery, Release } from './queue-types.ts';
 
 export type { AttemptRecord, ClaimedDelivery, DeliveryResult, Release } from './queue-types.ts';
-import { newId } from '../../../lib/ids.ts';
+import { idFloor, newId } from '../../../lib/ids.ts';
 import { INTEGRATION_TIERS } from '../../agencies/entitlements.ts';
 
 /** The NOTIFY channel that wakes delivery workers when deliveries become due. */
@@ -351,7 +351,7 @@ export async function requeueFailedDeliveries(db: Executor, agencyId: string, su
     .where('subscription_id', '=', subscriptionId)
     .where('status', 'in', ['failed', 'cancelled'])
     .where('is_test', '=', false)
-    .where('created_at', '>=', since)
+    .where('id', '>=', idFloor('whdel', since)) // created since: ids are time-ordered
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
