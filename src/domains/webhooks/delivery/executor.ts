@@ -74,6 +74,7 @@ export function createDeliveryExecutor(deps: DeliveryExecutorDeps) {
 
   async function cancel(delivery: ClaimedDelivery, workerId: string, now: Date): Promise<AttemptOutcome> {
     const reason = delivery.subscription_deleted_at ? 'subscription deleted' : 'subscription disabled';
+    leases.releasing(delivery.id);
     await releaseDeliveries(db, [{
       id: delivery.id, workerId, attempts: delivery.attempts, now, uncount: true,
       result: { status: 'cancelled', nextAttemptAt: null, lastStatusCode: null, lastError: `cancelled: ${reason}`, deliveredAt: null },
@@ -118,6 +119,7 @@ export function createDeliveryExecutor(deps: DeliveryExecutorDeps) {
       // retried when its lease expires; a test send is never picked up again, so end it now.
       logger.error({ err: error, deliveryId: delivery.id }, 'webhook delivery could not be signed');
       if (delivery.is_test) {
+        leases.releasing(delivery.id);
         await releaseDeliveries(db, [{
           id: delivery.id, workerId, attempts: delivery.attempts, now: startedAt, uncount: true,
           result: { status: 'failed', nextAttemptAt: null, lastStatusCode: null, lastError: 'not sent: the signing secret could not be decrypted', deliveredAt: null },
@@ -126,6 +128,7 @@ export function createDeliveryExecutor(deps: DeliveryExecutorDeps) {
       throw error;
     }
     const outcome = await sender.send({ url: delivery.url, headers, body: delivery.payload });
+    leases.releasing(delivery.id);
     hooks.onSent?.();
     await recorder.record({ delivery, workerId, startedAt, finishedAt: clock.now(), requestHeaders: headers, outcome });
     return {

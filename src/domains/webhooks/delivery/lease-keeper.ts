@@ -20,6 +20,8 @@ export interface Lease {
 export function createLeaseKeeper(deps: { db: Kysely<DB>; clock: Clock; leaseMs: number; logger: FastifyBaseLogger }) {
   const { db, clock, leaseMs, logger } = deps;
   const held = new Map<string, Lease>();
+  /** Leases whose release is being written: still renewed, but gone afterwards is expected. */
+  const releasing = new Set<string>();
   const lostListeners = new Set<(lost: ReadonlySet<string>) => void>();
   let timer: NodeJS.Timeout | undefined;
   let renewing: Promise<void> | null = null;
@@ -28,9 +30,11 @@ export function createLeaseKeeper(deps: { db: Kysely<DB>; clock: Clock; leaseMs:
     const leases = [...held.values()];
     if (leases.length === 0) return;
     try {
-      const kept = await renewLeases(db, leases, new Date(clock.now().getTime() + leaseMs));
-      // A lease dropped while the statement ran was released, not lost.
-      const lost = new Set(leases.filter((lease) => !kept.has(lease.id) && held.get(lease.id) === lease).map((lease) => lease.id));
+      const gone = await renewLeases(db, leases, new Date(clock.now().getTime() + leaseMs));
+      // A lease released while the statement ran is gone, not lost.
+      const lost = new Set(
+        leases.filter((lease) => gone.has(lease.id) && held.get(lease.id) === lease && !releasing.has(lease.id)).map((lease) => lease.id),
+      );
       if (lost.size === 0) return;
       for (const id of lost) held.delete(id);
       logger.warn({ deliveryIds: [...lost] }, 'webhook delivery leases were taken back before they were released (this process stalled past its lease)');
@@ -59,9 +63,14 @@ export function createLeaseKeeper(deps: { db: Kysely<DB>; clock: Clock; leaseMs:
         timer.unref();
       }
     },
+    /** The attempt is over and its release is being written. */
+    releasing(id: string): void {
+      if (held.has(id)) releasing.add(id);
+    },
     /** The lease was ended (the attempt recorded, or the delivery cancelled). */
     drop(id: string): void {
       held.delete(id);
+      releasing.delete(id);
     },
     isHeld: (id: string) => held.has(id),
     /** Called with the ids of leases found taken back by another worker. */
