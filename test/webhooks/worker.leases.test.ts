@@ -5,7 +5,8 @@ import { openPostgres, type Database } from '../../src/db/database.ts';
 import { createDeliveryRuntime } from '../../src/domains/webhooks/delivery/runtime.ts';
 import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
 import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
-import { claimDueDeliveries, renewLeases } from '../../src/domains/webhooks/delivery/queue-repository.ts';
+import { claimDueDeliveries } from '../../src/domains/webhooks/delivery/queue-repository.ts';
+import { renewLeases } from '../../src/domains/webhooks/delivery/lease-repository.ts';
 import { addSubscription, attemptsOf, deliveriesOf, silentLogger } from './delivery-harness.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 

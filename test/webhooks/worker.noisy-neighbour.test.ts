@@ -85,5 +85,12 @@ describe('webhook worker: one agency cannot starve another', () => {
       hanging.release();
       await worker.stop();
     }
+
+    // Stopping hands back what the worker had leased ahead and not started: pending, unattempted.
+    const noisyStates = await t.ctx.db.selectFrom('webhook_deliveries').select(['status', 'attempts', 'locked_by'])
+      .where('agency_id', '=', noisy.id).execute();
+    expect(noisyStates.filter((d) => d.status === 'succeeded')).toHaveLength(MAX_IN_FLIGHT / 2);
+    expect(noisyStates.filter((d) => d.status === 'pending').every((d) => d.attempts === 0 && d.locked_by === null)).toBe(true);
+    expect(noisyStates.filter((d) => d.status === 'pending')).toHaveLength(NOISY_SUBSCRIPTIONS * NOISY_EVENTS - MAX_IN_FLIGHT / 2);
   });
 });

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DB } from '../../../db/types.ts';
 import type { Clock } from '../../../lib/clock.ts';
-import { renewLeases } from './queue-repository.ts';
+import { renewLeases } from './lease-repository.ts';
 
 export interface Lease {
   id: string;

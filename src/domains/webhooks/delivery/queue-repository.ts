@@ -1,6 +1,7 @@
 /**
  * The delivery queue's SQL: every change of a `webhook_deliveries` row's state is here (fan-out,
- * claim, promote, release, record, cancel, requeue), and the channel that wakes the workers.
+ * claim, promote, release, record, cancel, requeue, hand back), and the channel that wakes the
+ * workers. Extending a lease changes no state: lease-repository.ts.
  * See runtime.ts for the glossary. Times are always parameters from the injected clock, never
  * SQL now(), so tests control them.
  */
@@ -163,31 +164,17 @@ export async function promoteDueDeliveries(db: Executor, now: Date, leaseMs: num
 }
 
 /**
- * Extends the leases a live worker holds (its attempts under way and the deliveries it claimed
- * ahead), so that a lease is short, yet never expires under a running attempt. A row locked at
- * this moment is being released (or taken back) by its own statement: it is skipped, never
- * waited for, so renewal cannot deadlock with the batched release. Returns the ids that are no
- * longer this worker's: taken back because it stalled past its lease.
+ * Hands leased deliveries back untouched (a stopping worker's buffer, never attempted): pending
+ * again at their old due time, the claim's count of the attempt taken back, the last outcome kept.
  */
-export async function renewLeases(db: Executor, leases: { id: string; workerId: string; attempts: number }[], until: Date): Promise<Set<string>> {
-  if (leases.length === 0) return new Set();
-  const result = await sql<{ id: string }>`/* prepared: renew_leases */
-    WITH r AS (
-      SELECT * FROM unnest(${leases.map((l) => l.id)}::text[], ${leases.map((l) => l.workerId)}::text[], ${leases.map((l) => l.attempts)}::int[])
-        AS r (id, worker_id, attempts)
-    ),
-    held AS (
-      SELECT d.id FROM webhook_deliveries d JOIN r ON r.id = d.id
-       WHERE d.status = 'delivering' AND d.locked_by = r.worker_id AND d.attempts = r.attempts
-      FOR UPDATE OF d SKIP LOCKED
-    ),
-    renewed AS (
-      UPDATE webhook_deliveries d SET locked_until = ${until}::timestamptz FROM held WHERE d.id = held.id RETURNING 1
-    )
-    SELECT r.id FROM r WHERE NOT EXISTS (
-      SELECT 1 FROM webhook_deliveries d
-       WHERE d.id = r.id AND d.status = 'delivering' AND d.locked_by = r.worker_id AND d.attempts = r.attempts)`.execute(db);
-  return new Set(result.rows.map((row) => row.id));
+export async function handBackLeases(db: Executor, leases: { id: string; workerId: string; attempts: number }[], now: Date): Promise<void> {
+  if (leases.length === 0) return;
+  await sql`
+    UPDATE webhook_deliveries d
+       SET status = 'pending', scheduled = false, locked_until = NULL, locked_by = NULL, attempts = d.attempts - 1, updated_at = ${now}::timestamptz
+      FROM unnest(${leases.map((l) => l.id)}::text[], ${leases.map((l) => l.workerId)}::text[], ${leases.map((l) => l.attempts)}::int[])
+           AS r (id, worker_id, attempts)
+     WHERE d.id = r.id AND d.status = 'delivering' AND d.locked_by = r.worker_id AND d.attempts = r.attempts`.execute(db);
 }
 
 /**

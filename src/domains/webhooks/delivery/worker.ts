@@ -15,7 +15,7 @@ import type { Config } from '../../../config.ts';
 import type { Database } from '../../../db/database.ts';
 import type { DB } from '../../../db/types.ts';
 import type { Clock } from '../../../lib/clock.ts';
-import { claimDueDeliveries, DELIVERIES_CHANNEL, nextWakeAt, promoteDueDeliveries, releaseDeliveries, type ClaimedDelivery } from './queue-repository.ts';
+import { claimDueDeliveries, DELIVERIES_CHANNEL, handBackLeases, nextWakeAt, promoteDueDeliveries, type ClaimedDelivery } from './queue-repository.ts';
 import type { DeliveryExecutor } from './executor.ts';
 import { createSlotBook, type ClaimAllowance } from './slot-book.ts';
 import { createWakeableLoop } from '../../../jobs/wakeable-loop.ts';
@@ -135,15 +135,11 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     return nextWakeAt(db, clock.now());
   }
 
-  /** Puts buffered deliveries back in the queue, untouched (the claim's count is taken back). */
+  /** Puts buffered deliveries back in the queue, untouched. */
   async function returnBuffered(): Promise<void> {
     const buffered = book.dropBuffered(new Set(book.bufferedDeliveries().map((delivery) => delivery.id)));
     if (buffered.length === 0) return;
-    const now = clock.now();
-    await releaseDeliveries(db, buffered.map((delivery) => ({
-      id: delivery.id, workerId, attempts: delivery.attempts, now, uncount: true,
-      result: { status: 'pending', nextAttemptAt: now, lastStatusCode: null, lastError: null, deliveredAt: null },
-    })));
+    await handBackLeases(db, buffered.map((delivery) => ({ id: delivery.id, workerId, attempts: delivery.attempts })), clock.now());
     for (const delivery of buffered) leases.drop(delivery.id);
   }
 
