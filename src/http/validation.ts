@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FieldError } from '../kit/errors.ts';
+import { isMultipleOf } from '../lib/decimal.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -15,6 +16,15 @@ function makeAjv(coerceTypes: boolean): Ajv {
     strict: false,
   });
   addFormats(ajv);
+  // Ajv's multipleOf divides in floating point and refuses 19.99 as a multiple of 0.01.
+  ajv.removeKeyword('multipleOf');
+  ajv.addKeyword({
+    keyword: 'multipleOf',
+    type: 'number',
+    schemaType: 'number',
+    error: { message: ({ schemaCode }) => `must be multiple of ${String(schemaCode)}` },
+    validate: (divisor: number, value: number) => isMultipleOf(value, divisor),
+  });
   return ajv;
 }
 

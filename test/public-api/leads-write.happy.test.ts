@@ -56,6 +56,25 @@ describe('POST /leads', () => {
   });
 });
 
+describe('money values (multiples of 0.01 that binary floating point cannot hold exactly)', () => {
+  const cents = [19.99, 1.15, 0.07, 0.29, 0.01, 4.35, 1234567.89, 9_999_999_999.99];
+
+  it.each(cents)('POST and PATCH accept %s and return it exactly', async (value) => {
+    const created = await create({ location_id: seed.locations[0], name: 'Cents', value });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json<Lead>().value).toBe(value);
+    const patched = await patch(created.json<Lead>().id, { value });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json<Lead>().value).toBe(value);
+  });
+
+  it.each([1.005, 0.001, 19.999])('refuses %s, which is not a whole number of cents', async (value) => {
+    const response = await create({ location_id: seed.locations[0], name: 'Fraction', value });
+    expect(response.statusCode).toBe(400);
+    expect(JSON.stringify(response.json())).toContain('body.value');
+  });
+});
+
 describe('PATCH /leads/:id', () => {
   it('changes status, value and notes, and bumps updated_at', async () => {
     const lead = (await create({ location_id: seed.locations[0], name: 'Max' })).json<Lead>();
