@@ -166,11 +166,16 @@ export const ERROR_RESPONSES = {
     limited,
   ),
   Conflict: errorResponse(
-    'A request with the same `Idempotency-Key` is still being processed; retry after `Retry-After` seconds.',
+    'The request conflicts with the current state: a request with the same `Idempotency-Key` is still being processed (`idempotency_key_in_progress`; retry after `Retry-After` seconds), ' +
+      'or the resource\'s state forbids it (`conflict`: a disabled subscription, the subscription limit); the detail says which. Nothing changed.',
     {
       idempotency_key_in_progress: {
         summary: 'First request still running',
         value: problem('idempotency_key_in_progress', 'The first request with this Idempotency-Key is still running; retry shortly.', '/api/v1/leads'),
+      },
+      conflict: {
+        summary: 'Subscription disabled',
+        value: problem('conflict', 'The subscription is disabled; enable it (PATCH enabled: true) before redelivering.', '/api/v1/webhooks/whsub_01jd5m0d9d6v3fw8p3n4q7r2s1/recover'),
       },
     },
     [...limited, 'Retry-After'],

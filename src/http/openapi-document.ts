@@ -71,6 +71,12 @@ function publicOperation(path: string, operation: Operation, hoister: ReturnType
     const schema = (response.content as Record<string, Json> | undefined)?.['application/json']?.schema as Json | undefined;
     const generic = response.description === 'Default Response' || response.description === schema?.description;
     const content = hoister.hoistContent(response.content);
+    // A problem status the route declares (ConflictResponse) is the shared component, examples and all.
+    const component = errorResponsesFor({ path: '{declared}', hasBody: true, idempotent: true })[status];
+    if (/^4\d\d$/.test(status) && component) {
+      responses[status] = component;
+      continue;
+    }
     responses[status] = /^[23]/.test(status)
       ? {
           ...response,

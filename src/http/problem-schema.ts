@@ -14,6 +14,12 @@ export const ProblemSchema = Type.Object(
   { title: 'Problem', description: 'RFC 9457 problem details.', additionalProperties: true },
 );
 
+/**
+ * A 409 the operation can answer because of the resource's state (e.g. a disabled subscription),
+ * beyond the ones every route may give: spread into the route's `response` so the spec declares it.
+ */
+export const ConflictResponse = { 409: ProblemSchema };
+
 /** Error responses every route may give; the error handler serialises them itself. */
 export const ProblemResponses = {
   '4xx': ProblemSchema,

@@ -142,6 +142,17 @@ describe('content', () => {
     expect(Object.keys(op.responses['201'].headers)).toContain('Idempotent-Replayed');
   });
 
+  // The 409s themselves are answered in management.happy (the 21st subscription) and
+  // delivery-log (retry and recover on a disabled subscription).
+  it('declares the 409 of the webhook operations that answer one: the subscription limit, redelivery on a disabled subscription', () => {
+    const byId = Object.fromEntries(operations(served).map(([, , op]) => [op.operationId as string, op]));
+    for (const id of ['createWebhookSubscription', 'retryWebhookDelivery', 'recoverWebhookDeliveries']) {
+      expect(byId[id]!.responses['409'], id).toEqual({ $ref: '#/components/responses/Conflict' });
+    }
+    const conflict = served.components.responses.Conflict.content['application/problem+json'].examples;
+    expect(Object.keys(conflict)).toEqual(['idempotency_key_in_progress', 'conflict']);
+  });
+
   it('resource schemas are named components shared by the API and the webhooks', () => {
     expect(served.paths['/api/v1/reviews/{id}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Review' });
     expect(served.components.schemas.ReviewCreatedEvent.properties.data).toEqual({ $ref: '#/components/schemas/Review' });

@@ -1,6 +1,6 @@
 import type { App } from '../../http/app-type.ts';
 import { PageSchema, pageRequest } from '../../kit/pagination.ts';
-import { ProblemResponses } from '../../http/problem-schema.ts';
+import { ConflictResponse, ProblemResponses } from '../../http/problem-schema.ts';
 import { IdParams, ListQuery, NoQuery, requireId } from '../../http/public-schemas.ts';
 import { auditActor } from '../audit/service.ts';
 import { DeliveryDetailSchema, DeliveryListFilters, DeliverySchema, RecoverBody, RecoverResultSchema } from './schemas.ts';
@@ -43,7 +43,7 @@ export async function webhookDeliveryRoutes(app: App): Promise<void> {
       tags: TAGS,
       params: IdParams('whsub', 'webhook subscription'),
       body: RecoverBody,
-      response: { 202: RecoverResultSchema, ...ProblemResponses },
+      response: { 202: RecoverResultSchema, ...ConflictResponse, ...ProblemResponses },
     },
     handler: async (request, reply) => {
       const id = requireId('whsub', request.params.id, 'webhook subscription');
@@ -78,7 +78,7 @@ export async function webhookDeliveryRoutes(app: App): Promise<void> {
         'Like reading it, redelivering needs the read scope of the resource its event type carries (403 `insufficient_scope` otherwise).',
       tags: TAGS,
       params: IdParams('whdel', 'webhook delivery'),
-      response: { 202: DeliverySchema, ...ProblemResponses },
+      response: { 202: DeliverySchema, ...ConflictResponse, ...ProblemResponses },
     },
     handler: async (request, reply) => {
       const id = requireId('whdel', request.params.id, 'webhook delivery');

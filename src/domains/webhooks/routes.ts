@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/app-type.ts';
 import { PageSchema, pageRequest } from '../../kit/pagination.ts';
-import { ProblemResponses } from '../../http/problem-schema.ts';
+import { ConflictResponse, ProblemResponses } from '../../http/problem-schema.ts';
 import { IdParams, ListQuery, NoQuery, requireId } from '../../http/public-schemas.ts';
 import { absentBodyIsEmpty } from '../../http/json-body.ts';
 import {
@@ -70,7 +70,7 @@ export async function webhookSubscriptionRoutes(app: App): Promise<void> {
         `At most 20 subscriptions per agency (409 beyond). ${SUBSCRIBE_SCOPE_NOTE} ${TIER_NOTE}`,
       tags: WEBHOOK_TAGS,
       body: CreateSubscriptionBody,
-      response: { 201: CreatedSubscriptionSchema, ...ProblemResponses },
+      response: { 201: CreatedSubscriptionSchema, ...ConflictResponse, ...ProblemResponses },
     },
     handler: async (request, reply) => reply.code(201).send(await services.webhooks.create(request.auth, request.body, auditActor(request.auth, request.id))),
   });
