@@ -8,7 +8,7 @@ import { ApiError, renderProblem, type BearerChallenge } from '../kit/errors.ts'
 import { isDatabaseUnavailable } from '../db/availability.ts';
 import { toFieldErrors, validatorCompiler } from './validation.ts';
 import { registerRoutes } from './routes.ts';
-import { isSpaRoute, sendSpaIndex } from './portal-static.ts';
+import { handleUnrouted, MAX_PARAM_LENGTH, routeNotFound } from './not-found.ts';
 import { BODY_LIMIT_BYTES, payloadTooLarge } from './body-limits.ts';
 import { registerJsonParser } from './json-body.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -28,6 +28,7 @@ function problemHeaders(error: ApiError): Record<string, string> {
   return {
     ...(error.retryAfterSeconds !== undefined ? { 'Retry-After': String(error.retryAfterSeconds) } : {}),
     ...(error.bearerChallenge ? { 'WWW-Authenticate': wwwAuthenticate(error.bearerChallenge) } : {}),
+    ...(error.allow ? { Allow: error.allow.join(', ') } : {}),
   };
 }
 
@@ -75,10 +76,6 @@ function toApiError(error: FastifyError, request: FastifyRequest): ApiError {
   });
 }
 
-function routeNotFound(request: FastifyRequest): ApiError {
-  return new ApiError('route_not_found', `${request.method} ${request.url.split('?')[0]} is not an endpoint of this API.`);
-}
-
 function sendProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const apiError = toApiError(error, request);
   if (apiError.code === 'database_unavailable') {
@@ -105,7 +102,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseL
     genReqId: () => `req_${randomBytes(12).toString('hex')}`,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // Requests the router refuses before any route or hook (a path that is not valid UTF-8).
     frameworkErrors: sendProblem,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -125,10 +122,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseL
 
   app.setErrorHandler(sendProblem);
 
-  app.setNotFoundHandler((request, reply) => {
-    if (isSpaRoute(request) && sendSpaIndex(reply)) return;
-    void reply.code(404).type('application/problem+json').send(renderProblem(routeNotFound(request), request.url.split('?')[0] ?? '', request.id));
-  });
+  app.setNotFoundHandler(handleUnrouted(app as unknown as App));
 
   await registerRoutes(app as unknown as App);
   return app as unknown as App;

@@ -60,8 +60,8 @@ export interface BearerChallenge {
 
 /**
  * The error every layer throws for a client-visible failure; the error handler renders it.
- * It carries facts, not HTTP headers: the renderer turns `retryAfterSeconds` and
- * `bearerChallenge` into `Retry-After` and `WWW-Authenticate`.
+ * It carries facts, not HTTP headers: the renderer turns `retryAfterSeconds`, `bearerChallenge`
+ * and `allow` into `Retry-After`, `WWW-Authenticate` and `Allow`.
  */
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -72,6 +72,8 @@ export class ApiError extends Error {
   /** When the client may try again (429, 503). */
   readonly retryAfterSeconds: number | undefined;
   readonly bearerChallenge: BearerChallenge | undefined;
+  /** The methods the path does answer (405). */
+  readonly allow: readonly string[] | undefined;
 
   constructor(
     code: ProblemCode,
@@ -81,6 +83,7 @@ export class ApiError extends Error {
       extensions?: Record<string, unknown>;
       retryAfterSeconds?: number;
       bearerChallenge?: BearerChallenge;
+      allow?: readonly string[];
       cause?: unknown;
     } = {},
   ) {
@@ -91,6 +94,7 @@ export class ApiError extends Error {
     this.extensions = options.extensions ?? {};
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.bearerChallenge = options.bearerChallenge;
+    this.allow = options.allow;
   }
 }
 

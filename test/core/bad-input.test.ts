@@ -131,13 +131,18 @@ describe('bad input on operator and portal routes: a problem+json answer and no 
       { method: 'POST', url: '/admin/v1/agencies/x/explode', headers: adminHeaders, payload: {} },
       { method: 'GET', url: '/portal/api/nothing-here' },
       { method: 'POST', url: '/portal/api/nothing-here', payload: {} },
-      { method: 'DELETE', url: '/admin/v1/agencies' },
       { method: 'GET', url: '/api/v1/nothing-here?x=1' },
     ];
     for (const request of cases) {
       const problem = expectProblem(await t.app.inject(request), 404, 'route_not_found');
       expect(problem.instance).toBe(request.url!.toString().split('?')[0]);
     }
+  });
+
+  it('a known path with a method it does not take → 405 method_not_allowed with Allow', async () => {
+    const response = await t.app.inject({ method: 'DELETE', url: '/admin/v1/agencies' });
+    expectProblem(response, 405, 'method_not_allowed');
+    expect(response.headers.allow).toBe('POST');
   });
 
   it('an id too long for the path schema → 400 naming path.id', async () => {
