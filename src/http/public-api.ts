@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from './app-type.ts';
 import { ApiError } from '../kit/errors.ts';
+import { NoQuery } from './public-schemas.ts';
 import { loadPortalSession, SESSION_COOKIE } from './portal-auth.ts';
 import { agencyHourlyLimit, integrationsTierRefusal } from '../domains/agencies/entitlements.ts';
 import { insufficientScope, SCOPES, type PublicAuth, type Scope } from '../domains/api/auth-context.ts';
@@ -137,6 +138,11 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
   }
 
   app.addHook('onRequest', guard);
+  // One rule for query strings: a route that names none takes none, so `?anything` is a 400 on
+  // every operation, writes included, never silently ignored.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, querystring: route.schema?.querystring ?? NoQuery };
+  });
 
   for (const routes of options.routes) await app.register(routes);
 }
