@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KyselyPlugin } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { generateApiKey } from '../../src/domains/api/key-format.ts';
 import { KEY_CACHE_TTL_MS, KNOWN_KEY_MEMORY_MS } from '../../src/domains/api/key-auth.ts';
 import { UNKNOWN_KEYS_PER_ADDRESS } from '../../src/domains/api/rate-limit-policy.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase } from '../support/database.ts';
+import { createTestDatabase, observingQueries } from '../support/database.ts';
 import { agencyWithOwner } from '../support/fixtures.ts';
 import { createApiKey, withKey } from '../support/api-keys.ts';
 
@@ -18,15 +17,11 @@ let t: TestApp;
 beforeAll(async () => {
   database = await createTestDatabase();
   // Counts the key lookups by hash, the work the throttle exists to bound.
-  const counter: KyselyPlugin = {
-    transformQuery: (args) => {
-      const node = args.node as { kind: string; from?: { froms: { table?: { identifier?: { name?: string } } }[] } };
-      if (node.kind === 'SelectQueryNode' && node.from?.froms.some((from) => from.table?.identifier?.name === 'api_keys')) lookups += 1;
-      return args.node;
-    },
-    transformResult: async (args) => args.result,
+  const isKeyLookup = (root: unknown) => {
+    const node = root as { kind: string; from?: { froms: { table?: { identifier?: { name?: string } } }[] } };
+    return node.kind === 'SelectQueryNode' && Boolean(node.from?.froms.some((from) => from.table?.identifier?.name === 'api_keys'));
   };
-  t = await createTestApp({ clock, database: { ...database, db: database.db.withPlugin(counter) } });
+  t = await createTestApp({ clock, database: observingQueries(database, (node) => (lookups += isKeyLookup(node) ? 1 : 0)) });
 });
 afterAll(async () => {
   await t?.close();

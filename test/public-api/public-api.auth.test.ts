@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KyselyPlugin } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { generateApiKey } from '../../src/domains/api/key-format.ts';
 import { KEY_CACHE_TTL_MS } from '../../src/domains/api/key-auth.ts';
 import { UNKNOWN_KEY_WINDOW_SECONDS, UNKNOWN_KEYS_PER_ADDRESS } from '../../src/domains/api/rate-limit-policy.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase } from '../support/database.ts';
+import { createTestDatabase, observingQueries } from '../support/database.ts';
 import { addMember, agencyWithOwner, setTier } from '../support/fixtures.ts';
 import { createApiKey, PROBE, withKey } from '../support/api-keys.ts';
 import { expectProblem } from '../support/problem.ts';
@@ -18,15 +17,8 @@ let t: TestApp;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  // Every query the app runs goes through this plugin, so a test can see that none ran.
-  const counter: KyselyPlugin = {
-    transformQuery: (args) => {
-      queries += 1;
-      return args.node;
-    },
-    transformResult: async (args) => args.result,
-  };
-  t = await createTestApp({ clock, database: { ...database, db: database.db.withPlugin(counter) } });
+  // Every query the app runs is counted, so a test can see that none ran.
+  t = await createTestApp({ clock, database: observingQueries(database, () => (queries += 1)) });
 });
 afterAll(async () => {
   await t?.close();

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type KyselyPlugin, type RootOperationNode } from 'kysely';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -60,4 +60,16 @@ export async function terminateListeners(database: Database): Promise<number> {
     SELECT pg_terminate_backend(pid) AS terminated, pid FROM pg_stat_activity
      WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`.execute(database.db);
   return result.rows.length;
+}
+
+/** The same database, with every query the app builds shown to `observe` first (to count them). */
+export function observingQueries(database: Database, observe: (node: RootOperationNode) => void): Database {
+  const plugin: KyselyPlugin = {
+    transformQuery: (args) => {
+      observe(args.node);
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  return { ...database, db: database.db.withPlugin(plugin) };
 }
