@@ -794,8 +794,8 @@ export interface components {
             name: string;
             email?: string | null;
             phone?: string | null;
-            /** @default api */
-            source: string;
+            /** @description Where the lead came from; `api` when left out. */
+            source?: string;
             /** @enum {unknown} */
             status?: "new" | "contacted" | "qualified" | "converted" | "lost";
             value?: number | null;
@@ -1378,11 +1378,10 @@ export interface components {
         /** WebhookTestRequest */
         WebhookTestRequest: {
             /**
-             * @description Which event to send a sample of; `webhook.test` (a ping) by default.
-             * @default webhook.test
+             * @description Which event to send a sample of; `webhook.test` (a ping) when left out.
              * @example review.created
              */
-            event_type: string;
+            event_type?: string;
         };
     };
     responses: {

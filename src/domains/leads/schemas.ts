@@ -51,7 +51,8 @@ export const CreateLeadBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     email: Type.Optional(Nullable(Type.String({ format: 'email', maxLength: 254 }))),
     phone: Type.Optional(Nullable(Type.String({ minLength: 3, maxLength: 40 }))),
-    source: Type.Optional(Type.String({ minLength: 1, maxLength: 100, default: 'api' })),
+    // The default is the service's, not a schema `default`: generated clients would make the field required.
+    source: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Where the lead came from; `api` when left out.' })),
     status: Type.Optional(LeadStatusSchema),
     value: Type.Optional(Nullable(LeadValue)),
     notes: Type.Optional(Type.String({ maxLength: 10_000 })),

@@ -101,7 +101,7 @@ export const RotatedSecretSchema = Type.Object(
 export const TestSendBody = Type.Object(
   {
     event_type: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 100, default: 'webhook.test', description: 'Which event to send a sample of; `webhook.test` (a ping) by default.', examples: ['review.created'] }),
+      Type.String({ minLength: 1, maxLength: 100, description: 'Which event to send a sample of; `webhook.test` (a ping) when left out.', examples: ['review.created'] }),
     ),
   },
   { additionalProperties: false, title: 'WebhookTestRequest' },
