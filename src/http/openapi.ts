@@ -23,10 +23,9 @@ export const DOCS_PATH = '/docs';
 
 type Json = Record<string, unknown>;
 
-const SERVERS = [
-  { url: 'https://api.faro.app', description: 'FARO production' },
-  { url: '/', description: 'The FARO instance serving this document' },
-];
+const PRODUCTION = { url: 'https://api.faro.app', description: 'FARO production' };
+/** The committed reference names production first; the instance serving it, relatively. */
+const SERVERS = [PRODUCTION, { url: '/', description: 'The FARO instance serving this document' }];
 
 const LOGO_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="220" height="40" viewBox="0 0 220 40">' +
@@ -84,6 +83,22 @@ export function openApiDocument(app: FastifyInstance): Json {
   return document;
 }
 
+const served = new WeakMap<object, Json>();
+
+/**
+ * The document as this instance serves it: the same, except that its own base URL
+ * (PUBLIC_BASE_URL) is the first server, so "Try it out" in /docs calls this instance by default.
+ */
+function servedDocument(app: App): Json {
+  let document = served.get(app.swagger);
+  if (!document) {
+    const self = { url: app.ctx.config.publicBaseUrl, description: 'This FARO instance (PUBLIC_BASE_URL)' };
+    document = { ...openApiDocument(app), servers: [self, PRODUCTION] };
+    served.set(app.swagger, document);
+  }
+  return document;
+}
+
 /** The YAML form committed as api/openapi.yaml: no anchors, no folding, so diffs stay readable. */
 export function toYaml(document: Json): string {
   return stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 });
@@ -92,17 +107,17 @@ export function toYaml(document: Json): string {
 /** Register OUTSIDE the authenticated /api/v1 context: the reference is public. */
 export async function openApiRoutes(app: App): Promise<void> {
   app.get(OPENAPI_JSON_PATH, { schema: { hide: true } }, async (_request, reply) => {
-    return reply.header('cache-control', 'public, max-age=300').type('application/json; charset=utf-8').send(openApiDocument(app));
+    return reply.header('cache-control', 'public, max-age=300').type('application/json; charset=utf-8').send(servedDocument(app));
   });
 
   await app.register(swaggerUi, {
     routePrefix: DOCS_PATH,
-    transformSpecification: () => openApiDocument(app),
+    transformSpecification: () => servedDocument(app),
     transformSpecificationClone: false,
     uiConfig: { deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 0, tryItOutEnabled: false },
     theme: { title: 'FARO API reference' },
     logo: { type: 'image/svg+xml', content: Buffer.from(LOGO_SVG), href: DOCS_PATH, target: '_self' },
     // Set by the plugin on every /docs response, over the portal's policy that helmet sets.
-    staticCSP: docsContentSecurityPolicy(app.ctx.config.publicBaseUrl, SERVERS.map((server) => server.url)),
+    staticCSP: docsContentSecurityPolicy(app.ctx.config.publicBaseUrl, [app.ctx.config.publicBaseUrl, PRODUCTION.url]),
   });
 }

@@ -40,7 +40,13 @@ describe('serving', () => {
     const response = await t.app.inject({ url: '/api/v1/openapi.json' });
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect(response.headers['ratelimit']).toBeUndefined();
-    expect(served).toEqual(generated);
+    // The same document, except that the instance lists its own base URL first ("Try it out").
+    expect({ ...served, servers: generated.servers }).toEqual(generated);
+    expect(served.servers).toEqual([
+      { url: t.ctx.config.publicBaseUrl, description: 'This FARO instance (PUBLIC_BASE_URL)' },
+      { url: 'https://api.faro.app', description: 'FARO production' },
+    ]);
+    expect(generated.servers[0]).toEqual({ url: 'https://api.faro.app', description: 'FARO production' });
     expect(served.openapi).toBe('3.1.0');
   });
 
