@@ -6,7 +6,7 @@ import { ProblemResponses } from '../../http/problem-schema.ts';
 import { LEAD_BODY_LIMIT_BYTES } from '../../http/body-limits.ts';
 import { IdFilter, IdParams, ListQuery, NoQuery, SinceFilter, requireId } from '../../http/public-schemas.ts';
 import { fingerprintRequest } from '../idempotency/service.ts';
-import { CreateLeadBody, LEAD_STATUSES, LeadSchema, UpdateLeadBody } from './schemas.ts';
+import { CreateLeadBody, LEAD_STATUSES, LeadSchema, UpdateLeadBody, withLeadDefaults } from './schemas.ts';
 
 const TAGS = ['Leads'];
 
@@ -82,7 +82,7 @@ export async function leadRoutes(app: App): Promise<void> {
     },
     handler: async (request, reply) => {
       const { agencyId } = request.auth;
-      const body = request.body;
+      const body = withLeadDefaults(request.body);
       const create = async (executor?: Executor) => ({ status: 201, body: (await services.leads.create(agencyId, body, executor)).lead });
       const key = request.headers['idempotency-key'];
       if (typeof key !== 'string') return reply.code(201).send((await create()).body);

@@ -61,6 +61,16 @@ export const CreateLeadBody = Type.Object(
 );
 export type CreateLeadInput = Static<typeof CreateLeadBody>;
 
+export const DEFAULT_LEAD_SOURCE = 'api';
+
+/**
+ * The body with its defaults filled in, as the service stores it: also what an Idempotency-Key
+ * fingerprints, so `{…}` and `{…, "source": "api"}` are the same request.
+ */
+export function withLeadDefaults(input: CreateLeadInput): CreateLeadInput {
+  return { ...input, source: input.source ?? DEFAULT_LEAD_SOURCE };
+}
+
 export const UpdateLeadBody = Type.Object(
   {
     status: Type.Optional(LeadStatusSchema),

@@ -8,7 +8,7 @@ import { toPage, type Page, type PageRequest } from '../../kit/pagination.ts';
 import { appendEvent } from '../events/repository.ts';
 import { findLocation } from '../locations/repository.ts';
 import * as repo from './repository.ts';
-import { toLead, type CreateLeadInput, type Lead, type LeadFilters, type UpdateLeadInput } from './schemas.ts';
+import { DEFAULT_LEAD_SOURCE, toLead, type CreateLeadInput, type Lead, type LeadFilters, type UpdateLeadInput } from './schemas.ts';
 
 export function createLeadService({ db, clock }: { db: Kysely<DB>; clock: Clock }) {
   return {
@@ -29,7 +29,7 @@ export function createLeadService({ db, clock }: { db: Kysely<DB>; clock: Clock 
           name: input.name,
           email: input.email ?? null,
           phone: input.phone ?? null,
-          source: input.source ?? 'api',
+          source: input.source ?? DEFAULT_LEAD_SOURCE,
           status,
           value: input.value ?? null,
           notes: input.notes ?? '',
