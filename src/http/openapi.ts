@@ -24,8 +24,9 @@ export const DOCS_PATH = '/docs';
 type Json = Record<string, unknown>;
 
 const PRODUCTION = { url: 'https://api.faro.app', description: 'FARO production' };
+const SAME_ORIGIN = { url: '/', description: 'The FARO instance serving this document' };
 /** The committed reference names production first; the instance serving it, relatively. */
-const SERVERS = [PRODUCTION, { url: '/', description: 'The FARO instance serving this document' }];
+const SERVERS = [PRODUCTION, SAME_ORIGIN];
 
 const LOGO_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="220" height="40" viewBox="0 0 220 40">' +
@@ -87,13 +88,14 @@ const served = new WeakMap<object, Json>();
 
 /**
  * The document as this instance serves it: the same, except that its own base URL
- * (PUBLIC_BASE_URL) is the first server, so "Try it out" in /docs calls this instance by default.
+ * (PUBLIC_BASE_URL) is the first server, so "Try it out" in /docs calls this instance by default;
+ * then production, and the document's own origin for an instance reached by another name.
  */
 function servedDocument(app: App): Json {
   let document = served.get(app.swagger);
   if (!document) {
     const self = { url: app.ctx.config.publicBaseUrl, description: 'This FARO instance (PUBLIC_BASE_URL)' };
-    document = { ...openApiDocument(app), servers: [self, PRODUCTION] };
+    document = { ...openApiDocument(app), servers: [self, PRODUCTION, SAME_ORIGIN] };
     served.set(app.swagger, document);
   }
   return document;

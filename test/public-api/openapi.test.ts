@@ -62,6 +62,7 @@ describe('serving', () => {
     expect(served.servers).toEqual([
       { url: t.ctx.config.publicBaseUrl, description: 'This FARO instance (PUBLIC_BASE_URL)' },
       { url: 'https://api.faro.app', description: 'FARO production' },
+      { url: '/', description: 'The FARO instance serving this document' },
     ]);
     expect(generated.servers[0]).toEqual({ url: 'https://api.faro.app', description: 'FARO production' });
     expect(served.openapi).toBe('3.1.0');
