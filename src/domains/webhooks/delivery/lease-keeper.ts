@@ -72,7 +72,6 @@ export function createLeaseKeeper(deps: { db: Kysely<DB>; clock: Clock; leaseMs:
       held.delete(id);
       releasing.delete(id);
     },
-    isHeld: (id: string) => held.has(id),
     /** Called with the ids of leases found taken back by another worker. */
     onLost(listener: (lost: ReadonlySet<string>) => void): () => void {
       lostListeners.add(listener);

@@ -177,8 +177,6 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     },
     /** Deliveries this worker is attempting right now. */
     inFlightCount: () => inFlight.size,
-    /** Deliveries this worker leased ahead and has not started. */
-    bufferedCount: () => book.buffered(),
   };
 }
 
