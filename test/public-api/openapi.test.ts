@@ -5,6 +5,8 @@ import { generateOpenApiDocument } from '../../src/cli/openapi-generate.ts';
 import { summarizeDifferences } from '../../src/cli/openapi.ts';
 import { toYaml } from '../../src/http/openapi.ts';
 import { EVENT_CATALOG } from '../../src/domains/events/catalog.ts';
+import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../../src/domains/events/event-types.ts';
+import { PROBLEMS } from '../../src/kit/errors.ts';
 import { ENDPOINTS } from './support.ts';
 import type { components } from '../../portal/src/api/public-api.gen.ts';
 
@@ -192,6 +194,33 @@ describe('content', () => {
       const headers = op.parameters.map((p: Json) => resolve(served, p).name);
       expect(headers).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature']);
     }
+  });
+
+  it('closed sets are enums, the same ones validation enforces', () => {
+    const schemas = served.components.schemas;
+    const subscribable = [...SUBSCRIBABLE_EVENT_TYPES, '*'];
+    for (const name of ['CreateWebhookSubscription', 'UpdateWebhookSubscription', 'WebhookSubscription', 'WebhookSubscriptionWithSecret']) {
+      expect(schemas[name].properties.events.items, name).toEqual({ enum: subscribable });
+    }
+    for (const name of ['WebhookDelivery', 'WebhookDeliveryDetail', 'WebhookTestRequest']) {
+      expect(schemas[name].properties.event_type.enum, name).toEqual([...EVENT_TYPES]);
+    }
+    expect(schemas.WebhookEventType.properties.type.enum).toEqual([...EVENT_TYPES]);
+    expect(schemas.Event.properties.type.enum).toEqual([...SUBSCRIBABLE_EVENT_TYPES]);
+    expect(schemas.Problem.properties.code.enum).toEqual(Object.keys(PROBLEMS));
+    const deliveries = served.paths['/api/v1/webhooks/{id}/deliveries'].get.parameters as Json[];
+    expect(deliveries.find((p) => p.name === 'event_type')!.schema.enum).toEqual([...EVENT_TYPES]);
+    // A union of literals is a closed set spelled so that generators and docs do not list it.
+    const unionsOfLiterals: string[] = [];
+    const walk = (node: unknown, where: string): void => {
+      if (Array.isArray(node)) return node.forEach((child, index) => walk(child, `${where}[${index}]`));
+      if (typeof node !== 'object' || node === null) return;
+      const anyOf = (node as Json).anyOf as Json[] | undefined;
+      if (anyOf && anyOf.length > 1 && anyOf.every((member) => 'const' in member)) unionsOfLiterals.push(where);
+      for (const [key, child] of Object.entries(node)) walk(child, `${where}.${key}`);
+    };
+    walk(served, '');
+    expect(unionsOfLiterals).toEqual([]);
   });
 
   it('the YAML form parses back to the same document', () => {

@@ -756,6 +756,7 @@ export interface components {
                 phone: string | null;
                 email: string | null;
             };
+            /** @enum {unknown} */
             status: "open" | "closed";
             last_message_at: string | null;
             /** Format: date-time */
@@ -818,7 +819,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            events: string[];
+            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
             /**
              * @description A note for people (e.g. which system receives it).
              * @example CRM sync
@@ -953,6 +954,7 @@ export interface components {
             /** @constant */
             object: "message";
             conversation_id: string;
+            /** @enum {unknown} */
             direction: "inbound" | "outbound";
             body: string;
             /** @enum {unknown} */
@@ -1000,8 +1002,11 @@ export interface components {
             status: number;
             detail: string;
             instance: string;
-            /** @description Stable machine-readable error code. */
-            code: string;
+            /**
+             * @description Stable machine-readable error code.
+             * @enum {unknown}
+             */
+            code: "validation_failed" | "malformed_json" | "invalid_cursor" | "invalid_webhook_url" | "missing_credentials" | "malformed_api_key" | "unknown_api_key" | "revoked_api_key" | "expired_api_key" | "invalid_credentials" | "invalid_session" | "invalid_admin_token" | "csrf_failed" | "tier_required" | "insufficient_scope" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limited" | "login_throttled" | "auth_throttled" | "internal_error" | "service_unavailable" | "database_unavailable";
             request_id: string;
             errors?: {
                 path: string;
@@ -1104,6 +1109,7 @@ export interface components {
             location_id: string;
             /** @enum {unknown} */
             provider: "google" | "facebook" | "yelp";
+            /** @enum {unknown} */
             status: "running" | "succeeded" | "failed";
             error: string | null;
             /** Format: date-time */
@@ -1136,7 +1142,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            events?: string[];
+            events?: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
             /**
              * @description A note for people (e.g. which system receives it).
              * @example CRM sync
@@ -1156,8 +1162,11 @@ export interface components {
             subscription_id: string;
             /** @description The event id (the `webhook-id` header); for a test send, the id of the sample event. */
             event_id: string;
-            /** @example review.created */
-            event_type: string;
+            /**
+             * @example review.created
+             * @enum {unknown}
+             */
+            event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
             /** @enum {unknown} */
             status: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
             next_attempt_at: string | null;
@@ -1200,8 +1209,11 @@ export interface components {
             subscription_id: string;
             /** @description The event id (the `webhook-id` header); for a test send, the id of the sample event. */
             event_id: string;
-            /** @example review.created */
-            event_type: string;
+            /**
+             * @example review.created
+             * @enum {unknown}
+             */
+            event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
             /** @enum {unknown} */
             status: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
             next_attempt_at: string | null;
@@ -1277,7 +1289,7 @@ export interface components {
              *       "lead.converted"
              *     ]
              */
-            events: string[];
+            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
             description: string;
             enabled: boolean;
             disabled_reason: string | null;
@@ -1320,7 +1332,7 @@ export interface components {
              *       "lead.converted"
              *     ]
              */
-            events: string[];
+            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
             description: string;
             enabled: boolean;
             disabled_reason: string | null;
@@ -1380,8 +1392,9 @@ export interface components {
             /**
              * @description Which event to send a sample of; `webhook.test` (a ping) when left out.
              * @example review.created
+             * @enum {unknown}
              */
-            event_type?: string;
+            event_type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
         };
     };
     responses: {
