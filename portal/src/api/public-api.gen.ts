@@ -698,7 +698,14 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
-        /** AuditActor */
+        /**
+         * AuditActor
+         * @example {
+         *       "type": "api_key",
+         *       "id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *       "label": "CRM integration"
+         *     }
+         */
         AuditActor: {
             /**
              * @description `user`: a portal user; `api_key`: a request made with an API key; `operator`: FARO staff.
@@ -708,7 +715,34 @@ export interface components {
             id: string | null;
             label: string | null;
         };
-        /** AuditEvent */
+        /**
+         * AuditEvent
+         * @example {
+         *       "id": "audit_01jd5t6qzsg8j0m2p4s6v8x0z2",
+         *       "action": "webhook.created",
+         *       "actor": {
+         *         "type": "api_key",
+         *         "id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *         "label": "CRM integration"
+         *       },
+         *       "target": {
+         *         "type": "webhook_subscription",
+         *         "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *         "label": "https://hooks.example.com/faro"
+         *       },
+         *       "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+         *       "details": {
+         *         "url": "https://hooks.example.com/faro",
+         *         "events": [
+         *           "review.created",
+         *           "lead.converted"
+         *         ],
+         *         "description": "CRM sync",
+         *         "enabled": true
+         *       },
+         *       "created_at": "2026-03-01T10:00:00.000Z"
+         *     }
+         */
         AuditEvent: {
             /** @example audit_01jd5m0d9d6v3fw8p3n4q7r2s1 */
             id: string;
@@ -724,14 +758,54 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        /** AuditEventList */
+        /**
+         * AuditEventList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "audit_01jd5t6qzsg8j0m2p4s6v8x0z2",
+         *           "action": "webhook.created",
+         *           "actor": {
+         *             "type": "api_key",
+         *             "id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *             "label": "CRM integration"
+         *           },
+         *           "target": {
+         *             "type": "webhook_subscription",
+         *             "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *             "label": "https://hooks.example.com/faro"
+         *           },
+         *           "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+         *           "details": {
+         *             "url": "https://hooks.example.com/faro",
+         *             "events": [
+         *               "review.created",
+         *               "lead.converted"
+         *             ],
+         *             "description": "CRM sync",
+         *             "enabled": true
+         *           },
+         *           "created_at": "2026-03-01T10:00:00.000Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         AuditEventList: {
             data: components["schemas"]["AuditEvent"][];
             has_more: boolean;
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor: string | null;
         };
-        /** AuditTarget */
+        /**
+         * AuditTarget
+         * @example {
+         *       "type": "webhook_subscription",
+         *       "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "label": "https://hooks.example.com/faro"
+         *     }
+         */
         AuditTarget: {
             /** @enum {unknown} */
             type: "api_key" | "webhook_subscription" | "webhook_delivery";
@@ -742,6 +816,21 @@ export interface components {
         /**
          * Conversation
          * @description A thread in the unified inbox with one contact on one channel.
+         * @example {
+         *       "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+         *       "object": "conversation",
+         *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "channel": "sms",
+         *       "contact": {
+         *         "name": "Maria Alvarez",
+         *         "phone": "+15555550142",
+         *         "email": null
+         *       },
+         *       "status": "open",
+         *       "last_message_at": "2026-03-14T15:09:26.535Z",
+         *       "created_at": "2026-03-14T15:09:26.535Z",
+         *       "updated_at": "2026-03-14T15:09:26.535Z"
+         *     }
          */
         Conversation: {
             /** @example conv_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -767,6 +856,27 @@ export interface components {
         /**
          * ConversationCreatedEvent
          * @description A new conversation started in the unified inbox (first message from a contact on any channel). `data` is the conversation.
+         * @example {
+         *       "id": "evt_01jd5p2f7jbq3x9k4m6n8p0r2t",
+         *       "type": "conversation.created",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+         *         "object": "conversation",
+         *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *         "channel": "sms",
+         *         "contact": {
+         *           "name": "Maria Alvarez",
+         *           "phone": "+15555550142",
+         *           "email": null
+         *         },
+         *         "status": "open",
+         *         "last_message_at": "2026-03-14T15:09:26.535Z",
+         *         "created_at": "2026-03-14T15:09:26.535Z",
+         *         "updated_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         ConversationCreatedEvent: {
             /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
@@ -782,14 +892,47 @@ export interface components {
             agency_id: string;
             data: components["schemas"]["Conversation"];
         };
-        /** ConversationList */
+        /**
+         * ConversationList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+         *           "object": "conversation",
+         *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *           "channel": "sms",
+         *           "contact": {
+         *             "name": "Maria Alvarez",
+         *             "phone": "+15555550142",
+         *             "email": null
+         *           },
+         *           "status": "open",
+         *           "last_message_at": "2026-03-14T15:09:26.535Z",
+         *           "created_at": "2026-03-14T15:09:26.535Z",
+         *           "updated_at": "2026-03-14T15:09:26.535Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         ConversationList: {
             data: components["schemas"]["Conversation"][];
             has_more: boolean;
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor: string | null;
         };
-        /** CreateLead */
+        /**
+         * CreateLead
+         * @example {
+         *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "name": "Priya Natarajan",
+         *       "email": "priya.natarajan@example.com",
+         *       "phone": "+15555550187",
+         *       "source": "website_form",
+         *       "notes": "Booked a full treatment plan."
+         *     }
+         */
         CreateLead: {
             location_id: string;
             name: string;
@@ -802,7 +945,17 @@ export interface components {
             value?: number | null;
             notes?: string;
         };
-        /** CreateWebhookSubscription */
+        /**
+         * CreateWebhookSubscription
+         * @example {
+         *       "url": "https://hooks.example.com/faro",
+         *       "events": [
+         *         "review.created",
+         *         "lead.converted"
+         *       ],
+         *       "description": "CRM sync"
+         *     }
+         */
         CreateWebhookSubscription: {
             /**
              * @description Where FARO POSTs the events: an https URL that reaches the public internet (no private, loopback or metadata addresses).
@@ -831,6 +984,26 @@ export interface components {
         /**
          * Event
          * @description An event exactly as its webhook body carries it.
+         * @example {
+         *       "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *       "type": "review.created",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *         "object": "review",
+         *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *         "source": "google",
+         *         "rating": 5,
+         *         "author_name": "James Carter",
+         *         "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *         "reply": null,
+         *         "replied_at": null,
+         *         "published_at": "2026-03-14T15:02:11.000Z",
+         *         "created_at": "2026-03-14T15:09:26.535Z",
+         *         "updated_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         Event: {
             /** @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9 */
@@ -848,7 +1021,35 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** EventList */
+        /**
+         * EventList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *           "type": "review.created",
+         *           "timestamp": "2026-03-14T15:09:26.535Z",
+         *           "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *           "data": {
+         *             "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *             "object": "review",
+         *             "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *             "source": "google",
+         *             "rating": 5,
+         *             "author_name": "James Carter",
+         *             "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *             "reply": null,
+         *             "replied_at": null,
+         *             "published_at": "2026-03-14T15:02:11.000Z",
+         *             "created_at": "2026-03-14T15:09:26.535Z",
+         *             "updated_at": "2026-03-14T15:09:26.535Z"
+         *           }
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         EventList: {
             data: components["schemas"]["Event"][];
             has_more: boolean;
@@ -858,6 +1059,21 @@ export interface components {
         /**
          * Lead
          * @description A prospective customer of a location, tracked through to conversion.
+         * @example {
+         *       "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+         *       "object": "lead",
+         *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "name": "Priya Natarajan",
+         *       "email": "priya.natarajan@example.com",
+         *       "phone": "+15555550187",
+         *       "source": "website_form",
+         *       "status": "converted",
+         *       "value": 1250,
+         *       "notes": "Booked a full treatment plan.",
+         *       "converted_at": "2026-03-14T15:09:26.535Z",
+         *       "created_at": "2026-03-10T09:30:00.000Z",
+         *       "updated_at": "2026-03-14T15:09:26.535Z"
+         *     }
          */
         Lead: {
             /** @example lead_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -887,6 +1103,27 @@ export interface components {
         /**
          * LeadConvertedEvent
          * @description A lead became a customer (its status changed to `converted`). `data` is the lead.
+         * @example {
+         *       "id": "evt_01jd5r9m2ne6g8j0m2p4r6t8v0",
+         *       "type": "lead.converted",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+         *         "object": "lead",
+         *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *         "name": "Priya Natarajan",
+         *         "email": "priya.natarajan@example.com",
+         *         "phone": "+15555550187",
+         *         "source": "website_form",
+         *         "status": "converted",
+         *         "value": 1250,
+         *         "notes": "Booked a full treatment plan.",
+         *         "converted_at": "2026-03-14T15:09:26.535Z",
+         *         "created_at": "2026-03-10T09:30:00.000Z",
+         *         "updated_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         LeadConvertedEvent: {
             /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
@@ -902,7 +1139,30 @@ export interface components {
             agency_id: string;
             data: components["schemas"]["Lead"];
         };
-        /** LeadList */
+        /**
+         * LeadList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+         *           "object": "lead",
+         *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *           "name": "Priya Natarajan",
+         *           "email": "priya.natarajan@example.com",
+         *           "phone": "+15555550187",
+         *           "source": "website_form",
+         *           "status": "converted",
+         *           "value": 1250,
+         *           "notes": "Booked a full treatment plan.",
+         *           "converted_at": "2026-03-14T15:09:26.535Z",
+         *           "created_at": "2026-03-10T09:30:00.000Z",
+         *           "updated_at": "2026-03-14T15:09:26.535Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         LeadList: {
             data: components["schemas"]["Lead"][];
             has_more: boolean;
@@ -912,6 +1172,23 @@ export interface components {
         /**
          * Location
          * @description A business location (listing) managed by the agency.
+         * @example {
+         *       "id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "object": "location",
+         *       "name": "Harbor Dental — Downtown",
+         *       "address": {
+         *         "line1": "120 Harbor Street",
+         *         "city": "Boston",
+         *         "region": "MA",
+         *         "postal_code": "02110",
+         *         "country": "US"
+         *       },
+         *       "phone": "+15555550100",
+         *       "website": "https://harbordental.example.com",
+         *       "timezone": "America/New_York",
+         *       "created_at": "2026-01-05T14:00:00.000Z",
+         *       "updated_at": "2026-02-20T09:12:45.000Z"
+         *     }
          */
         Location: {
             /** @example loc_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -937,7 +1214,32 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** LocationList */
+        /**
+         * LocationList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *           "object": "location",
+         *           "name": "Harbor Dental — Downtown",
+         *           "address": {
+         *             "line1": "120 Harbor Street",
+         *             "city": "Boston",
+         *             "region": "MA",
+         *             "postal_code": "02110",
+         *             "country": "US"
+         *           },
+         *           "phone": "+15555550100",
+         *           "website": "https://harbordental.example.com",
+         *           "timezone": "America/New_York",
+         *           "created_at": "2026-01-05T14:00:00.000Z",
+         *           "updated_at": "2026-02-20T09:12:45.000Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         LocationList: {
             data: components["schemas"]["Location"][];
             has_more: boolean;
@@ -947,6 +1249,16 @@ export interface components {
         /**
          * Message
          * @description One message in a conversation, inbound (from the contact) or outbound.
+         * @example {
+         *       "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
+         *       "object": "message",
+         *       "conversation_id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+         *       "direction": "inbound",
+         *       "body": "Hi! Do you have any openings for a cleaning this Saturday morning?",
+         *       "status": "received",
+         *       "sent_at": null,
+         *       "created_at": "2026-03-14T15:09:26.535Z"
+         *     }
          */
         Message: {
             /** @example msg_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -963,7 +1275,25 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        /** MessageList */
+        /**
+         * MessageList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
+         *           "object": "message",
+         *           "conversation_id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+         *           "direction": "inbound",
+         *           "body": "Hi! Do you have any openings for a cleaning this Saturday morning?",
+         *           "status": "received",
+         *           "sent_at": null,
+         *           "created_at": "2026-03-14T15:09:26.535Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         MessageList: {
             data: components["schemas"]["Message"][];
             has_more: boolean;
@@ -973,6 +1303,22 @@ export interface components {
         /**
          * MessageReceivedEvent
          * @description A contact sent a message into a conversation. `data` is the inbound message.
+         * @example {
+         *       "id": "evt_01jd5p2fa1c4e6g8j0k2m4n6p8",
+         *       "type": "message.received",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
+         *         "object": "message",
+         *         "conversation_id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+         *         "direction": "inbound",
+         *         "body": "Hi! Do you have any openings for a cleaning this Saturday morning?",
+         *         "status": "received",
+         *         "sent_at": null,
+         *         "created_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         MessageReceivedEvent: {
             /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
@@ -991,6 +1337,21 @@ export interface components {
         /**
          * Problem
          * @description RFC 9457 problem details.
+         * @example {
+         *       "type": "https://docs.faro.app/problems/validation-failed",
+         *       "title": "The request is not valid",
+         *       "status": 400,
+         *       "detail": "One or more fields are not valid; see errors.",
+         *       "instance": "/api/v1/reviews",
+         *       "code": "validation_failed",
+         *       "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+         *       "errors": [
+         *         {
+         *           "path": "query.rating",
+         *           "message": "must be <= 5"
+         *         }
+         *       ]
+         *     }
          */
         Problem: {
             /**
@@ -1018,6 +1379,20 @@ export interface components {
         /**
          * Review
          * @description A customer review of a location on Google, Facebook or Yelp.
+         * @example {
+         *       "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *       "object": "review",
+         *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "source": "google",
+         *       "rating": 5,
+         *       "author_name": "James Carter",
+         *       "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *       "reply": null,
+         *       "replied_at": null,
+         *       "published_at": "2026-03-14T15:02:11.000Z",
+         *       "created_at": "2026-03-14T15:09:26.535Z",
+         *       "updated_at": "2026-03-14T15:09:26.535Z"
+         *     }
          */
         Review: {
             /** @example rev_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -1048,6 +1423,26 @@ export interface components {
         /**
          * ReviewCreatedEvent
          * @description A new review of a location appeared on Google, Facebook or Yelp. `data` is the review.
+         * @example {
+         *       "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *       "type": "review.created",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *         "object": "review",
+         *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *         "source": "google",
+         *         "rating": 5,
+         *         "author_name": "James Carter",
+         *         "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *         "reply": null,
+         *         "replied_at": null,
+         *         "published_at": "2026-03-14T15:02:11.000Z",
+         *         "created_at": "2026-03-14T15:09:26.535Z",
+         *         "updated_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         ReviewCreatedEvent: {
             /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
@@ -1063,14 +1458,42 @@ export interface components {
             agency_id: string;
             data: components["schemas"]["Review"];
         };
-        /** ReviewList */
+        /**
+         * ReviewList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *           "object": "review",
+         *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *           "source": "google",
+         *           "rating": 5,
+         *           "author_name": "James Carter",
+         *           "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *           "reply": null,
+         *           "replied_at": null,
+         *           "published_at": "2026-03-14T15:02:11.000Z",
+         *           "created_at": "2026-03-14T15:09:26.535Z",
+         *           "updated_at": "2026-03-14T15:09:26.535Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         ReviewList: {
             data: components["schemas"]["Review"][];
             has_more: boolean;
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor: string | null;
         };
-        /** RotatedWebhookSecret */
+        /**
+         * RotatedWebhookSecret
+         * @example {
+         *       "secret": "whsec_4wZQD9FC5JljDZWP4tjSJfnV2qcftBjJkznI6tWqmUk=",
+         *       "previous_secret_expires_at": "2026-03-15T15:09:26.535Z"
+         *     }
+         */
         RotatedWebhookSecret: {
             /**
              * @description `whsec_` + base64 of 32 random bytes. Verify signatures with it (Standard Webhooks).
@@ -1082,6 +1505,23 @@ export interface components {
         /**
          * SyncFailedEvent
          * @description Synchronising a location with a listing provider failed. `data` is the sync run, with the reason in `error`.
+         * @example {
+         *       "id": "evt_01jd5s4p8qf7h9k1n3q5s7v9x1",
+         *       "type": "sync.failed",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "id": "sync_01jd5s4p7pe6g8j0m2p4r6t8v0",
+         *         "object": "sync_run",
+         *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *         "provider": "google",
+         *         "status": "failed",
+         *         "error": "Google rejected the update: the business hours overlap on Monday.",
+         *         "started_at": "2026-03-14T15:09:20.112Z",
+         *         "finished_at": "2026-03-14T15:09:26.535Z",
+         *         "created_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         SyncFailedEvent: {
             /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
@@ -1100,6 +1540,17 @@ export interface components {
         /**
          * SyncRun
          * @description One synchronisation of a location with a listing provider.
+         * @example {
+         *       "id": "sync_01jd5s4p7pe6g8j0m2p4r6t8v0",
+         *       "object": "sync_run",
+         *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "provider": "google",
+         *       "status": "failed",
+         *       "error": "Google rejected the update: the business hours overlap on Monday.",
+         *       "started_at": "2026-03-14T15:09:20.112Z",
+         *       "finished_at": "2026-03-14T15:09:26.535Z",
+         *       "created_at": "2026-03-14T15:09:26.535Z"
+         *     }
          */
         SyncRun: {
             /** @example sync_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -1118,14 +1569,29 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        /** UpdateLead */
+        /**
+         * UpdateLead
+         * @example {
+         *       "status": "converted",
+         *       "value": 1250
+         *     }
+         */
         UpdateLead: {
             /** @enum {unknown} */
             status?: "new" | "contacted" | "qualified" | "converted" | "lost";
             value?: number | null;
             notes?: string;
         };
-        /** UpdateWebhookSubscription */
+        /**
+         * UpdateWebhookSubscription
+         * @example {
+         *       "events": [
+         *         "review.created",
+         *         "lead.converted"
+         *       ],
+         *       "enabled": true
+         *     }
+         */
         UpdateWebhookSubscription: {
             /**
              * @description Where FARO POSTs the events: an https URL that reaches the public internet (no private, loopback or metadata addresses).
@@ -1154,6 +1620,20 @@ export interface components {
         /**
          * WebhookDelivery
          * @description One event bound for one subscription, with its state in the retry schedule.
+         * @example {
+         *       "id": "whdel_01jd5q7h3me7g9j1m3p5r7t9w1",
+         *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *       "event_type": "review.created",
+         *       "status": "succeeded",
+         *       "next_attempt_at": null,
+         *       "last_status_code": 200,
+         *       "last_error": null,
+         *       "delivered_at": "2026-03-14T15:09:27.114Z",
+         *       "is_test": false,
+         *       "created_at": "2026-03-14T15:09:26.535Z",
+         *       "attempts": 1
+         *     }
          */
         WebhookDelivery: {
             /** @example whdel_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -1183,6 +1663,26 @@ export interface components {
         /**
          * WebhookDeliveryAttempt
          * @description One HTTP POST of a delivery: the headers sent (signatures are MACs, not secrets) and what came back.
+         * @example {
+         *       "id": "whatt_01jd5q7h4nf8h0k2n4q6s8v0x2",
+         *       "attempt_number": 1,
+         *       "started_at": "2026-03-14T15:09:26.902Z",
+         *       "duration_ms": 212,
+         *       "request_headers": {
+         *         "content-type": "application/json",
+         *         "user-agent": "FARO-Webhooks/1",
+         *         "webhook-id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *         "webhook-timestamp": "1773500966",
+         *         "webhook-signature": "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="
+         *       },
+         *       "response_status": 200,
+         *       "response_headers": {
+         *         "content-type": "application/json"
+         *       },
+         *       "response_body_excerpt": "{\"ok\":true}",
+         *       "error_kind": null,
+         *       "error_message": null
+         *     }
          */
         WebhookDeliveryAttempt: {
             id: string;
@@ -1201,7 +1701,64 @@ export interface components {
             error_kind: ("timeout" | "connection" | "dns" | "tls" | "ssrf_blocked" | "http_status" | "worker_lost") | null;
             error_message: string | null;
         };
-        /** WebhookDeliveryDetail */
+        /**
+         * WebhookDeliveryDetail
+         * @example {
+         *       "id": "whdel_01jd5q7h3me7g9j1m3p5r7t9w1",
+         *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *       "event_type": "review.created",
+         *       "status": "succeeded",
+         *       "next_attempt_at": null,
+         *       "last_status_code": 200,
+         *       "last_error": null,
+         *       "delivered_at": "2026-03-14T15:09:27.114Z",
+         *       "is_test": false,
+         *       "created_at": "2026-03-14T15:09:26.535Z",
+         *       "payload": {
+         *         "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *         "type": "review.created",
+         *         "timestamp": "2026-03-14T15:09:26.535Z",
+         *         "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *         "data": {
+         *           "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *           "object": "review",
+         *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *           "source": "google",
+         *           "rating": 5,
+         *           "author_name": "James Carter",
+         *           "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *           "reply": null,
+         *           "replied_at": null,
+         *           "published_at": "2026-03-14T15:02:11.000Z",
+         *           "created_at": "2026-03-14T15:09:26.535Z",
+         *           "updated_at": "2026-03-14T15:09:26.535Z"
+         *         }
+         *       },
+         *       "attempts": [
+         *         {
+         *           "id": "whatt_01jd5q7h4nf8h0k2n4q6s8v0x2",
+         *           "attempt_number": 1,
+         *           "started_at": "2026-03-14T15:09:26.902Z",
+         *           "duration_ms": 212,
+         *           "request_headers": {
+         *             "content-type": "application/json",
+         *             "user-agent": "FARO-Webhooks/1",
+         *             "webhook-id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *             "webhook-timestamp": "1773500966",
+         *             "webhook-signature": "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="
+         *           },
+         *           "response_status": 200,
+         *           "response_headers": {
+         *             "content-type": "application/json"
+         *           },
+         *           "response_body_excerpt": "{\"ok\":true}",
+         *           "error_kind": null,
+         *           "error_message": null
+         *         }
+         *       ]
+         *     }
+         */
         WebhookDeliveryDetail: {
             /** @example whdel_01jd5m0d9d6v3fw8p3n4q7r2s1 */
             id: string;
@@ -1229,14 +1786,107 @@ export interface components {
             /** @description Every attempt, oldest first. */
             attempts: components["schemas"]["WebhookDeliveryAttempt"][];
         };
-        /** WebhookDeliveryList */
+        /**
+         * WebhookDeliveryList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "whdel_01jd5q7h3me7g9j1m3p5r7t9w1",
+         *           "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *           "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *           "event_type": "review.created",
+         *           "status": "succeeded",
+         *           "next_attempt_at": null,
+         *           "last_status_code": 200,
+         *           "last_error": null,
+         *           "delivered_at": "2026-03-14T15:09:27.114Z",
+         *           "is_test": false,
+         *           "created_at": "2026-03-14T15:09:26.535Z",
+         *           "attempts": 1
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         WebhookDeliveryList: {
             data: components["schemas"]["WebhookDelivery"][];
             has_more: boolean;
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor: string | null;
         };
-        /** WebhookEventType */
+        /**
+         * WebhookEventType
+         * @example {
+         *       "type": "webhook.test",
+         *       "description": "A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.",
+         *       "schema": {
+         *         "type": "object",
+         *         "required": [
+         *           "id",
+         *           "type",
+         *           "timestamp",
+         *           "agency_id",
+         *           "data"
+         *         ],
+         *         "properties": {
+         *           "id": {
+         *             "type": "string",
+         *             "pattern": "^evt_[0-9a-z]{26}$",
+         *             "description": "The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates."
+         *           },
+         *           "type": {
+         *             "type": "string",
+         *             "const": "webhook.test"
+         *           },
+         *           "timestamp": {
+         *             "type": "string",
+         *             "format": "date-time",
+         *             "description": "When the event happened (not when this attempt was sent)."
+         *           },
+         *           "agency_id": {
+         *             "type": "string",
+         *             "description": "The agency the event belongs to."
+         *           },
+         *           "data": {
+         *             "type": "object",
+         *             "required": [
+         *               "message",
+         *               "subscription_id"
+         *             ],
+         *             "properties": {
+         *               "message": {
+         *                 "type": "string",
+         *                 "examples": [
+         *                   "This is a test event sent from FARO."
+         *                 ]
+         *               },
+         *               "subscription_id": {
+         *                 "type": "string",
+         *                 "description": "The subscription the test was sent to."
+         *               }
+         *             },
+         *             "title": "WebhookTestData",
+         *             "description": "The data of a `webhook.test` ping."
+         *           }
+         *         },
+         *         "title": "WebhookTestEvent",
+         *         "description": "A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.",
+         *         "examples": [
+         *           {
+         *             "id": "evt_01jd5t6r0sg8j0m2p4s6v8x0z2",
+         *             "type": "webhook.test",
+         *             "timestamp": "2026-03-14T15:09:26.535Z",
+         *             "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *             "data": {
+         *               "message": "This is a test event sent from FARO.",
+         *               "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
+         *             }
+         *           }
+         *         ]
+         *       }
+         *     }
+         */
         WebhookEventType: {
             /** @enum {unknown} */
             type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
@@ -1246,14 +1896,96 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** WebhookEventTypeList */
+        /**
+         * WebhookEventTypeList
+         * @example {
+         *       "data": [
+         *         {
+         *           "type": "webhook.test",
+         *           "description": "A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.",
+         *           "schema": {
+         *             "type": "object",
+         *             "required": [
+         *               "id",
+         *               "type",
+         *               "timestamp",
+         *               "agency_id",
+         *               "data"
+         *             ],
+         *             "properties": {
+         *               "id": {
+         *                 "type": "string",
+         *                 "pattern": "^evt_[0-9a-z]{26}$",
+         *                 "description": "The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates."
+         *               },
+         *               "type": {
+         *                 "type": "string",
+         *                 "const": "webhook.test"
+         *               },
+         *               "timestamp": {
+         *                 "type": "string",
+         *                 "format": "date-time",
+         *                 "description": "When the event happened (not when this attempt was sent)."
+         *               },
+         *               "agency_id": {
+         *                 "type": "string",
+         *                 "description": "The agency the event belongs to."
+         *               },
+         *               "data": {
+         *                 "type": "object",
+         *                 "required": [
+         *                   "message",
+         *                   "subscription_id"
+         *                 ],
+         *                 "properties": {
+         *                   "message": {
+         *                     "type": "string",
+         *                     "examples": [
+         *                       "This is a test event sent from FARO."
+         *                     ]
+         *                   },
+         *                   "subscription_id": {
+         *                     "type": "string",
+         *                     "description": "The subscription the test was sent to."
+         *                   }
+         *                 },
+         *                 "title": "WebhookTestData",
+         *                 "description": "The data of a `webhook.test` ping."
+         *               }
+         *             },
+         *             "title": "WebhookTestEvent",
+         *             "description": "A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.",
+         *             "examples": [
+         *               {
+         *                 "id": "evt_01jd5t6r0sg8j0m2p4s6v8x0z2",
+         *                 "type": "webhook.test",
+         *                 "timestamp": "2026-03-14T15:09:26.535Z",
+         *                 "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *                 "data": {
+         *                   "message": "This is a test event sent from FARO.",
+         *                   "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
+         *                 }
+         *               }
+         *             ]
+         *           }
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         WebhookEventTypeList: {
             data: components["schemas"]["WebhookEventType"][];
             has_more: boolean;
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor: string | null;
         };
-        /** WebhookRecoverRequest */
+        /**
+         * WebhookRecoverRequest
+         * @example {
+         *       "since": "2026-03-14T15:09:26.535Z"
+         *     }
+         */
         WebhookRecoverRequest: {
             /**
              * Format: date-time
@@ -1261,12 +1993,22 @@ export interface components {
              */
             since: string;
         };
-        /** WebhookRecoverResult */
+        /**
+         * WebhookRecoverResult
+         * @example {
+         *       "requeued": 1
+         *     }
+         */
         WebhookRecoverResult: {
             /** @description How many failed deliveries were put back in the queue. */
             requeued: number;
         };
-        /** WebhookSecret */
+        /**
+         * WebhookSecret
+         * @example {
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM="
+         *     }
+         */
         WebhookSecret: {
             /**
              * @description `whsec_` + base64 of 32 random bytes. Verify signatures with it (Standard Webhooks).
@@ -1277,6 +2019,27 @@ export interface components {
         /**
          * WebhookSubscription
          * @description A URL that receives signed POSTs for the chosen event types. The signing secret is never listed; see `GET /webhooks/{id}/secret`.
+         * @example {
+         *       "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "url": "https://hooks.example.com/faro",
+         *       "events": [
+         *         "review.created",
+         *         "lead.converted"
+         *       ],
+         *       "description": "CRM sync",
+         *       "enabled": true,
+         *       "disabled_reason": null,
+         *       "created_at": "2026-03-01T10:00:00.000Z",
+         *       "updated_at": "2026-03-01T10:00:00.000Z",
+         *       "health": {
+         *         "deliveries_24h": 40,
+         *         "succeeded_24h": 39,
+         *         "failed_24h": 1,
+         *         "success_rate_24h": 0.975,
+         *         "last_delivery_status": "succeeded",
+         *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         WebhookSubscription: {
             /** @example whsub_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -1299,7 +2062,17 @@ export interface components {
             updated_at: string;
             health: components["schemas"]["WebhookSubscriptionHealth"];
         };
-        /** WebhookSubscriptionHealth */
+        /**
+         * WebhookSubscriptionHealth
+         * @example {
+         *       "deliveries_24h": 40,
+         *       "succeeded_24h": 39,
+         *       "failed_24h": 1,
+         *       "success_rate_24h": 0.975,
+         *       "last_delivery_status": "succeeded",
+         *       "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *     }
+         */
         WebhookSubscriptionHealth: {
             /** @description Deliveries of real events created in the last 24 hours (test sends excluded). */
             deliveries_24h: number;
@@ -1310,7 +2083,36 @@ export interface components {
             last_delivery_status: ("pending" | "delivering" | "succeeded" | "failed" | "cancelled") | null;
             last_delivery_at: string | null;
         };
-        /** WebhookSubscriptionList */
+        /**
+         * WebhookSubscriptionList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *           "url": "https://hooks.example.com/faro",
+         *           "events": [
+         *             "review.created",
+         *             "lead.converted"
+         *           ],
+         *           "description": "CRM sync",
+         *           "enabled": true,
+         *           "disabled_reason": null,
+         *           "created_at": "2026-03-01T10:00:00.000Z",
+         *           "updated_at": "2026-03-01T10:00:00.000Z",
+         *           "health": {
+         *             "deliveries_24h": 40,
+         *             "succeeded_24h": 39,
+         *             "failed_24h": 1,
+         *             "success_rate_24h": 0.975,
+         *             "last_delivery_status": "succeeded",
+         *             "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *           }
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         WebhookSubscriptionList: {
             data: components["schemas"]["WebhookSubscription"][];
             has_more: boolean;
@@ -1320,6 +2122,28 @@ export interface components {
         /**
          * WebhookSubscriptionWithSecret
          * @description The new subscription and its signing secret.
+         * @example {
+         *       "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "url": "https://hooks.example.com/faro",
+         *       "events": [
+         *         "review.created",
+         *         "lead.converted"
+         *       ],
+         *       "description": "CRM sync",
+         *       "enabled": true,
+         *       "disabled_reason": null,
+         *       "created_at": "2026-03-01T10:00:00.000Z",
+         *       "updated_at": "2026-03-01T10:00:00.000Z",
+         *       "health": {
+         *         "deliveries_24h": 40,
+         *         "succeeded_24h": 39,
+         *         "failed_24h": 1,
+         *         "success_rate_24h": 0.975,
+         *         "last_delivery_status": "succeeded",
+         *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *       },
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM="
+         *     }
          */
         WebhookSubscriptionWithSecret: {
             /** @example whsub_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -1350,6 +2174,10 @@ export interface components {
         /**
          * WebhookTestData
          * @description The data of a `webhook.test` ping.
+         * @example {
+         *       "message": "This is a test event sent from FARO.",
+         *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
+         *     }
          */
         WebhookTestData: {
             /** @example This is a test event sent from FARO. */
@@ -1360,6 +2188,16 @@ export interface components {
         /**
          * WebhookTestEvent
          * @description A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.
+         * @example {
+         *       "id": "evt_01jd5t6r0sg8j0m2p4s6v8x0z2",
+         *       "type": "webhook.test",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "message": "This is a test event sent from FARO.",
+         *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
+         *       }
+         *     }
          */
         WebhookTestEvent: {
             /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
@@ -1375,7 +2213,18 @@ export interface components {
             agency_id: string;
             data: components["schemas"]["WebhookTestData"];
         };
-        /** WebhookTestOutcome */
+        /**
+         * WebhookTestOutcome
+         * @example {
+         *       "delivery_id": "whdel_01jd5v0b2cd4f6h8k0m2p4r6t8",
+         *       "success": true,
+         *       "status_code": 200,
+         *       "duration_ms": 212,
+         *       "response_body_excerpt": "{\"ok\":true}",
+         *       "error_kind": null,
+         *       "error_message": null
+         *     }
+         */
         WebhookTestOutcome: {
             /** @example whdel_01jd5m0d9d6v3fw8p3n4q7r2s1 */
             delivery_id: string;
@@ -1387,7 +2236,12 @@ export interface components {
             error_kind: ("timeout" | "connection" | "dns" | "tls" | "ssrf_blocked" | "http_status" | "worker_lost") | null;
             error_message: string | null;
         };
-        /** WebhookTestRequest */
+        /**
+         * WebhookTestRequest
+         * @example {
+         *       "event_type": "review.created"
+         *     }
+         */
         WebhookTestRequest: {
             /**
              * @description Which event to send a sample of; `webhook.test` (a ping) when left out.
@@ -1646,6 +2500,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "audit_01jd5t6qzsg8j0m2p4s6v8x0z2",
+                     *           "action": "webhook.created",
+                     *           "actor": {
+                     *             "type": "api_key",
+                     *             "id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+                     *             "label": "CRM integration"
+                     *           },
+                     *           "target": {
+                     *             "type": "webhook_subscription",
+                     *             "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *             "label": "https://hooks.example.com/faro"
+                     *           },
+                     *           "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+                     *           "details": {
+                     *             "url": "https://hooks.example.com/faro",
+                     *             "events": [
+                     *               "review.created",
+                     *               "lead.converted"
+                     *             ],
+                     *             "description": "CRM sync",
+                     *             "enabled": true
+                     *           },
+                     *           "created_at": "2026-03-01T10:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditEventList"];
                 };
             };
@@ -1696,6 +2583,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+                     *           "object": "conversation",
+                     *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *           "channel": "sms",
+                     *           "contact": {
+                     *             "name": "Maria Alvarez",
+                     *             "phone": "+15555550142",
+                     *             "email": null
+                     *           },
+                     *           "status": "open",
+                     *           "last_message_at": "2026-03-14T15:09:26.535Z",
+                     *           "created_at": "2026-03-14T15:09:26.535Z",
+                     *           "updated_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ConversationList"];
                 };
             };
@@ -1733,6 +2643,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+                     *       "object": "conversation",
+                     *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "channel": "sms",
+                     *       "contact": {
+                     *         "name": "Maria Alvarez",
+                     *         "phone": "+15555550142",
+                     *         "email": null
+                     *       },
+                     *       "status": "open",
+                     *       "last_message_at": "2026-03-14T15:09:26.535Z",
+                     *       "created_at": "2026-03-14T15:09:26.535Z",
+                     *       "updated_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
@@ -1783,6 +2710,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
+                     *           "object": "message",
+                     *           "conversation_id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+                     *           "direction": "inbound",
+                     *           "body": "Hi! Do you have any openings for a cleaning this Saturday morning?",
+                     *           "status": "received",
+                     *           "sent_at": null,
+                     *           "created_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["MessageList"];
                 };
             };
@@ -1827,6 +2772,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *           "type": "review.created",
+                     *           "timestamp": "2026-03-14T15:09:26.535Z",
+                     *           "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *           "data": {
+                     *             "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+                     *             "object": "review",
+                     *             "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *             "source": "google",
+                     *             "rating": 5,
+                     *             "author_name": "James Carter",
+                     *             "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+                     *             "reply": null,
+                     *             "replied_at": null,
+                     *             "published_at": "2026-03-14T15:02:11.000Z",
+                     *             "created_at": "2026-03-14T15:09:26.535Z",
+                     *             "updated_at": "2026-03-14T15:09:26.535Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["EventList"];
                 };
             };
@@ -1864,6 +2837,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *       "type": "review.created",
+                     *       "timestamp": "2026-03-14T15:09:26.535Z",
+                     *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *       "data": {
+                     *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+                     *         "object": "review",
+                     *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *         "source": "google",
+                     *         "rating": 5,
+                     *         "author_name": "James Carter",
+                     *         "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+                     *         "reply": null,
+                     *         "replied_at": null,
+                     *         "published_at": "2026-03-14T15:02:11.000Z",
+                     *         "created_at": "2026-03-14T15:09:26.535Z",
+                     *         "updated_at": "2026-03-14T15:09:26.535Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Event"];
                 };
             };
@@ -1913,6 +2908,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+                     *           "object": "lead",
+                     *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *           "name": "Priya Natarajan",
+                     *           "email": "priya.natarajan@example.com",
+                     *           "phone": "+15555550187",
+                     *           "source": "website_form",
+                     *           "status": "converted",
+                     *           "value": 1250,
+                     *           "notes": "Booked a full treatment plan.",
+                     *           "converted_at": "2026-03-14T15:09:26.535Z",
+                     *           "created_at": "2026-03-10T09:30:00.000Z",
+                     *           "updated_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadList"];
                 };
             };
@@ -1938,6 +2956,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                 *       "name": "Priya Natarajan",
+                 *       "email": "priya.natarajan@example.com",
+                 *       "phone": "+15555550187",
+                 *       "source": "website_form",
+                 *       "notes": "Booked a full treatment plan."
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateLead"];
             };
         };
@@ -1955,6 +2983,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+                     *       "object": "lead",
+                     *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "name": "Priya Natarajan",
+                     *       "email": "priya.natarajan@example.com",
+                     *       "phone": "+15555550187",
+                     *       "source": "website_form",
+                     *       "status": "converted",
+                     *       "value": 1250,
+                     *       "notes": "Booked a full treatment plan.",
+                     *       "converted_at": "2026-03-14T15:09:26.535Z",
+                     *       "created_at": "2026-03-10T09:30:00.000Z",
+                     *       "updated_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Lead"];
                 };
             };
@@ -1996,6 +3041,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+                     *       "object": "lead",
+                     *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "name": "Priya Natarajan",
+                     *       "email": "priya.natarajan@example.com",
+                     *       "phone": "+15555550187",
+                     *       "source": "website_form",
+                     *       "status": "converted",
+                     *       "value": 1250,
+                     *       "notes": "Booked a full treatment plan.",
+                     *       "converted_at": "2026-03-14T15:09:26.535Z",
+                     *       "created_at": "2026-03-10T09:30:00.000Z",
+                     *       "updated_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Lead"];
                 };
             };
@@ -2022,6 +3084,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "status": "converted",
+                 *       "value": 1250
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateLead"];
             };
         };
@@ -2038,6 +3106,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+                     *       "object": "lead",
+                     *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "name": "Priya Natarajan",
+                     *       "email": "priya.natarajan@example.com",
+                     *       "phone": "+15555550187",
+                     *       "source": "website_form",
+                     *       "status": "converted",
+                     *       "value": 1250,
+                     *       "notes": "Booked a full treatment plan.",
+                     *       "converted_at": "2026-03-14T15:09:26.535Z",
+                     *       "created_at": "2026-03-10T09:30:00.000Z",
+                     *       "updated_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Lead"];
                 };
             };
@@ -2077,6 +3162,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *           "object": "location",
+                     *           "name": "Harbor Dental — Downtown",
+                     *           "address": {
+                     *             "line1": "120 Harbor Street",
+                     *             "city": "Boston",
+                     *             "region": "MA",
+                     *             "postal_code": "02110",
+                     *             "country": "US"
+                     *           },
+                     *           "phone": "+15555550100",
+                     *           "website": "https://harbordental.example.com",
+                     *           "timezone": "America/New_York",
+                     *           "created_at": "2026-01-05T14:00:00.000Z",
+                     *           "updated_at": "2026-02-20T09:12:45.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["LocationList"];
                 };
             };
@@ -2114,6 +3224,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "object": "location",
+                     *       "name": "Harbor Dental — Downtown",
+                     *       "address": {
+                     *         "line1": "120 Harbor Street",
+                     *         "city": "Boston",
+                     *         "region": "MA",
+                     *         "postal_code": "02110",
+                     *         "country": "US"
+                     *       },
+                     *       "phone": "+15555550100",
+                     *       "website": "https://harbordental.example.com",
+                     *       "timezone": "America/New_York",
+                     *       "created_at": "2026-01-05T14:00:00.000Z",
+                     *       "updated_at": "2026-02-20T09:12:45.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Location"];
                 };
             };
@@ -2163,6 +3292,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
+                     *           "object": "message",
+                     *           "conversation_id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+                     *           "direction": "inbound",
+                     *           "body": "Hi! Do you have any openings for a cleaning this Saturday morning?",
+                     *           "status": "received",
+                     *           "sent_at": null,
+                     *           "created_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["MessageList"];
                 };
             };
@@ -2200,6 +3347,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
+                     *       "object": "message",
+                     *       "conversation_id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+                     *       "direction": "inbound",
+                     *       "body": "Hi! Do you have any openings for a cleaning this Saturday morning?",
+                     *       "status": "received",
+                     *       "sent_at": null,
+                     *       "created_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Message"];
                 };
             };
@@ -2254,6 +3413,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+                     *           "object": "review",
+                     *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *           "source": "google",
+                     *           "rating": 5,
+                     *           "author_name": "James Carter",
+                     *           "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+                     *           "reply": null,
+                     *           "replied_at": null,
+                     *           "published_at": "2026-03-14T15:02:11.000Z",
+                     *           "created_at": "2026-03-14T15:09:26.535Z",
+                     *           "updated_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReviewList"];
                 };
             };
@@ -2291,6 +3472,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+                     *       "object": "review",
+                     *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "source": "google",
+                     *       "rating": 5,
+                     *       "author_name": "James Carter",
+                     *       "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+                     *       "reply": null,
+                     *       "replied_at": null,
+                     *       "published_at": "2026-03-14T15:02:11.000Z",
+                     *       "created_at": "2026-03-14T15:09:26.535Z",
+                     *       "updated_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Review"];
                 };
             };
@@ -2329,6 +3526,63 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whdel_01jd5q7h3me7g9j1m3p5r7t9w1",
+                     *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *       "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *       "event_type": "review.created",
+                     *       "status": "succeeded",
+                     *       "next_attempt_at": null,
+                     *       "last_status_code": 200,
+                     *       "last_error": null,
+                     *       "delivered_at": "2026-03-14T15:09:27.114Z",
+                     *       "is_test": false,
+                     *       "created_at": "2026-03-14T15:09:26.535Z",
+                     *       "payload": {
+                     *         "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *         "type": "review.created",
+                     *         "timestamp": "2026-03-14T15:09:26.535Z",
+                     *         "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *         "data": {
+                     *           "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+                     *           "object": "review",
+                     *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *           "source": "google",
+                     *           "rating": 5,
+                     *           "author_name": "James Carter",
+                     *           "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+                     *           "reply": null,
+                     *           "replied_at": null,
+                     *           "published_at": "2026-03-14T15:02:11.000Z",
+                     *           "created_at": "2026-03-14T15:09:26.535Z",
+                     *           "updated_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       },
+                     *       "attempts": [
+                     *         {
+                     *           "id": "whatt_01jd5q7h4nf8h0k2n4q6s8v0x2",
+                     *           "attempt_number": 1,
+                     *           "started_at": "2026-03-14T15:09:26.902Z",
+                     *           "duration_ms": 212,
+                     *           "request_headers": {
+                     *             "content-type": "application/json",
+                     *             "user-agent": "FARO-Webhooks/1",
+                     *             "webhook-id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *             "webhook-timestamp": "1773500966",
+                     *             "webhook-signature": "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="
+                     *           },
+                     *           "response_status": 200,
+                     *           "response_headers": {
+                     *             "content-type": "application/json"
+                     *           },
+                     *           "response_body_excerpt": "{\"ok\":true}",
+                     *           "error_kind": null,
+                     *           "error_message": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookDeliveryDetail"];
                 };
             };
@@ -2367,6 +3621,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whdel_01jd5q7h3me7g9j1m3p5r7t9w1",
+                     *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *       "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *       "event_type": "review.created",
+                     *       "status": "succeeded",
+                     *       "next_attempt_at": null,
+                     *       "last_status_code": 200,
+                     *       "last_error": null,
+                     *       "delivered_at": "2026-03-14T15:09:27.114Z",
+                     *       "is_test": false,
+                     *       "created_at": "2026-03-14T15:09:26.535Z",
+                     *       "attempts": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
@@ -2405,6 +3675,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *           "url": "https://hooks.example.com/faro",
+                     *           "events": [
+                     *             "review.created",
+                     *             "lead.converted"
+                     *           ],
+                     *           "description": "CRM sync",
+                     *           "enabled": true,
+                     *           "disabled_reason": null,
+                     *           "created_at": "2026-03-01T10:00:00.000Z",
+                     *           "updated_at": "2026-03-01T10:00:00.000Z",
+                     *           "health": {
+                     *             "deliveries_24h": 40,
+                     *             "succeeded_24h": 39,
+                     *             "failed_24h": 1,
+                     *             "success_rate_24h": 0.975,
+                     *             "last_delivery_status": "succeeded",
+                     *             "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSubscriptionList"];
                 };
             };
@@ -2424,6 +3723,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/faro",
+                 *       "events": [
+                 *         "review.created",
+                 *         "lead.converted"
+                 *       ],
+                 *       "description": "CRM sync"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateWebhookSubscription"];
             };
         };
@@ -2440,6 +3749,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *       "url": "https://hooks.example.com/faro",
+                     *       "events": [
+                     *         "review.created",
+                     *         "lead.converted"
+                     *       ],
+                     *       "description": "CRM sync",
+                     *       "enabled": true,
+                     *       "disabled_reason": null,
+                     *       "created_at": "2026-03-01T10:00:00.000Z",
+                     *       "updated_at": "2026-03-01T10:00:00.000Z",
+                     *       "health": {
+                     *         "deliveries_24h": 40,
+                     *         "succeeded_24h": 39,
+                     *         "failed_24h": 1,
+                     *         "success_rate_24h": 0.975,
+                     *         "last_delivery_status": "succeeded",
+                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *       },
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM="
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSubscriptionWithSecret"];
                 };
             };
@@ -2479,6 +3812,83 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "type": "webhook.test",
+                     *           "description": "A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.",
+                     *           "schema": {
+                     *             "type": "object",
+                     *             "required": [
+                     *               "id",
+                     *               "type",
+                     *               "timestamp",
+                     *               "agency_id",
+                     *               "data"
+                     *             ],
+                     *             "properties": {
+                     *               "id": {
+                     *                 "type": "string",
+                     *                 "pattern": "^evt_[0-9a-z]{26}$",
+                     *                 "description": "The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates."
+                     *               },
+                     *               "type": {
+                     *                 "type": "string",
+                     *                 "const": "webhook.test"
+                     *               },
+                     *               "timestamp": {
+                     *                 "type": "string",
+                     *                 "format": "date-time",
+                     *                 "description": "When the event happened (not when this attempt was sent)."
+                     *               },
+                     *               "agency_id": {
+                     *                 "type": "string",
+                     *                 "description": "The agency the event belongs to."
+                     *               },
+                     *               "data": {
+                     *                 "type": "object",
+                     *                 "required": [
+                     *                   "message",
+                     *                   "subscription_id"
+                     *                 ],
+                     *                 "properties": {
+                     *                   "message": {
+                     *                     "type": "string",
+                     *                     "examples": [
+                     *                       "This is a test event sent from FARO."
+                     *                     ]
+                     *                   },
+                     *                   "subscription_id": {
+                     *                     "type": "string",
+                     *                     "description": "The subscription the test was sent to."
+                     *                   }
+                     *                 },
+                     *                 "title": "WebhookTestData",
+                     *                 "description": "The data of a `webhook.test` ping."
+                     *               }
+                     *             },
+                     *             "title": "WebhookTestEvent",
+                     *             "description": "A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.",
+                     *             "examples": [
+                     *               {
+                     *                 "id": "evt_01jd5t6r0sg8j0m2p4s6v8x0z2",
+                     *                 "type": "webhook.test",
+                     *                 "timestamp": "2026-03-14T15:09:26.535Z",
+                     *                 "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *                 "data": {
+                     *                   "message": "This is a test event sent from FARO.",
+                     *                   "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
+                     *                 }
+                     *               }
+                     *             ]
+                     *           }
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEventTypeList"];
                 };
             };
@@ -2516,6 +3926,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *       "url": "https://hooks.example.com/faro",
+                     *       "events": [
+                     *         "review.created",
+                     *         "lead.converted"
+                     *       ],
+                     *       "description": "CRM sync",
+                     *       "enabled": true,
+                     *       "disabled_reason": null,
+                     *       "created_at": "2026-03-01T10:00:00.000Z",
+                     *       "updated_at": "2026-03-01T10:00:00.000Z",
+                     *       "health": {
+                     *         "deliveries_24h": 40,
+                     *         "succeeded_24h": 39,
+                     *         "failed_24h": 1,
+                     *         "success_rate_24h": 0.975,
+                     *         "last_delivery_status": "succeeded",
+                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
@@ -2578,6 +4011,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "events": [
+                 *         "review.created",
+                 *         "lead.converted"
+                 *       ],
+                 *       "enabled": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateWebhookSubscription"];
             };
         };
@@ -2594,6 +4036,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *       "url": "https://hooks.example.com/faro",
+                     *       "events": [
+                     *         "review.created",
+                     *         "lead.converted"
+                     *       ],
+                     *       "description": "CRM sync",
+                     *       "enabled": true,
+                     *       "disabled_reason": null,
+                     *       "created_at": "2026-03-01T10:00:00.000Z",
+                     *       "updated_at": "2026-03-01T10:00:00.000Z",
+                     *       "health": {
+                     *         "deliveries_24h": 40,
+                     *         "succeeded_24h": 39,
+                     *         "failed_24h": 1,
+                     *         "success_rate_24h": 0.975,
+                     *         "last_delivery_status": "succeeded",
+                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
@@ -2643,6 +4108,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "whdel_01jd5q7h3me7g9j1m3p5r7t9w1",
+                     *           "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *           "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *           "event_type": "review.created",
+                     *           "status": "succeeded",
+                     *           "next_attempt_at": null,
+                     *           "last_status_code": 200,
+                     *           "last_error": null,
+                     *           "delivered_at": "2026-03-14T15:09:27.114Z",
+                     *           "is_test": false,
+                     *           "created_at": "2026-03-14T15:09:26.535Z",
+                     *           "attempts": 1
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookDeliveryList"];
                 };
             };
@@ -2669,6 +4156,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "since": "2026-03-14T15:09:26.535Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookRecoverRequest"];
             };
         };
@@ -2685,6 +4177,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "requeued": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookRecoverResult"];
                 };
             };
@@ -2726,6 +4223,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "secret": "whsec_4wZQD9FC5JljDZWP4tjSJfnV2qcftBjJkznI6tWqmUk=",
+                     *       "previous_secret_expires_at": "2026-03-15T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RotatedWebhookSecret"];
                 };
             };
@@ -2764,6 +4267,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM="
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSecret"];
                 };
             };
@@ -2790,6 +4298,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "event_type": "review.created"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookTestRequest"];
             };
         };
@@ -2806,6 +4319,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "delivery_id": "whdel_01jd5v0b2cd4f6h8k0m2p4r6t8",
+                     *       "success": true,
+                     *       "status_code": 200,
+                     *       "duration_ms": 212,
+                     *       "response_body_excerpt": "{\"ok\":true}",
+                     *       "error_kind": null,
+                     *       "error_message": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookTestOutcome"];
                 };
             };

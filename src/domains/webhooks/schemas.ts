@@ -7,13 +7,13 @@ import { Type, type Static } from 'typebox';
 import { DateTime, Nullable } from '../../lib/schema.ts';
 import { MAX_WEBHOOK_URL_LENGTH } from './delivery/ssrf.ts';
 import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../events/event-types.ts';
+import { EXAMPLE_WEBHOOK_SECRET } from '../events/catalog-examples.ts';
 
 export const MAX_SUBSCRIPTIONS_PER_AGENCY = 20;
 export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] as const;
 export const ERROR_KINDS = ['timeout', 'connection', 'dns', 'tls', 'ssrf_blocked', 'http_status', 'worker_lost'] as const;
 
 const exampleSubscriptionId = 'whsub_01jd5m0d9d6v3fw8p3n4q7r2s1';
-const exampleSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM=';
 
 const Url = Type.String({
   minLength: 1,
@@ -85,7 +85,7 @@ export const SubscriptionSchema = Type.Object(subscriptionProperties, {
 });
 export type Subscription = Static<typeof SubscriptionSchema>;
 
-const SecretValue = Type.String({ description: '`whsec_` + base64 of 32 random bytes. Verify signatures with it (Standard Webhooks).', examples: [exampleSecret] });
+const SecretValue = Type.String({ description: '`whsec_` + base64 of 32 random bytes. Verify signatures with it (Standard Webhooks).', examples: [EXAMPLE_WEBHOOK_SECRET] });
 
 export const CreatedSubscriptionSchema = Type.Object(
   { ...subscriptionProperties, secret: SecretValue },
