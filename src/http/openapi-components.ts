@@ -81,8 +81,26 @@ export const HEADERS = {
 /** Headers on every response of a public operation; a 401 has no key, hence no rate-limit state. */
 export const RATE_LIMIT_HEADER_NAMES = ['RateLimit', 'RateLimit-Policy', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] as const;
 
+type HeaderName = keyof typeof HEADERS;
+
+/**
+ * A header component is `required` when every response that refers to it sends it: Request-Id
+ * (set on every response before routing), the rate-limit state (set once the key is recognised,
+ * before anything can refuse the request) and the challenge of a 401 (every 401 of /api/v1 has
+ * one). A response that sends one of them only sometimes declares its own copy (`sometimes`).
+ */
+const ALWAYS_SENT: readonly HeaderName[] = ['Request-Id', ...RATE_LIMIT_HEADER_NAMES, 'WWW-Authenticate'];
+
+export const HEADER_COMPONENTS = Object.fromEntries(
+  Object.entries(HEADERS).map(([name, header]) => [name, ALWAYS_SENT.includes(name as HeaderName) ? { ...header, required: true } : header]),
+);
+
 export const headerRefs = (names: readonly string[]) =>
   Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+
+/** A header a response always sends although its component is optional, or the reverse. */
+const always = (name: HeaderName) => ({ [name]: { ...HEADERS[name], required: true } });
+const sometimes = (name: HeaderName, when: string) => ({ [name]: { ...HEADERS[name], description: `${HEADERS[name].description} ${when}` } });
 
 function problem(code: ProblemCode, detail: string, instance: string, extra: Record<string, unknown> = {}) {
   return {
@@ -99,10 +117,12 @@ function problem(code: ProblemCode, detail: string, instance: string, extra: Rec
 
 type ExampleMap = Record<string, { summary: string; value: ReturnType<typeof problem> }>;
 
-function errorResponse(description: string, examples: ExampleMap, headers: readonly string[]) {
+/** `headers`: names of components always sent with it, or header objects of its own. */
+function errorResponse(description: string, examples: ExampleMap, headers: readonly (string | Record<string, object>)[]) {
+  const own = (entry: string | Record<string, object>) => (typeof entry === 'string' ? headerRefs([entry]) : entry);
   return {
     description,
-    headers: headerRefs(['Request-Id', ...headers]),
+    headers: Object.assign({}, ...['Request-Id', ...headers].map(own)) as Record<string, object>,
     content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, examples } },
   };
 }
@@ -158,7 +178,17 @@ export const ERROR_RESPONSES = {
         }),
       },
     },
-    limited,
+    [
+      ...limited,
+      {
+        'WWW-Authenticate': {
+          description:
+            'The bearer challenge of a key that lacks the scope (RFC 6750 §3.1): `error="insufficient_scope"` and the missing scopes in `scope`. Not sent for `tier_required`.',
+          schema: { type: 'string' },
+          example: 'Bearer realm="FARO API", error="insufficient_scope", scope="reviews:read"',
+        },
+      },
+    ],
   ),
   NotFound: errorResponse(
     'No resource with that id exists for this agency (ids of other agencies and malformed ids included).',
@@ -214,7 +244,11 @@ export const ERROR_RESPONSES = {
         }),
       },
     },
-    [...limited, 'Retry-After'],
+    [
+      always('Retry-After'),
+      // No key was recognised before `auth_throttled`, so there is no quota to report.
+      ...RATE_LIMIT_HEADER_NAMES.map((name) => sometimes(name, 'Not sent with `auth_throttled`.')),
+    ],
   ),
   ServerError: errorResponse(
     'FARO failed or is not ready; the request can be retried. Details are never echoed: quote the `request_id`.',
@@ -225,7 +259,7 @@ export const ERROR_RESPONSES = {
         value: problem('database_unavailable', 'The database is unreachable right now (a restart or failover); retry shortly.', '/api/v1/reviews'),
       },
     },
-    [],
+    ['Retry-After'],
   ),
 };
 

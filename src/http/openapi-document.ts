@@ -1,6 +1,6 @@
 import { ProblemSchema } from './problem-schema.ts';
 import { SCHEMA_EXAMPLES } from './openapi-examples.ts';
-import { ERROR_RESPONSES, HEADERS, RATE_LIMIT_HEADER_NAMES, SECURITY_SCHEMES, TAG_DESCRIPTIONS, errorResponsesFor, headerRefs } from './openapi-components.ts';
+import { ERROR_RESPONSES, HEADER_COMPONENTS, RATE_LIMIT_HEADER_NAMES, SECURITY_SCHEMES, TAG_DESCRIPTIONS, errorResponsesFor, headerRefs } from './openapi-components.ts';
 
 /*
  * Turns what @fastify/swagger derives from the routes into the published document: error
@@ -242,7 +242,7 @@ export function finishDocument(generated: Json, events: readonly WebhookEventDoc
       securitySchemes: SECURITY_SCHEMES,
       schemas: sortKeys({ ...(generatedComponents.schemas ?? {}), ...named }),
       ...(events.length > 0 ? { parameters: WEBHOOK_HEADERS } : {}),
-      headers: HEADERS,
+      headers: HEADER_COMPONENTS,
       responses: ERROR_RESPONSES,
     },
   };

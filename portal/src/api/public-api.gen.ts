@@ -2287,6 +2287,11 @@ export interface components {
                 "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                 "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                 "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                /**
+                 * @description The bearer challenge of a key that lacks the scope (RFC 6750 §3.1): `error="insufficient_scope"` and the missing scopes in `scope`. Not sent for `tier_required`.
+                 * @example Bearer realm="FARO API", error="insufficient_scope", scope="reviews:read"
+                 */
+                "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -2373,12 +2378,36 @@ export interface components {
         TooManyRequests: {
             headers: {
                 "Request-Id": components["headers"]["Request-Id"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                "Retry-After": components["headers"]["Retry-After"];
+                /**
+                 * @description Seconds to wait before retrying.
+                 * @example 42
+                 */
+                "Retry-After": number;
+                /**
+                 * @description Remaining quota of the key in the current rolling hour (`r`) and seconds until more is available (`t`), per the IETF RateLimit header fields draft. Not sent with `auth_throttled`.
+                 * @example "hourly";r=987;t=0
+                 */
+                RateLimit?: string;
+                /**
+                 * @description The key’s quota policy: `q` requests per `w` seconds. Not sent with `auth_throttled`.
+                 * @example "hourly";q=1000;w=3600
+                 */
+                "RateLimit-Policy"?: string;
+                /**
+                 * @description Requests the key may make per rolling hour. Not sent with `auth_throttled`.
+                 * @example 1000
+                 */
+                "X-RateLimit-Limit"?: number;
+                /**
+                 * @description Requests left in the current rolling hour. Not sent with `auth_throttled`.
+                 * @example 987
+                 */
+                "X-RateLimit-Remaining"?: number;
+                /**
+                 * @description Unix time (seconds) when more requests become available. Not sent with `auth_throttled`.
+                 * @example 1767225600
+                 */
+                "X-RateLimit-Reset"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -2389,6 +2418,7 @@ export interface components {
         ServerError: {
             headers: {
                 "Request-Id": components["headers"]["Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
