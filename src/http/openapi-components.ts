@@ -1,4 +1,5 @@
 import { PROBLEMS, problemType, type ProblemCode } from '../kit/errors.ts';
+import { SCOPE_DESCRIPTIONS } from '../domains/api/auth-context.ts';
 
 /*
  * The hand-written parts of the OpenAPI document: the security scheme, the headers every public
@@ -36,6 +37,12 @@ request still runs is a 409. Failed requests do not use up their key.
 Events are POSTed to your endpoints signed per [Standard Webhooks](https://www.standardwebhooks.com);
 the \`webhooks\` section describes each event's body.`;
 
+const scopeList = Object.entries(SCOPE_DESCRIPTIONS).map(([scope, words]) => `- \`${scope}\`: ${words}`).join('\n');
+
+/**
+ * The scopes are the key's, not OAuth's: listed in the description and in `x-faro-scopes`; each
+ * operation names the one it needs in `x-faro-scope` (see publicOnly in openapi.ts).
+ */
 export const SECURITY_SCHEMES = {
   bearerAuth: {
     type: 'http' as const,
@@ -45,7 +52,10 @@ export const SECURITY_SCHEMES = {
       'An API key created in the portal, sent as `Authorization: Bearer <key>`. Keys look like ' +
       '`faro_live_` + 32 random base62 characters + a 6-character CRC32 checksum of them, so a mistyped ' +
       'key is refused at once and secret scanners can recognise leaked ones. The key is shown only once ' +
-      'when created; FARO stores only its SHA-256. Each key carries scopes; each operation names the one it needs.',
+      'when created; FARO stores only its SHA-256.\n\n' +
+      'Each key carries scopes; each operation names the one it needs (its `x-faro-scope`), and a key without it ' +
+      `gets 403 \`insufficient_scope\`. The scopes:\n\n${scopeList}`,
+    'x-faro-scopes': SCOPE_DESCRIPTIONS,
   },
 };
 

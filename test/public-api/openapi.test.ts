@@ -7,6 +7,7 @@ import { toYaml } from '../../src/http/openapi.ts';
 import { EVENT_CATALOG } from '../../src/domains/events/catalog.ts';
 import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../../src/domains/events/event-types.ts';
 import { PROBLEMS } from '../../src/kit/errors.ts';
+import { SCOPE_DESCRIPTIONS, SCOPES } from '../../src/domains/api/auth-context.ts';
 import { ENDPOINTS } from './support.ts';
 import type { components } from '../../portal/src/api/public-api.gen.ts';
 
@@ -112,17 +113,25 @@ describe('content', () => {
     expect(JSON.stringify(served)).not.toMatch(/\/(admin|portal)\//);
   });
 
-  it('declares the bearer scheme with the key format', () => {
-    expect(served.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(served.components.securitySchemes.bearerAuth.description).toContain('faro_live_');
+  it('declares the bearer scheme with the key format and every scope a key can carry', () => {
+    const scheme = served.components.securitySchemes.bearerAuth;
+    expect(scheme).toMatchObject({ type: 'http', scheme: 'bearer', 'x-faro-scopes': SCOPE_DESCRIPTIONS });
+    expect(scheme.description).toContain('faro_live_');
+    for (const scope of SCOPES) expect(scheme.description).toContain(`\`${scope}\``);
   });
 
-  it('every operation is marked public, names its scope, and has id, summary and tags', () => {
+  it('declares its licence', () => {
+    expect(served.info.license).toEqual({ name: expect.stringContaining('Proprietary'), identifier: expect.stringMatching(/^LicenseRef-[A-Za-z0-9.-]+$/) });
+  });
+
+  it('every operation is marked public, needs a bearer key, names its scope, and has id, summary and tags', () => {
     for (const [path, method, op] of operations(served)) {
       const where = `${method.toUpperCase()} ${path}`;
       expect(op['x-faro-public'], where).toBe(true);
-      expect(typeof op['x-faro-scope'], where).toBe('string');
-      expect(op.security, where).toEqual([{ bearerAuth: [op['x-faro-scope']] }]);
+      expect(SCOPES, where).toContain(op['x-faro-scope']);
+      // The scope is not a role name in the requirement: see publicOnly in src/http/openapi.ts.
+      expect(op.security, where).toEqual([{ bearerAuth: [] }]);
+      expect(op.description, where).toContain(`Requires the \`${op['x-faro-scope']}\` scope.`);
       expect(op.operationId, where).toBeTruthy();
       expect(op.summary, where).toBeTruthy();
       expect(op.tags?.length, where).toBeGreaterThan(0);
