@@ -198,6 +198,21 @@ function webhookOperation(event: WebhookEventDoc, hoister: ReturnType<typeof cre
   };
 }
 
+/** Keywords whose value is data (an example, a literal), not a schema to rewrite. */
+const DATA_KEYWORDS = new Set(['example', 'examples', 'const', 'enum', 'default']);
+
+/**
+ * A copy in which every enum of strings also says `type: string` (TypeBox's `Type.Enum` leaves it
+ * implied): some client generators turn an untyped enum into "any value".
+ */
+function typedEnums(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(typedEnums);
+  if (!isObject(node)) return node;
+  const out = Object.fromEntries(Object.entries(node).map(([key, child]) => [key, DATA_KEYWORDS.has(key) ? child : typedEnums(child)]));
+  const untypedStrings = Array.isArray(node.enum) && node.type === undefined && node.enum.every((value) => typeof value === 'string');
+  return untypedStrings ? { type: 'string', ...out } : out;
+}
+
 const sortKeys = <T>(map: Record<string, T>): Record<string, T> =>
   Object.fromEntries(Object.keys(map).sort().map((key) => [key, map[key]!]));
 
@@ -231,7 +246,7 @@ export function finishDocument(generated: Json, events: readonly WebhookEventDoc
   const tags = [...known.map((name) => ({ name, description: TAG_DESCRIPTIONS[name] })), ...others.map((name) => ({ name }))];
 
   const generatedComponents = (generated.components ?? {}) as Record<string, Json | undefined>;
-  return {
+  return typedEnums({
     openapi: generated.openapi,
     info: generated.info,
     servers: generated.servers,
@@ -245,5 +260,5 @@ export function finishDocument(generated: Json, events: readonly WebhookEventDoc
       headers: HEADER_COMPONENTS,
       responses: ERROR_RESPONSES,
     },
-  };
+  }) as Json;
 }

@@ -709,7 +709,7 @@ export interface components {
         AuditActor: {
             /**
              * @description `user`: a portal user; `api_key`: a request made with an API key; `operator`: FARO staff.
-             * @enum {unknown}
+             * @enum {string}
              */
             type: "user" | "api_key" | "operator";
             id: string | null;
@@ -746,7 +746,7 @@ export interface components {
         AuditEvent: {
             /** @example audit_01jd5m0d9d6v3fw8p3n4q7r2s1 */
             id: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             action: "api_key.created" | "api_key.rotated" | "api_key.revoked" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_revealed" | "webhook.secret_rotated" | "webhook.recovered" | "webhook_delivery.redelivered";
             actor: components["schemas"]["AuditActor"];
             target: components["schemas"]["AuditTarget"];
@@ -807,7 +807,7 @@ export interface components {
          *     }
          */
         AuditTarget: {
-            /** @enum {unknown} */
+            /** @enum {string} */
             type: "api_key" | "webhook_subscription" | "webhook_delivery";
             /** @description A `key_…`, `whsub_…` or `whdel_…` id. */
             id: string;
@@ -838,14 +838,14 @@ export interface components {
             /** @constant */
             object: "conversation";
             location_id: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             channel: "sms" | "webchat" | "google" | "facebook" | "email";
             contact: {
                 name: string;
                 phone: string | null;
                 email: string | null;
             };
-            /** @enum {unknown} */
+            /** @enum {string} */
             status: "open" | "closed";
             last_message_at: string | null;
             /** Format: date-time */
@@ -940,7 +940,7 @@ export interface components {
             phone?: string | null;
             /** @description Where the lead came from; `api` when left out. */
             source?: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             status?: "new" | "contacted" | "qualified" | "converted" | "lost";
             value?: number | null;
             notes?: string;
@@ -1008,7 +1008,7 @@ export interface components {
         Event: {
             /** @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9 */
             id: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed";
             /**
              * Format: date-time
@@ -1090,7 +1090,7 @@ export interface components {
              * @example referral
              */
             source: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             status: "new" | "contacted" | "qualified" | "converted" | "lost";
             value: number | null;
             notes: string;
@@ -1266,10 +1266,10 @@ export interface components {
             /** @constant */
             object: "message";
             conversation_id: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             direction: "inbound" | "outbound";
             body: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             status: "received" | "queued" | "sent" | "delivered" | "failed";
             sent_at: string | null;
             /** Format: date-time */
@@ -1365,7 +1365,7 @@ export interface components {
             instance: string;
             /**
              * @description Stable machine-readable error code.
-             * @enum {unknown}
+             * @enum {string}
              */
             code: "validation_failed" | "malformed_json" | "invalid_cursor" | "invalid_webhook_url" | "missing_credentials" | "malformed_api_key" | "unknown_api_key" | "revoked_api_key" | "expired_api_key" | "invalid_credentials" | "invalid_session" | "invalid_admin_token" | "csrf_failed" | "tier_required" | "insufficient_scope" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limited" | "login_throttled" | "auth_throttled" | "internal_error" | "service_unavailable" | "database_unavailable";
             request_id: string;
@@ -1400,7 +1400,7 @@ export interface components {
             /** @constant */
             object: "review";
             location_id: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             source: "google" | "facebook" | "yelp";
             rating: number;
             author_name: string;
@@ -1558,9 +1558,9 @@ export interface components {
             /** @constant */
             object: "sync_run";
             location_id: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             provider: "google" | "facebook" | "yelp";
-            /** @enum {unknown} */
+            /** @enum {string} */
             status: "running" | "succeeded" | "failed";
             error: string | null;
             /** Format: date-time */
@@ -1577,7 +1577,7 @@ export interface components {
          *     }
          */
         UpdateLead: {
-            /** @enum {unknown} */
+            /** @enum {string} */
             status?: "new" | "contacted" | "qualified" | "converted" | "lost";
             value?: number | null;
             notes?: string;
@@ -1644,10 +1644,10 @@ export interface components {
             event_id: string;
             /**
              * @example review.created
-             * @enum {unknown}
+             * @enum {string}
              */
             event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
-            /** @enum {unknown} */
+            /** @enum {string} */
             status: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
             next_attempt_at: string | null;
             last_status_code: number | null;
@@ -1768,10 +1768,10 @@ export interface components {
             event_id: string;
             /**
              * @example review.created
-             * @enum {unknown}
+             * @enum {string}
              */
             event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
-            /** @enum {unknown} */
+            /** @enum {string} */
             status: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
             next_attempt_at: string | null;
             last_status_code: number | null;
@@ -1888,7 +1888,7 @@ export interface components {
          *     }
          */
         WebhookEventType: {
-            /** @enum {unknown} */
+            /** @enum {string} */
             type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
             description: string;
             /** @description JSON Schema (2020-12) of the request body, with an example. */
@@ -2246,7 +2246,7 @@ export interface components {
             /**
              * @description Which event to send a sample of; `webhook.test` (a ping) when left out.
              * @example review.created
-             * @enum {unknown}
+             * @enum {string}
              */
             event_type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
         };
