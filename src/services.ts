@@ -23,6 +23,7 @@ import { createIdempotencyService } from './domains/idempotency/service.ts';
 import { createDeliveryRuntime } from './domains/webhooks/delivery/runtime.ts';
 import { createWebhookServices } from './domains/webhooks/webhook-services.ts';
 import { createEventsService } from './domains/events/service.ts';
+import { createSandboxService } from './domains/testing/sandbox.ts';
 
 /** The services over the five resources (and sync runs) that raise the domain events. */
 export function createResourceServices(deps: { db: Kysely<DB>; clock: Clock }) {
@@ -59,6 +60,7 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
     agencies: createAgencyService(deps),
     sessions: createSessionService({ ...deps, ttlHours: deps.config.sessionTtlHours }),
     simulation: createSimulationService({ db: deps.db, clock: deps.clock, services: resources }),
+    sandboxes: createSandboxService({ db: deps.db, clock: deps.clock, resourcesAt: (clock) => createResourceServices({ db: deps.db, clock }) }),
     apiKeyAuth,
     apiKeys: createApiKeyService({ ...deps, onKeyChanged: (keyId) => apiKeyAuth.keyChanged(keyId), onKeyCreated: (hash) => apiKeyAuth.keyCreated(hash) }),
     idempotency: createIdempotencyService(deps),

@@ -15,6 +15,7 @@ import { leadRoutes } from '../domains/leads/routes.ts';
 import { webhookSubscriptionRoutes } from '../domains/webhooks/routes.ts';
 import { eventRoutes } from '../domains/events/routes.ts';
 import { auditRoutes } from '../domains/audit/routes.ts';
+import { testingRoutes } from '../domains/testing/routes.ts';
 
 /** The /api/v1 route plugins (paths relative to /api/v1); each runs behind key/session auth, scopes and rate limits. */
 export const publicRoutes: PublicRoutes[] = [
@@ -27,6 +28,7 @@ export const publicRoutes: PublicRoutes[] = [
   webhookSubscriptionRoutes,
   eventRoutes,
   auditRoutes,
+  testingRoutes,
 ];
 
 /** Every route plugin of the service, in one place. Each is encapsulated (its hooks stay inside). */

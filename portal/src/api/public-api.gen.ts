@@ -325,6 +325,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/test/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trigger a test event
+         * @description Test mode only (a `faro_test_` key; a live key gets 403 `test_mode_only`). Runs the real domain action behind the event in the agency’s sandbox, with generated data: a review is created, a lead converted, a conversation started, a message received or a sync run fails. Everything downstream is real: the event is in `GET /api/v1/events` (with `livemode: false`) and is delivered, signed, to the sandbox’s webhook subscriptions to its type. The key needs the read scope of the event’s resource, as reading the event does (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`); 403 `insufficient_scope` otherwise.
+         */
+        post: operations["triggerTestEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhook-deliveries/{id}": {
         parameters: {
             query?: never;
@@ -861,6 +881,7 @@ export interface components {
          *       "type": "conversation.created",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
          *         "object": "conversation",
@@ -890,6 +911,8 @@ export interface components {
             timestamp: string;
             /** @description The agency the event belongs to. */
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             data: components["schemas"]["Conversation"];
         };
         /**
@@ -989,6 +1012,7 @@ export interface components {
          *       "type": "review.created",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
          *         "object": "review",
@@ -1016,6 +1040,8 @@ export interface components {
              */
             timestamp: string;
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             /** @description The resource, as in the webhook of this type (see the `webhooks` section). */
             data: {
                 [key: string]: unknown;
@@ -1030,6 +1056,7 @@ export interface components {
          *           "type": "review.created",
          *           "timestamp": "2026-03-14T15:09:26.535Z",
          *           "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *           "livemode": true,
          *           "data": {
          *             "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
          *             "object": "review",
@@ -1108,6 +1135,7 @@ export interface components {
          *       "type": "lead.converted",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
          *         "object": "lead",
@@ -1137,6 +1165,8 @@ export interface components {
             timestamp: string;
             /** @description The agency the event belongs to. */
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             data: components["schemas"]["Lead"];
         };
         /**
@@ -1308,6 +1338,7 @@ export interface components {
          *       "type": "message.received",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
          *         "object": "message",
@@ -1332,6 +1363,8 @@ export interface components {
             timestamp: string;
             /** @description The agency the event belongs to. */
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             data: components["schemas"]["Message"];
         };
         /**
@@ -1367,7 +1400,7 @@ export interface components {
              * @description Stable machine-readable error code.
              * @enum {string}
              */
-            code: "validation_failed" | "malformed_json" | "invalid_cursor" | "invalid_webhook_url" | "missing_credentials" | "malformed_api_key" | "unknown_api_key" | "revoked_api_key" | "expired_api_key" | "invalid_credentials" | "invalid_session" | "invalid_admin_token" | "csrf_failed" | "tier_required" | "insufficient_scope" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limited" | "login_throttled" | "auth_throttled" | "internal_error" | "service_unavailable" | "database_unavailable";
+            code: "validation_failed" | "malformed_json" | "invalid_cursor" | "invalid_webhook_url" | "missing_credentials" | "malformed_api_key" | "unknown_api_key" | "revoked_api_key" | "expired_api_key" | "invalid_credentials" | "invalid_session" | "invalid_admin_token" | "csrf_failed" | "tier_required" | "insufficient_scope" | "test_mode_only" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limited" | "login_throttled" | "auth_throttled" | "internal_error" | "service_unavailable" | "database_unavailable";
             request_id: string;
             errors?: {
                 path: string;
@@ -1428,6 +1461,7 @@ export interface components {
          *       "type": "review.created",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
          *         "object": "review",
@@ -1456,6 +1490,8 @@ export interface components {
             timestamp: string;
             /** @description The agency the event belongs to. */
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             data: components["schemas"]["Review"];
         };
         /**
@@ -1510,6 +1546,7 @@ export interface components {
          *       "type": "sync.failed",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "id": "sync_01jd5s4p7pe6g8j0m2p4r6t8v0",
          *         "object": "sync_run",
@@ -1535,6 +1572,8 @@ export interface components {
             timestamp: string;
             /** @description The agency the event belongs to. */
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             data: components["schemas"]["SyncRun"];
         };
         /**
@@ -1568,6 +1607,52 @@ export interface components {
             finished_at: string | null;
             /** Format: date-time */
             created_at: string;
+        };
+        /**
+         * TestEvent
+         * @description A test event raised by a real domain action in the sandbox.
+         * @example {
+         *       "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *       "type": "review.created",
+         *       "resource": {
+         *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *         "object": "review",
+         *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *         "source": "google",
+         *         "rating": 5,
+         *         "author_name": "James Carter",
+         *         "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *         "reply": null,
+         *         "replied_at": null,
+         *         "published_at": "2026-03-14T15:02:11.000Z",
+         *         "created_at": "2026-03-14T15:09:26.535Z",
+         *         "updated_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
+         */
+        TestEvent: {
+            /** @description The event raised; `GET /api/v1/events/{id}` returns it, and it is the `webhook-id` of its deliveries. */
+            event_id: string;
+            /** @enum {string} */
+            type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed";
+            /** @description The resource the action made or changed, as `GET` returns it and as the event’s `data` carries it. */
+            resource: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * TestEventRequest
+         * @example {
+         *       "type": "review.created"
+         *     }
+         */
+        TestEventRequest: {
+            /**
+             * @description The event to make happen in the sandbox.
+             * @example review.created
+             * @enum {string}
+             */
+            type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed";
         };
         /**
          * UpdateLead
@@ -1720,6 +1805,7 @@ export interface components {
          *         "type": "review.created",
          *         "timestamp": "2026-03-14T15:09:26.535Z",
          *         "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *         "livemode": true,
          *         "data": {
          *           "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
          *           "object": "review",
@@ -1827,6 +1913,7 @@ export interface components {
          *           "type",
          *           "timestamp",
          *           "agency_id",
+         *           "livemode",
          *           "data"
          *         ],
          *         "properties": {
@@ -1847,6 +1934,10 @@ export interface components {
          *           "agency_id": {
          *             "type": "string",
          *             "description": "The agency the event belongs to."
+         *           },
+         *           "livemode": {
+         *             "type": "boolean",
+         *             "description": "true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one."
          *           },
          *           "data": {
          *             "type": "object",
@@ -1878,6 +1969,7 @@ export interface components {
          *             "type": "webhook.test",
          *             "timestamp": "2026-03-14T15:09:26.535Z",
          *             "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *             "livemode": true,
          *             "data": {
          *               "message": "This is a test event sent from FARO.",
          *               "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
@@ -1910,6 +2002,7 @@ export interface components {
          *               "type",
          *               "timestamp",
          *               "agency_id",
+         *               "livemode",
          *               "data"
          *             ],
          *             "properties": {
@@ -1930,6 +2023,10 @@ export interface components {
          *               "agency_id": {
          *                 "type": "string",
          *                 "description": "The agency the event belongs to."
+         *               },
+         *               "livemode": {
+         *                 "type": "boolean",
+         *                 "description": "true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one."
          *               },
          *               "data": {
          *                 "type": "object",
@@ -1961,6 +2058,7 @@ export interface components {
          *                 "type": "webhook.test",
          *                 "timestamp": "2026-03-14T15:09:26.535Z",
          *                 "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *                 "livemode": true,
          *                 "data": {
          *                   "message": "This is a test event sent from FARO.",
          *                   "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
@@ -2193,6 +2291,7 @@ export interface components {
          *       "type": "webhook.test",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "message": "This is a test event sent from FARO.",
          *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
@@ -2211,6 +2310,8 @@ export interface components {
             timestamp: string;
             /** @description The agency the event belongs to. */
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             data: components["schemas"]["WebhookTestData"];
         };
         /**
@@ -2278,7 +2379,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The key lacks the scope the operation needs (`required_scope` names it), or the agency’s plan does not include the API (`required_tier`). */
+        /** @description The key lacks the scope the operation needs (`required_scope` names it), the agency’s plan does not include the API (`required_tier`), or a live key called a test-mode-only endpoint (`test_mode_only`). */
         Forbidden: {
             headers: {
                 "Request-Id": components["headers"]["Request-Id"];
@@ -2288,7 +2389,7 @@ export interface components {
                 "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                 "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 /**
-                 * @description The bearer challenge of a key that lacks the scope (RFC 6750 §3.1): `error="insufficient_scope"` and the missing scopes in `scope`. Not sent for `tier_required`.
+                 * @description The bearer challenge of a key that lacks the scope (RFC 6750 §3.1): `error="insufficient_scope"` and the missing scopes in `scope`. Not sent for `tier_required` nor `test_mode_only`.
                  * @example Bearer realm="FARO API", error="insufficient_scope", scope="reviews:read"
                  */
                 "WWW-Authenticate"?: string;
@@ -2485,6 +2586,11 @@ export interface components {
          * @example Bearer realm="FARO API", error="invalid_token"
          */
         "WWW-Authenticate": string;
+        /**
+         * @description The mode this request ran in: `live`, or `test` for a `faro_test_` key (the agency’s sandbox: its own data, webhooks, deliveries and events). Test mode never reads or changes live data.
+         * @example live
+         */
+        "Faro-Mode": "live" | "test";
         /** @description Present, with value `true`, when this response is the stored response of an earlier request with the same `Idempotency-Key`. */
         "Idempotent-Replayed": "true";
     };
@@ -2527,6 +2633,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2610,6 +2717,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2670,6 +2778,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2737,6 +2846,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2799,6 +2909,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2810,6 +2921,7 @@ export interface operations {
                      *           "type": "review.created",
                      *           "timestamp": "2026-03-14T15:09:26.535Z",
                      *           "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *           "livemode": true,
                      *           "data": {
                      *             "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
                      *             "object": "review",
@@ -2864,6 +2976,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2873,6 +2986,7 @@ export interface operations {
                      *       "type": "review.created",
                      *       "timestamp": "2026-03-14T15:09:26.535Z",
                      *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *       "livemode": true,
                      *       "data": {
                      *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
                      *         "object": "review",
@@ -2935,6 +3049,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3009,6 +3124,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
@@ -3068,6 +3184,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3133,6 +3250,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3189,6 +3307,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3251,6 +3370,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3319,6 +3439,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3374,6 +3495,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3440,6 +3562,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3499,6 +3622,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3529,6 +3653,69 @@ export interface operations {
             "5XX": components["responses"]["ServerError"];
         };
     };
+    triggerTestEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "review.created"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TestEventRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; the body is the new resource. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *       "type": "review.created",
+                     *       "resource": {
+                     *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+                     *         "object": "review",
+                     *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *         "source": "google",
+                     *         "rating": 5,
+                     *         "author_name": "James Carter",
+                     *         "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+                     *         "reply": null,
+                     *         "replied_at": null,
+                     *         "published_at": "2026-03-14T15:02:11.000Z",
+                     *         "created_at": "2026-03-14T15:09:26.535Z",
+                     *         "updated_at": "2026-03-14T15:09:26.535Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TestEvent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
     getWebhookDelivery: {
         parameters: {
             query?: never;
@@ -3553,6 +3740,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3574,6 +3762,7 @@ export interface operations {
                      *         "type": "review.created",
                      *         "timestamp": "2026-03-14T15:09:26.535Z",
                      *         "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *         "livemode": true,
                      *         "data": {
                      *           "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
                      *           "object": "review",
@@ -3648,6 +3837,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3702,6 +3892,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3776,6 +3967,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3839,6 +4031,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3855,6 +4048,7 @@ export interface operations {
                      *               "type",
                      *               "timestamp",
                      *               "agency_id",
+                     *               "livemode",
                      *               "data"
                      *             ],
                      *             "properties": {
@@ -3875,6 +4069,10 @@ export interface operations {
                      *               "agency_id": {
                      *                 "type": "string",
                      *                 "description": "The agency the event belongs to."
+                     *               },
+                     *               "livemode": {
+                     *                 "type": "boolean",
+                     *                 "description": "true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one."
                      *               },
                      *               "data": {
                      *                 "type": "object",
@@ -3906,6 +4104,7 @@ export interface operations {
                      *                 "type": "webhook.test",
                      *                 "timestamp": "2026-03-14T15:09:26.535Z",
                      *                 "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *                 "livemode": true,
                      *                 "data": {
                      *                   "message": "This is a test event sent from FARO.",
                      *                   "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
@@ -3953,6 +4152,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4014,6 +4214,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4063,6 +4264,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4135,6 +4337,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4204,6 +4407,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4250,6 +4454,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4294,6 +4499,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4346,6 +4552,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4404,6 +4611,7 @@ export interface operations {
                  *       "type": "conversation.created",
                  *       "timestamp": "2026-03-14T15:09:26.535Z",
                  *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
                  *       "data": {
                  *         "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
                  *         "object": "conversation",
@@ -4479,6 +4687,7 @@ export interface operations {
                  *       "type": "lead.converted",
                  *       "timestamp": "2026-03-14T15:09:26.535Z",
                  *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
                  *       "data": {
                  *         "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
                  *         "object": "lead",
@@ -4554,6 +4763,7 @@ export interface operations {
                  *       "type": "message.received",
                  *       "timestamp": "2026-03-14T15:09:26.535Z",
                  *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
                  *       "data": {
                  *         "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
                  *         "object": "message",
@@ -4624,6 +4834,7 @@ export interface operations {
                  *       "type": "review.created",
                  *       "timestamp": "2026-03-14T15:09:26.535Z",
                  *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
                  *       "data": {
                  *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
                  *         "object": "review",
@@ -4698,6 +4909,7 @@ export interface operations {
                  *       "type": "sync.failed",
                  *       "timestamp": "2026-03-14T15:09:26.535Z",
                  *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
                  *       "data": {
                  *         "id": "sync_01jd5s4p7pe6g8j0m2p4r6t8v0",
                  *         "object": "sync_run",
@@ -4769,6 +4981,7 @@ export interface operations {
                  *       "type": "webhook.test",
                  *       "timestamp": "2026-03-14T15:09:26.535Z",
                  *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
                  *       "data": {
                  *         "message": "This is a test event sent from FARO.",
                  *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
