@@ -103,16 +103,24 @@ if cost > 0 and used < limit then
   allowed = 1
   used = used + 1
   local current = math.floor(now * 60 / window)
-  if tail == 0 then
-    tail, index, count, last = 1, current, 1, now
-  elseif current > index then
-    redis.call('HSET', key, tail, int(count) .. ':' .. int(last))
-    tail, index, count, last = tail + 1, current, 1, math.max(now, last)
-  else
+  if tail > 0 and current <= index then
     count, last = count + 1, math.max(now, last)
+    if expired then
+      redis.call('HSET', key, 'used', used, 'head', head, 'count', count, 'last', int(last))
+    else
+      redis.call('HSET', key, 'used', used, 'count', count, 'last', int(last))
+    end
+  else
+    if tail > 0 then
+      redis.call('HSET', key, tail, int(count) .. ':' .. int(last))
+      last = math.max(now, last)
+    else
+      last = now
+    end
+    tail, index, count = tail + 1, current, 1
+    redis.call('HSET', key, 'window', ARGV[2], 'used', used, 'head', head, 'tail', tail,
+      'index', int(index), 'count', count, 'last', int(last))
   end
-  redis.call('HSET', key, 'window', int(window), 'used', used, 'head', head, 'tail', tail,
-    'index', int(index), 'count', count, 'last', int(last))
   redis.call('PEXPIRE', key, int(last + window - now))
 elseif expired then
   redis.call('HSET', key, 'used', used, 'head', head)
