@@ -2485,8 +2485,8 @@ export interface components {
                  */
                 "Retry-After": number;
                 /**
-                 * @description Remaining quota of the key in the current rolling hour (`r`) and seconds until more is available (`t`), per the IETF RateLimit header fields draft. Not sent with `auth_throttled`.
-                 * @example "hourly";r=987;t=0
+                 * @description Per draft-ietf-httpapi-ratelimit-headers-10: the quota the key has left in the rolling hour (`r`) and the seconds until more quota is available (`t`), that is until its oldest counted requests leave the hour (one hour after them). With nothing counted, `t` is the whole window (3600). `t` is always 1–3600, so `r / t` is a pace a client can keep; a 429’s `Retry-After` equals `t`. Not sent with `auth_throttled`.
+                 * @example "hourly";r=987;t=2712
                  */
                 RateLimit?: string;
                 /**
@@ -2505,7 +2505,7 @@ export interface components {
                  */
                 "X-RateLimit-Remaining"?: number;
                 /**
-                 * @description Unix time (seconds) when more requests become available. Not sent with `auth_throttled`.
+                 * @description Unix time (seconds, rounded up) when more requests become available: now plus `t` of `RateLimit`. Not sent with `auth_throttled`.
                  * @example 1767225600
                  */
                 "X-RateLimit-Reset"?: number;
@@ -2552,8 +2552,8 @@ export interface components {
          */
         "Request-Id": string;
         /**
-         * @description Remaining quota of the key in the current rolling hour (`r`) and seconds until more is available (`t`), per the IETF RateLimit header fields draft.
-         * @example "hourly";r=987;t=0
+         * @description Per draft-ietf-httpapi-ratelimit-headers-10: the quota the key has left in the rolling hour (`r`) and the seconds until more quota is available (`t`), that is until its oldest counted requests leave the hour (one hour after them). With nothing counted, `t` is the whole window (3600). `t` is always 1–3600, so `r / t` is a pace a client can keep; a 429’s `Retry-After` equals `t`.
+         * @example "hourly";r=987;t=2712
          */
         RateLimit: string;
         /**
@@ -2572,7 +2572,7 @@ export interface components {
          */
         "X-RateLimit-Remaining": number;
         /**
-         * @description Unix time (seconds) when more requests become available.
+         * @description Unix time (seconds, rounded up) when more requests become available: now plus `t` of `RateLimit`.
          * @example 1767225600
          */
         "X-RateLimit-Reset": number;
