@@ -164,9 +164,12 @@ describe('POST /api/v1/test/events', () => {
     expect(await count()).toBe(before);
   });
 
-  it('needs the read scope of the event’s resource, and a known type', async () => {
+  it('needs events:read and the read scope of the event’s resource, and a known type', async () => {
     const agency = await createAgency(t.app);
-    const headers = await testKeyOf(agency, ['leads:read']);
+    const noEvents = await testKeyOf(agency, ['leads:read', 'reviews:read']);
+    const withoutEvents = await t.app.inject({ method: 'POST', url: '/api/v1/test/events', headers: noEvents, payload: { type: 'lead.converted' } });
+    expect(expectProblem(withoutEvents, 403, 'insufficient_scope')).toMatchObject({ required_scope: 'events:read' });
+    const headers = await testKeyOf(agency, ['events:read', 'leads:read']);
     const refused = await t.app.inject({ method: 'POST', url: '/api/v1/test/events', headers, payload: { type: 'review.created' } });
     expect(expectProblem(refused, 403, 'insufficient_scope')).toMatchObject({ required_scope: 'reviews:read' });
     const allowed = await t.app.inject({ method: 'POST', url: '/api/v1/test/events', headers, payload: { type: 'lead.converted' } });

@@ -336,7 +336,9 @@ export interface paths {
         put?: never;
         /**
          * Trigger a test event
-         * @description Test mode only (a `faro_test_` key; a live key gets 403 `test_mode_only`). Runs the real domain action behind the event in the agency’s sandbox, with generated data: a review is created, a lead converted, a conversation started, a message received or a sync run fails. Everything downstream is real: the event is in `GET /api/v1/events` (with `livemode: false`) and is delivered, signed, to the sandbox’s webhook subscriptions to its type. The key needs the read scope of the event’s resource, as reading the event does (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`); 403 `insufficient_scope` otherwise.
+         * @description Test mode only (a `faro_test_` key; a live key gets 403 `test_mode_only`). Runs the real domain action behind the event in the agency’s sandbox, with generated data: a review is created, a lead converted, a conversation started, a message received or a sync run fails. Everything downstream is real: the event is in `GET /api/v1/events` (with `livemode: false`) and is delivered, signed, to the sandbox’s webhook subscriptions to its type. The key needs what reading the event needs: `events:read` and the read scope of the event’s resource (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`); 403 `insufficient_scope` otherwise.
+         *
+         *     Requires the `events:read` scope.
          */
         post: operations["triggerTestEvent"];
         delete?: never;

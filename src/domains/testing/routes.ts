@@ -16,6 +16,8 @@ export async function testingRoutes(app: App): Promise<void> {
   const { services } = app.ctx;
 
   app.post('/test/events', {
+    // As the events API: events:read, and the read scope of the event's resource (checked below).
+    config: { scope: 'events:read' },
     // Before the body is read: a live key learns only that this is not for it.
     onRequest: async (request) => {
       if (request.auth.livemode) {
@@ -29,7 +31,7 @@ export async function testingRoutes(app: App): Promise<void> {
         'Test mode only (a `faro_test_` key; a live key gets 403 `test_mode_only`). Runs the real domain action behind the event in the agency’s sandbox, with generated data: ' +
         'a review is created, a lead converted, a conversation started, a message received or a sync run fails. Everything downstream is real: the event is in `GET /api/v1/events` ' +
         '(with `livemode: false`) and is delivered, signed, to the sandbox’s webhook subscriptions to its type. ' +
-        `The key needs the read scope of the event’s resource, as reading the event does (${scopeNote}); 403 \`insufficient_scope\` otherwise.`,
+        `The key needs what reading the event needs: \`events:read\` and the read scope of the event’s resource (${scopeNote}); 403 \`insufficient_scope\` otherwise.`,
       tags: ['Test mode'],
       querystring: NoQuery,
       body: TriggerEventBody,
