@@ -20,14 +20,20 @@
 -- deep in id order. (agency_id, updated_at) hands over the rows updated since, which are then
 -- sorted by id: as cheap as the window is small, which is what a poll asks for. (A sync from
 -- long ago matches most rows, and the planner walks id order instead.) Cost: every message
--- touches its conversation's updated_at, and an update that changes an indexed column is no
--- longer HOT, so it writes an entry in each conversations index.
+-- touches its conversation's updated_at, and an update that changes an indexed column cannot be
+-- HOT: it writes an entry in each conversations index.
 --
 -- Closed sets (status, channel, source, rating, direction, type) get (agency_id, <column>, id
 -- DESC): each value its own run in id order, read a page at a time like the unfiltered list.
 -- A rare value (one-star reviews, open conversations in a tidy inbox, sync failures) is then as
 -- cheap as a common one. Full indexes, not partial ones per value: a prepared statement's
 -- generic plan cannot prove a parameter matches a partial index's predicate.
+--
+-- These plans need the values: each statement is planned with its parameters, as unnamed
+-- statements are. A prepared statement's generic plan cannot see that a window is small or an
+-- agency big, and for updated_since it walks the agency in id order (docs/benchmarks.md).
+--
+-- What each index costs a write, in WAL records, is in the same benchmark.
 CREATE INDEX conversations_agency_status_idx ON conversations (agency_id, status, id DESC);
 CREATE INDEX conversations_agency_channel_idx ON conversations (agency_id, channel, id DESC);
 CREATE INDEX conversations_agency_updated_idx ON conversations (agency_id, updated_at);
@@ -54,9 +60,8 @@ DROP INDEX audit_log_agency_created_idx;
 -- Deliveries are write-hot: every delivery is inserted, claimed, has its lease renewed and is
 -- recorded, and none of those updates is HOT (status and the lease are indexed), so each one
 -- writes an entry in every index of the table. One index serves both filters of the delivery
--- log instead of one per filter (WAL per delivery from insert to success: +30 % instead of
--- +48 %, measured with EXPLAIN (ANALYZE, WAL) on this table's indexes). The list always bounds
--- event_type (by the types the caller may read), so:
+-- log instead of one per filter (WAL records per delivery, queued to delivered: +19 % instead of
+-- +36 %). The list always bounds event_type (by the types the caller may read), so:
 --   event_type=X          (subscription, X) is a prefix: the rows of X, sorted by id;
 --   status=S              event_type IN (readable) AND status = S: one range per type, sorted;
 --   both                  a prefix in id order, read a page at a time.

@@ -156,19 +156,30 @@ export const LIST_FILTER_CASES: ListFilterCase[] = [
   {
     operation: 'listAuditEvents', param: 'created_since', label: `created_since=${since('audit_log')}`, table: 'audit_log', boundedBy: [['id']],
     run: (db, f, a) => listAuditEvents(db, a.id, { since: pollingSince(f, 'audit_log') }, PAGE),
-    before: (db, f, a) => auditBefore(db, a, (query) => query.where('created_at', '>=', pollingSince(f, 'audit_log'))),
+    before: (db, f, a) => auditBefore(db, a, (query) => query.where('audit_log.created_at', '>=', pollingSince(f, 'audit_log'))),
   },
   {
     operation: 'listAuditEvents', param: 'created_before', label: 'created_before=30 days ago', table: 'audit_log', boundedBy: [['id']],
     run: (db, f, a) => listAuditEvents(db, a.id, { until: retentionStart(f) }, PAGE),
-    before: (db, f, a) => auditBefore(db, a, (query) => query.where('created_at', '<', retentionStart(f))),
+    before: (db, f, a) => auditBefore(db, a, (query) => query.where('audit_log.created_at', '<', retentionStart(f))),
   },
 ];
 
 type AuditQuery = ReturnType<typeof auditPage>;
-const auditPage = (db: Kysely<DB>, agency: SeededAgency) => db.selectFrom('audit_log').selectAll().where('agency_id', '=', agency.id);
 
-/** The audit page before, on created_at alone; without the list's joins, which look up each of the page's rows only. */
+/** listAuditEvents' query as it was before migrations/0009, up to its time window. */
+const auditPage = (db: Kysely<DB>, agency: SeededAgency) =>
+  db
+    .selectFrom('audit_log')
+    .leftJoin('users', (join) => join.onRef('users.id', '=', 'audit_log.actor_id').onRef('users.agency_id', '=', 'audit_log.agency_id'))
+    .leftJoin('api_keys as actor_key', (join) => join.onRef('actor_key.id', '=', 'audit_log.actor_id').onRef('actor_key.agency_id', '=', 'audit_log.agency_id'))
+    .leftJoin('api_keys as target_key', (join) => join.onRef('target_key.id', '=', 'audit_log.target_id').onRef('target_key.agency_id', '=', 'audit_log.agency_id'))
+    .leftJoin('webhook_subscriptions as target_subscription', (join) =>
+      join.onRef('target_subscription.id', '=', 'audit_log.target_id').onRef('target_subscription.agency_id', '=', 'audit_log.agency_id'))
+    .selectAll('audit_log')
+    .select(['users.email as actor_email', 'actor_key.name as actor_key_name', 'target_key.name as target_key_name', 'target_subscription.url as target_url'])
+    .where('audit_log.agency_id', '=', agency.id);
+
 function auditBefore(db: Kysely<DB>, agency: SeededAgency, window: (query: AuditQuery) => AuditQuery) {
-  return window(auditPage(db, agency)).orderBy('id', 'desc').limit(PAGE.limit + 1).execute();
+  return window(auditPage(db, agency)).orderBy('audit_log.id', 'desc').limit(PAGE.limit + 1).execute();
 }
