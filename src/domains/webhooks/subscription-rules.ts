@@ -2,19 +2,23 @@
 import { ApiError, type FieldError } from '../../kit/errors.ts';
 import { iso } from '../../lib/schema.ts';
 import { isSubscribableEventType, SUBSCRIBABLE_EVENT_TYPES, TEST_EVENT_TYPE } from '../events/event-types.ts';
-import { checkUrlAtCreate, type ResolveHost } from './delivery/ssrf.ts';
+import { checkUrlAtCreate, LOCAL_TARGET_ADVICE, type ResolveHost } from './delivery/ssrf.ts';
 import { assertMayReadEvents, type ScopedCaller } from '../events/scope-fence.ts';
 import type { Subscription, SubscriptionHealth } from './schemas.ts';
 import type { HealthRow, SubscriptionRow } from './subscriptions-repository.ts';
 
 export const ALL_EVENTS = '*';
 
-/** 400 `invalid_webhook_url` unless the URL is well formed and (unless allowPrivate) public. */
+/**
+ * 400 `invalid_webhook_url` unless the URL is well formed and (unless allowPrivate) public. A
+ * local or private target also says what to do instead, in the detail and the field error.
+ */
 export async function assertAllowedUrl(url: string, policy: { allowPrivate: boolean; resolve?: ResolveHost | undefined }): Promise<void> {
   const check = await checkUrlAtCreate(url, { allowPrivate: policy.allowPrivate, ...(policy.resolve ? { resolve: policy.resolve } : {}) });
   if (!check.ok) {
-    throw new ApiError('invalid_webhook_url', `The webhook URL is not allowed: ${check.reason}.`, {
-      errors: [{ path: 'body.url', message: check.reason }],
+    const advice = check.local ? ` ${LOCAL_TARGET_ADVICE}.` : '';
+    throw new ApiError('invalid_webhook_url', `The webhook URL is not allowed: ${check.reason}.${advice}`, {
+      errors: [{ path: 'body.url', message: check.local ? `${check.reason}. ${LOCAL_TARGET_ADVICE}` : check.reason }],
     });
   }
 }
