@@ -146,7 +146,7 @@ export const ERROR_RESPONSES = {
     {
       insufficient_scope: {
         summary: 'Missing scope',
-        value: problem('insufficient_scope', 'This API key lacks the reviews:read scope; rotate or generate a key that has it.', '/api/v1/reviews', {
+        value: problem('insufficient_scope', "This API key lacks the reviews:read scope; generate a key with that scope (rotating keeps a key's scopes).", '/api/v1/reviews', {
           required_scope: 'reviews:read',
         }),
       },
