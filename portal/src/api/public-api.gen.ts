@@ -1294,9 +1294,13 @@ export interface components {
             succeeded_24h: number;
             /** @description Of those, deliveries that ran out of retries. */
             failed_24h: number;
+            /** @description Of those, deliveries waiting for another attempt after a failed one. */
+            retrying_24h: number;
             success_rate_24h: number | null;
             last_delivery_status: ("pending" | "delivering" | "succeeded" | "failed" | "cancelled") | null;
             last_delivery_at: string | null;
+            last_test_status: ("pending" | "delivering" | "succeeded" | "failed" | "cancelled") | null;
+            last_test_at: string | null;
         };
         /** WebhookSubscriptionList */
         WebhookSubscriptionList: {
