@@ -34,7 +34,7 @@ request still runs is a 409. Failed requests do not use up their key.
 
 ## Webhooks
 Events are POSTed to your endpoints signed per [Standard Webhooks](https://www.standardwebhooks.com);
-the \`webhooks\` section describes each event's body.`;
+the \`webhooks\` section describes each event's body, and the [webhook guide](/docs/webhooks) explains receiving them.`;
 
 export const SECURITY_SCHEMES = {
   bearerAuth: {

@@ -3,6 +3,7 @@ import { ApiProblem } from '../../api/client.ts';
 import { keysApi } from '../../api/endpoints.ts';
 import type { NewApiKey, ScopeInfo } from '../../api/types.ts';
 import { Dialog } from '../../components/Dialog.tsx';
+import { TextWithCode } from '../../components/TextWithCode.tsx';
 import { ErrorState, InlineError, Loading } from '../../components/States.tsx';
 import { fromLocalInputValue, toLocalInputValue } from '../../lib/time.ts';
 
@@ -106,7 +107,7 @@ export function GenerateKeyDialog({ scopes, scopesError, onRetryScopes, onClose,
                       aria-describedby={`scope-${s.scope}-desc`}
                     />
                     <label htmlFor={`scope-${s.scope}`}><code>{s.scope}</code></label>
-                    <span id={`scope-${s.scope}-desc`} className="help">{s.description}</span>
+                    <span id={`scope-${s.scope}-desc`} className="help"><TextWithCode text={s.description} /></span>
                   </li>
                 ))}
               </ul>
