@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startStack, type Stack } from './support/stack.ts';
+import { adminHeaders, startStack, type Stack } from './support/stack.ts';
+import { login } from '../support/fixtures.ts';
 import { launchBrowser, loginThroughUi, openPage, reachAfterVerticalScroll, waitForText, type TestPage } from './support/browser.ts';
 
 const ALL_SCOPES = ['locations:read', 'conversations:read', 'messages:read', 'reviews:read', 'leads:read', 'leads:write', 'webhooks:read', 'webhooks:write', 'events:read', 'audit:read'];
@@ -87,6 +88,30 @@ describe('Settings → API keys table at every width', () => {
     expect(await writeOnly.getByTestId('show-once-curl').count()).toBe(0);
     await writeOnly.getByRole('button', { name: 'I have copied the key' }).click();
 
+    // An operator revokes a key while the page still lists it: rotating it fails, and the error
+    // quotes the request's id (the same as the response's Request-Id) for support.
+    const crmKey = (await stack.app.inject({ method: 'GET', url: '/portal/api/api-keys', headers: await ownerHeaders(stack, agency) }))
+      .json<{ data: { id: string; name: string; status: string }[] }>()
+      .data.find((k) => k.name === 'Production CRM sync for the main dental clinic and its three satellite offices')!;
+    const revoked = await stack.app.inject({ method: 'POST', url: `/admin/v1/agencies/${agency.id}/api-keys/${crmKey.id}/revoke`, headers: adminHeaders });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    await page.getByRole('button', { name: `Rotate ${KEYS[0]!.name}` }).click();
+    const rotate = page.getByRole('dialog', { name: /^Rotate/ });
+    const refused = page.waitForResponse((r) => r.url().endsWith(`/portal/api/api-keys/${crmKey.id}/rotate`));
+    await rotate.getByRole('button', { name: 'Rotate key' }).click();
+    const response = await refused;
+    expect(response.status()).toBe(409);
+    const alert = rotate.getByRole('alert');
+    await waitForText(alert, /This key is revoked/);
+    expect(await alert.getByTestId('request-id').innerText()).toBe(response.headers()['request-id']);
+    expect(await alert.getByRole('button', { name: 'Copy request ID' }).isVisible()).toBe(true);
+    await t.shot('rotate-refused-request-id');
+    await page.keyboard.press('Escape');
+
     expect(t.pageErrors).toEqual([]);
   });
 });
+
+async function ownerHeaders(stack: Stack, agency: { email: string; password: string }): Promise<Record<string, string>> {
+  return (await login(stack.app, agency.email, agency.password)).headers;
+}
