@@ -270,7 +270,7 @@ beforeAll(async () => {
       expires_at: new Date(Date.now() + IDEMPOTENCY_TTL_MS),
     })
     .execute();
-});
+}, 180_000); // seeding two agencies takes seconds, minutes on a loaded CI machine
 
 let otherSubscription = '';
 async function createSubscriptionOf(other: Seeded): Promise<string> {

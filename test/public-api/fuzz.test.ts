@@ -67,7 +67,7 @@ beforeAll(async () => {
   };
   foreignIds = [other.locations[0]!, other.conversations.all[0]!, other.messages.all[0]!, other.reviews[0]!, other.leads[0]!, foreignSubscription, foreignDelivery.id, foreignDelivery.eventId];
   credentials = [...Array(9).fill(seed.headers), {}, { authorization: 'Bearer faro_live_not_a_real_key' }, { authorization: 'Basic dXNlcjpwYXNz' }];
-});
+}, 180_000); // seeding two agencies takes seconds, minutes on a loaded CI machine
 
 afterAll(async () => {
   await receiver?.close();
