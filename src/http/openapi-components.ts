@@ -44,7 +44,7 @@ and a retry while the first request still runs is a 409. Failed requests do not 
 
 ## Webhooks
 Events are POSTed to your endpoints signed per [Standard Webhooks](https://www.standardwebhooks.com);
-the \`webhooks\` section describes each event's body.`;
+the \`webhooks\` section describes each event's body, and the [webhook guide](/docs/webhooks) explains receiving them.`;
 
 const scopeList = Object.entries(SCOPE_DESCRIPTIONS).map(([scope, words]) => `- \`${scope}\`: ${words}`).join('\n');
 
@@ -195,7 +195,7 @@ export const ERROR_RESPONSES = {
     {
       insufficient_scope: {
         summary: 'Missing scope',
-        value: problem('insufficient_scope', 'This API key lacks the reviews:read scope; rotate or generate a key that has it.', '/api/v1/reviews', {
+        value: problem('insufficient_scope', "This API key lacks the reviews:read scope; generate a key with that scope (rotating keeps a key's scopes).", '/api/v1/reviews', {
           required_scope: 'reviews:read',
         }),
       },
