@@ -51,7 +51,7 @@ the sandbox, so an integration can be tried end to end without touching live dat
 
 ## Webhooks
 Events are POSTed to your endpoints signed per [Standard Webhooks](https://www.standardwebhooks.com);
-the \`webhooks\` section describes each event's body.`;
+the \`webhooks\` section describes each event's body, and the [webhook guide](/docs/webhooks) explains receiving them.`;
 
 const scopeList = Object.entries(SCOPE_DESCRIPTIONS).map(([scope, words]) => `- \`${scope}\`: ${words}`).join('\n');
 
@@ -212,7 +212,7 @@ export const ERROR_RESPONSES = {
     {
       insufficient_scope: {
         summary: 'Missing scope',
-        value: problem('insufficient_scope', 'This API key lacks the reviews:read scope; rotate or generate a key that has it.', '/api/v1/reviews', {
+        value: problem('insufficient_scope', "This API key lacks the reviews:read scope; generate a key with that scope (rotating keeps a key's scopes).", '/api/v1/reviews', {
           required_scope: 'reviews:read',
         }),
       },

@@ -2133,11 +2133,14 @@ export interface components {
          *       "updated_at": "2026-03-01T10:00:00.000Z",
          *       "health": {
          *         "deliveries_24h": 40,
-         *         "succeeded_24h": 39,
+         *         "succeeded_24h": 38,
          *         "failed_24h": 1,
-         *         "success_rate_24h": 0.975,
+         *         "retrying_24h": 1,
+         *         "success_rate_24h": 0.95,
          *         "last_delivery_status": "succeeded",
-         *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *         "last_delivery_at": "2026-03-14T15:09:26.535Z",
+         *         "last_test_status": "succeeded",
+         *         "last_test_at": "2026-03-14T11:02:41.118Z"
          *       }
          *     }
          */
@@ -2166,11 +2169,14 @@ export interface components {
          * WebhookSubscriptionHealth
          * @example {
          *       "deliveries_24h": 40,
-         *       "succeeded_24h": 39,
+         *       "succeeded_24h": 38,
          *       "failed_24h": 1,
-         *       "success_rate_24h": 0.975,
+         *       "retrying_24h": 1,
+         *       "success_rate_24h": 0.95,
          *       "last_delivery_status": "succeeded",
-         *       "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *       "last_delivery_at": "2026-03-14T15:09:26.535Z",
+         *       "last_test_status": "succeeded",
+         *       "last_test_at": "2026-03-14T11:02:41.118Z"
          *     }
          */
         WebhookSubscriptionHealth: {
@@ -2179,9 +2185,13 @@ export interface components {
             succeeded_24h: number;
             /** @description Of those, deliveries that ran out of retries. */
             failed_24h: number;
+            /** @description Of those, deliveries waiting for another attempt after a failed one. */
+            retrying_24h: number;
             success_rate_24h: number | null;
             last_delivery_status: ("pending" | "delivering" | "succeeded" | "failed" | "cancelled") | null;
             last_delivery_at: string | null;
+            last_test_status: ("pending" | "delivering" | "succeeded" | "failed" | "cancelled") | null;
+            last_test_at: string | null;
         };
         /**
          * WebhookSubscriptionList
@@ -2201,11 +2211,14 @@ export interface components {
          *           "updated_at": "2026-03-01T10:00:00.000Z",
          *           "health": {
          *             "deliveries_24h": 40,
-         *             "succeeded_24h": 39,
+         *             "succeeded_24h": 38,
          *             "failed_24h": 1,
-         *             "success_rate_24h": 0.975,
+         *             "retrying_24h": 1,
+         *             "success_rate_24h": 0.95,
          *             "last_delivery_status": "succeeded",
-         *             "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *             "last_delivery_at": "2026-03-14T15:09:26.535Z",
+         *             "last_test_status": "succeeded",
+         *             "last_test_at": "2026-03-14T11:02:41.118Z"
          *           }
          *         }
          *       ],
@@ -2236,11 +2249,14 @@ export interface components {
          *       "updated_at": "2026-03-01T10:00:00.000Z",
          *       "health": {
          *         "deliveries_24h": 40,
-         *         "succeeded_24h": 39,
+         *         "succeeded_24h": 38,
          *         "failed_24h": 1,
-         *         "success_rate_24h": 0.975,
+         *         "retrying_24h": 1,
+         *         "success_rate_24h": 0.95,
          *         "last_delivery_status": "succeeded",
-         *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *         "last_delivery_at": "2026-03-14T15:09:26.535Z",
+         *         "last_test_status": "succeeded",
+         *         "last_test_at": "2026-03-14T11:02:41.118Z"
          *       },
          *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM="
          *     }
@@ -3915,11 +3931,14 @@ export interface operations {
                      *           "updated_at": "2026-03-01T10:00:00.000Z",
                      *           "health": {
                      *             "deliveries_24h": 40,
-                     *             "succeeded_24h": 39,
+                     *             "succeeded_24h": 38,
                      *             "failed_24h": 1,
-                     *             "success_rate_24h": 0.975,
+                     *             "retrying_24h": 1,
+                     *             "success_rate_24h": 0.95,
                      *             "last_delivery_status": "succeeded",
-                     *             "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *             "last_delivery_at": "2026-03-14T15:09:26.535Z",
+                     *             "last_test_status": "succeeded",
+                     *             "last_test_at": "2026-03-14T11:02:41.118Z"
                      *           }
                      *         }
                      *       ],
@@ -3988,11 +4007,14 @@ export interface operations {
                      *       "updated_at": "2026-03-01T10:00:00.000Z",
                      *       "health": {
                      *         "deliveries_24h": 40,
-                     *         "succeeded_24h": 39,
+                     *         "succeeded_24h": 38,
                      *         "failed_24h": 1,
-                     *         "success_rate_24h": 0.975,
+                     *         "retrying_24h": 1,
+                     *         "success_rate_24h": 0.95,
                      *         "last_delivery_status": "succeeded",
-                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z",
+                     *         "last_test_status": "succeeded",
+                     *         "last_test_at": "2026-03-14T11:02:41.118Z"
                      *       },
                      *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM="
                      *     }
@@ -4173,11 +4195,14 @@ export interface operations {
                      *       "updated_at": "2026-03-01T10:00:00.000Z",
                      *       "health": {
                      *         "deliveries_24h": 40,
-                     *         "succeeded_24h": 39,
+                     *         "succeeded_24h": 38,
                      *         "failed_24h": 1,
-                     *         "success_rate_24h": 0.975,
+                     *         "retrying_24h": 1,
+                     *         "success_rate_24h": 0.95,
                      *         "last_delivery_status": "succeeded",
-                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z",
+                     *         "last_test_status": "succeeded",
+                     *         "last_test_at": "2026-03-14T11:02:41.118Z"
                      *       }
                      *     }
                      */
@@ -4285,11 +4310,14 @@ export interface operations {
                      *       "updated_at": "2026-03-01T10:00:00.000Z",
                      *       "health": {
                      *         "deliveries_24h": 40,
-                     *         "succeeded_24h": 39,
+                     *         "succeeded_24h": 38,
                      *         "failed_24h": 1,
-                     *         "success_rate_24h": 0.975,
+                     *         "retrying_24h": 1,
+                     *         "success_rate_24h": 0.95,
                      *         "last_delivery_status": "succeeded",
-                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z",
+                     *         "last_test_status": "succeeded",
+                     *         "last_test_at": "2026-03-14T11:02:41.118Z"
                      *       }
                      *     }
                      */
