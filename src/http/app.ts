@@ -12,6 +12,7 @@ import { handleUnrouted, MAX_PARAM_LENGTH, routeNotFound } from './not-found.ts'
 import { BODY_LIMIT_BYTES, payloadTooLarge } from './body-limits.ts';
 import { registerJsonParser } from './json-body.ts';
 import { securityHeaders } from './security-headers.ts';
+import { OneLinePerRequest } from './request-log.ts';
 import type { App } from './app-type.ts';
 
 /** The bearer challenge realm of every 401 and of an API key's 403 insufficient_scope. */
@@ -96,6 +97,7 @@ function sendProblem(error: FastifyError, request: FastifyRequest, reply: Fastif
 export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseLogger } = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: options.logger,
+    logController: new OneLinePerRequest(),
     bodyLimit: BODY_LIMIT_BYTES,
     // A hop count N trusts the N proxies nearest to us (proxy-addr's "hops" rule).
     trustProxy: typeof ctx.config.trustProxy === 'number' ? hopsTrusted(ctx.config.trustProxy) : ctx.config.trustProxy,
