@@ -99,6 +99,10 @@ describe('redactUrl', () => {
     ['/hooks/whsec_abc/def==?ok=1', '/hooks/[redacted]?ok=1'],
     ['/x?faro_test_abcdef', '/x?[redacted]'],
     ['/x?token=', '/x?token='],
+    ['/api/v1/locations/loc_01J0ABCDEF', '/api/v1/locations/loc_01J0ABCDEF'],
+    ['/api/v1/reviews?limit=25&cursor=abc&session_id=s1', '/api/v1/reviews?limit=25&cursor=abc&session_id=[redacted]'],
+    ['/x?flag&key=k&key', '/x?flag&key=[redacted]&key'],
+    ['/x?q=a+b&token=t', '/x?q=a+b&token=[redacted]'],
   ])('%s → %s', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
   });
