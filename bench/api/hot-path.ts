@@ -1,5 +1,5 @@
-// The authenticated hot path: every variant, measured in alternating rounds (the order rotates
-// each round), so that the ratios compare numbers taken minutes apart at most.
+// The hot path's variants, measured in alternating rounds (the order rotates each round), so
+// that the ratios compare numbers taken minutes apart at most.
 import type { Seeded } from './seed.ts';
 import { measure, type Load, type Meters, type Sample, type Target } from './load.ts';
 import type { Server } from './servers.ts';
