@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {} from '@fastify/swagger';
@@ -6,13 +6,16 @@ import cookie from '@fastify/cookie';
 import type { AppContext } from '../services.ts';
 import { ApiError, renderProblem, type BearerChallenge } from '../kit/errors.ts';
 import { isDatabaseUnavailable } from '../db/availability.ts';
-import { toFieldErrors, validatorCompiler } from './validation.ts';
+import { validatorCompiler } from './validation.ts';
+import { toFieldErrors } from './validation-errors.ts';
 import { registerRoutes } from './routes.ts';
 import { handleUnrouted, MAX_PARAM_LENGTH, routeNotFound } from './not-found.ts';
 import { BODY_LIMIT_BYTES, payloadTooLarge } from './body-limits.ts';
 import { registerJsonParser } from './json-body.ts';
 import { securityHeaders } from './security-headers.ts';
 import { OneLinePerRequest } from './request-log.ts';
+import { requestIdFor } from './request-id.ts';
+import { traceIdOf } from './trace-context.ts';
 import type { App } from './app-type.ts';
 
 /** The bearer challenge realm of every 401 and of an API key's 403 insufficient_scope. */
@@ -31,6 +34,17 @@ function problemHeaders(error: ApiError): Record<string, string> {
     ...(error.bearerChallenge ? { 'WWW-Authenticate': wwwAuthenticate(error.bearerChallenge) } : {}),
     ...(error.allow ? { Allow: error.allow.join(', ') } : {}),
   };
+}
+
+/** Each request's logger: the request id, and the caller's W3C trace id when it sent a valid `traceparent`. */
+function requestLogger(
+  logger: FastifyBaseLogger,
+  bindings: Parameters<FastifyBaseLogger['child']>[0],
+  options: Parameters<FastifyBaseLogger['child']>[1],
+  rawRequest: IncomingMessage,
+): FastifyBaseLogger {
+  const traceId = traceIdOf(rawRequest.headers.traceparent);
+  return logger.child(traceId ? { ...bindings, trace_id: traceId } : bindings, options);
 }
 
 const hopsTrusted = (hops: number) => (_address: string, hop: number) => hop < hops;
@@ -101,7 +115,8 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseL
     bodyLimit: BODY_LIMIT_BYTES,
     // A hop count N trusts the N proxies nearest to us (proxy-addr's "hops" rule).
     trustProxy: typeof ctx.config.trustProxy === 'number' ? hopsTrusted(ctx.config.trustProxy) : ctx.config.trustProxy,
-    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    genReqId: requestIdFor,
+    childLoggerFactory: requestLogger,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },

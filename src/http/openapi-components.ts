@@ -20,17 +20,26 @@ Lists are newest first and paginated with an opaque cursor: pass a page's \`next
 ## Errors
 Errors are RFC 9457 \`application/problem+json\` documents with a stable \`code\` and \`type\`, and
 the \`request_id\` (also in the \`Request-Id\` header) to quote to support. Ids of another agency
-answer 404 exactly as ids that do not exist.
+answer 404 exactly as ids that do not exist. A validation error lists every invalid field in \`errors\`,
+one message per field.
+
+## Request ids and tracing
+Send your own request id as \`Request-Id\` (or \`X-Request-Id\`), 1–200 letters, digits and \`-._:/+=@~\`,
+and FARO uses it for the request: in its logs, the \`Request-Id\` response header, problem bodies and
+audit entries. Otherwise, or when the value has other characters, FARO makes one (\`req_\` + 24 hex
+digits). A valid W3C \`traceparent\` header puts its trace id on FARO's log lines of the request.
 
 ## Rate limits
 Each key has an hourly quota (Scale: 1,000 requests per rolling hour). Every response reports the
 state in \`RateLimit-Policy\`, \`RateLimit\` and the \`X-RateLimit-*\` headers; a 429 adds \`Retry-After\`.
 
 ## Retries
-\`POST /api/v1/leads\` accepts an \`Idempotency-Key\` header (any unique value, e.g. a UUID, kept 24 hours
-per agency). Retrying with the same key and body replays the first response with
-\`Idempotent-Replayed: true\`; the same key with another body is a 422, and a retry while the first
-request still runs is a 409. Failed requests do not use up their key.
+\`POST /api/v1/leads\` accepts an \`Idempotency-Key\` header (a unique value, e.g. a UUID, kept 24 hours
+per agency). As draft-ietf-httpapi-idempotency-key-header defines it, the value is a Structured Field
+string: \`Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324"\`. The unquoted form most clients send
+(\`Idempotency-Key: 8e03978e-…\`) is accepted as the same key. Retrying with the same key and body
+replays the first response with \`Idempotent-Replayed: true\`; the same key with another body is a 422,
+and a retry while the first request still runs is a 409. Failed requests do not use up their key.
 
 ## Webhooks
 Events are POSTed to your endpoints signed per [Standard Webhooks](https://www.standardwebhooks.com);
@@ -52,7 +61,13 @@ export const SECURITY_SCHEMES = {
 const integerHeader = (description: string, example: number) => ({ description, schema: { type: 'integer', minimum: 0 }, example });
 
 export const HEADERS = {
-  'Request-Id': { description: 'Identifies this request in FARO’s logs; quote it to support.', schema: { type: 'string' }, example: 'req_5f0c2b7d9e1a4c3b8d6e0f12' },
+  'Request-Id': {
+    description:
+      'Identifies this request in FARO’s logs; quote it to support. The `Request-Id` (else `X-Request-Id`) the request sent, ' +
+      'when that is 1–200 letters, digits and `-._:/+=@~`; otherwise one FARO made, `req_` + 24 hex digits.',
+    schema: { type: 'string' },
+    example: 'req_5f0c2b7d9e1a4c3b8d6e0f12',
+  },
   RateLimit: {
     description: 'Remaining quota of the key in the current rolling hour (`r`) and seconds until more is available (`t`), per the IETF RateLimit header fields draft.',
     schema: { type: 'string' },

@@ -67,7 +67,7 @@ describe('JSON nesting deeper than 32 levels → 400 before it is parsed', () =>
 
   it('lets 32 levels through to the schema, and counts no bracket inside a string', async () => {
     const problem = expectProblem(await send(login, nested(MAX_JSON_DEPTH)), 400, 'validation_failed');
-    expect(problem.errors).toEqual([{ path: 'body', message: 'must be object' }]);
+    expect(problem.errors).toEqual([{ path: 'body', message: 'must be an object' }]);
     for (const email of ['['.repeat(200), `a\\"${'{'.repeat(100)}`, `\\\\${'['.repeat(100)}`]) {
       const response = await send(login, `{"email":"${email}","password":"not-the-password"}`);
       expectProblem(response, 401, 'invalid_credentials');

@@ -1549,7 +1549,7 @@ export interface components {
     requestBodies: never;
     headers: {
         /**
-         * @description Identifies this request in FARO’s logs; quote it to support.
+         * @description Identifies this request in FARO’s logs; quote it to support. The `Request-Id` (else `X-Request-Id`) the request sent, when that is 1–200 letters, digits and `-._:/+=@~`; otherwise one FARO made, `req_` + 24 hex digits.
          * @example req_5f0c2b7d9e1a4c3b8d6e0f12
          */
         "Request-Id": string;
@@ -1915,8 +1915,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description A unique value (e.g. a UUID) that makes retries safe: a retry with the same key and the same body replays the first response (with `Idempotent-Replayed: true`) instead of creating a second lead. Kept 24 hours.
-                 * @example 3f1c2d4e-8b7a-4c1e-9f0a-2b3c4d5e6f70
+                 * @description Makes retries safe: a retry with the same key and the same body replays the first response (with `Idempotent-Replayed: true`) instead of creating a second lead. Kept 24 hours per agency. Per draft-ietf-httpapi-idempotency-key-header the value is a Structured Field string (RFC 9651): a quoted key of 1–255 printable ASCII characters, e.g. a UUID, `"8e03978e-40d5-43e8-bc93-6894a57f9324"`. The unquoted form (`8e03978e-…`, as Stripe clients send it) is accepted too and names the same key; an unquoted key cannot hold spaces, `"`, `,` or `;` (quote it). Send one per request; a malformed value is a 400.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
                  */
                 "Idempotency-Key"?: string;
             };

@@ -6,6 +6,7 @@ import { ProblemResponses } from '../../http/problem-schema.ts';
 import { LEAD_BODY_LIMIT_BYTES } from '../../http/body-limits.ts';
 import { IdFilter, IdParams, ListQuery, NoQuery, SinceFilter, requireId } from '../../http/public-schemas.ts';
 import { fingerprintRequest } from '../idempotency/service.ts';
+import { parseIdempotencyKey } from '../idempotency/key-header.ts';
 import { CreateLeadBody, LEAD_STATUSES, LeadSchema, UpdateLeadBody, withLeadDefaults } from './schemas.ts';
 
 const TAGS = ['Leads'];
@@ -21,13 +22,14 @@ const LeadListQuery = ListQuery({
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({
-      minLength: 1,
-      maxLength: 255,
-      pattern: '^[\\x21-\\x7E]+$',
       description:
-        'A unique value (e.g. a UUID) that makes retries safe: a retry with the same key and the same body ' +
-        'replays the first response (with `Idempotent-Replayed: true`) instead of creating a second lead. Kept 24 hours.',
-      examples: ['3f1c2d4e-8b7a-4c1e-9f0a-2b3c4d5e6f70'],
+        'Makes retries safe: a retry with the same key and the same body replays the first response (with ' +
+        '`Idempotent-Replayed: true`) instead of creating a second lead. Kept 24 hours per agency. Per ' +
+        'draft-ietf-httpapi-idempotency-key-header the value is a Structured Field string (RFC 9651): a quoted ' +
+        'key of 1–255 printable ASCII characters, e.g. a UUID, `"8e03978e-40d5-43e8-bc93-6894a57f9324"`. The ' +
+        'unquoted form (`8e03978e-…`, as Stripe clients send it) is accepted too and names the same key; an ' +
+        'unquoted key cannot hold spaces, `"`, `,` or `;` (quote it). Send one per request; a malformed value is a 400.',
+      examples: ['"8e03978e-40d5-43e8-bc93-6894a57f9324"'],
     }),
   ),
 });
@@ -84,8 +86,10 @@ export async function leadRoutes(app: App): Promise<void> {
       const { agencyId } = request.auth;
       const body = withLeadDefaults(request.body);
       const create = async (executor?: Executor) => ({ status: 201, body: (await services.leads.create(agencyId, body, executor)).lead });
-      const key = request.headers['idempotency-key'];
-      if (typeof key !== 'string') return reply.code(201).send((await create()).body);
+      const header = request.headers['idempotency-key'];
+      if (header === undefined) return reply.code(201).send((await create()).body);
+
+      const key = parseIdempotencyKey(header);
 
       const fingerprint = fingerprintRequest(request.method, request.routeOptions.url ?? '/leads', body);
       const result = await services.idempotency.run({ agencyId, key, fingerprint }, create);
