@@ -4,7 +4,7 @@
 // The authenticated hot path (bench/api/hot-path-part.ts): a list and a cheap single-row read,
 // with and without the API-key guard and rate limit, with a full-window key, with the production
 // logger, and the same read on a minimal Fastify + pg peer with and without @fastify/rate-limit,
-// in alternating rounds.
+// in alternating rounds. Then what preparing the hot queries saves Postgres (bench/api/prepared-part.ts).
 //
 // BENCH_DURATION_S (10), BENCH_ROUNDS (3), BENCH_STEADY_RPS (500) shape the run. For profiling and
 // quick checks: BENCH_ONLY=<variant ids> runs some hot-path variants only (printed, not recorded);
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { writeBenchmarkSection, machineDescription } from './report.ts';
 import type { BenchContext, BenchPart } from './api/part.ts';
 import { hotPathPart } from './api/hot-path-part.ts';
+import { preparedPart } from './api/prepared-part.ts';
 import type { VariantId } from './api/hot-path.ts';
 
 const only = process.env.BENCH_ONLY?.split(',').map((id) => id.trim()) as VariantId[] | undefined;
@@ -25,17 +26,20 @@ const context: BenchContext = {
   log: (line) => console.log(line),
 };
 
+const hotPath = hotPathPart({
+  steadyRate: Number(process.env.BENCH_STEADY_RPS ?? 500),
+  only,
+  cpuProfileDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
+});
 const parts: BenchPart[] = [
-  hotPathPart({
-    steadyRate: Number(process.env.BENCH_STEADY_RPS ?? 500),
-    only,
-    cpuProfileDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
-  }),
+  hotPath,
+  preparedPart,
   // bench/api-polling.ts adds its part here: the list filters' p50 at 10k / 300k / 1M rows.
 ];
 
 const sections: string[] = [];
-for (const part of parts) {
+// BENCH_ONLY picks hot-path variants: the other parts sit that run out.
+for (const part of only ? [hotPath] : parts) {
   context.log(`— ${part.name}`);
   sections.push(`### ${part.name[0]!.toUpperCase()}${part.name.slice(1)}\n\n${await part.run(context)}`);
 }
