@@ -1,8 +1,11 @@
-// Where a server's CPU went: self time of a V8 CPU profile (`node --cpu-prof`, see BENCH_CPU_PROF
-// in bench/api.ts) grouped by package (node_modules/<name>), by source file under src/, and by
-// Node's own modules; with a request count, in µs per request.
-// `node bench/api/profile.ts <file.cpuprofile> [--last=<seconds>] [--requests=<n>] [--rows=<n>] [--functions] [--wall-clock]`
-// (--last: only the end of the profile, the measured round, leaving out start-up and warm-up)
+// Where a server's CPU went, from a V8 CPU profile (`node --cpu-prof`, see BENCH_CPU_PROF in
+// bench/api.ts). By default each sample counts for the component that owns it: the innermost
+// frame on its stack that belongs to one (the rate limiter, the logger, helmet, Kysely, pg, …), so
+// a socket write made for a Redis command counts for the rate limiter. --areas: self time by
+// package, source file or Node module instead; --functions: by function. With --requests, in µs
+// per request. --last=<s>: only the profile's last seconds (the measured round, without start-up
+// and warm-up).
+// `node bench/api/profile.ts <file.cpuprofile> [--last=<s>] [--requests=<n>] [--rows=<n>] [--areas|--functions] [--wall-clock]`
 import fs from 'node:fs';
 
 interface ProfileNode {
@@ -16,6 +19,22 @@ interface CpuProfile {
   samples: number[];
   timeDeltas: number[];
 }
+
+/** Components, tried innermost frame first; a frame's URL (or native function name) is matched. */
+const COMPONENTS: [string, RegExp][] = [
+  ['rate limiter (limiter + ioredis)', /ioredis|redis-rate-limiter|rate-limiter\.ts|silence-watch|circuit-breaker|denque|redis-parser|@fastify\/rate-limit/],
+  ['logging (pino, redaction)', /node_modules\/(pino|@pinojs|sonic-boom|fast-redact|safe-stable-stringify)|log-redaction|request-log/],
+  ['security headers (helmet)', /helmet|security-headers/],
+  ['API key auth + guard', /public-api\.ts|key-auth\.ts|key-format\.ts|rate-limit-policy\.ts|entitlements\.ts|peer-server\.ts/],
+  ['Kysely (build, compile, execute)', /kysely/],
+  ['pg driver', /node_modules\/(pg|pg-protocol|pg-pool|pg-types|postgres-[a-z]+)\/|prepared-client/],
+  ['response serialisation', /fast-json-stringify|src\/lib\/schema|schemas\.ts/],
+  ['request validation (ajv)', /ajv|validation\.ts/],
+  ['request id', /request-id|trace-context/],
+  ['route handlers and services', /\/src\//],
+  ['Fastify (hooks, reply, router)', /node_modules\/(fastify|find-my-way|light-my-request|@fastify\/cookie)/],
+  ['Node HTTP', /^node:(internal\/)?_?http/],
+];
 
 /** The profile's samples as [node, µs] from the last `seconds` before it ended (all when unset). */
 function samplesOf(profile: CpuProfile, seconds?: number): [ProfileNode, number][] {
@@ -52,13 +71,27 @@ export function areaOf(frame: ProfileNode['callFrame']): string {
   return url;
 }
 
-/** Self time in µs per area (or per function and area), largest first. */
-export function selfTime(profile: CpuProfile, options: { seconds?: number; byFunction?: boolean; wallClock?: boolean } = {}): [string, number][] {
+function componentOf(node: ProfileNode, parents: Map<number, ProfileNode>): string {
+  const { functionName } = node.callFrame;
+  if (functionName === '(idle)' || functionName === '(garbage collector)' || functionName === '(program)') return functionName;
+  for (let at: ProfileNode | undefined = node; at; at = parents.get(at.id)) {
+    const found = COMPONENTS.find(([, pattern]) => pattern.test(at!.callFrame.url));
+    if (found) return found[0];
+  }
+  return 'other (event loop, sockets, timers)';
+}
+
+export type Grouping = 'components' | 'areas' | 'functions';
+
+/** µs per group, largest first. */
+export function cpuBy(profile: CpuProfile, grouping: Grouping, options: { seconds?: number; wallClock?: boolean } = {}): [string, number][] {
+  const parents = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node);
   const totals = new Map<string, number>();
   const samples = samplesOf(profile, options.seconds);
   for (const [node, us] of options.wallClock ? samples : evenlyWeighed(samples)) {
     const area = areaOf(node.callFrame);
-    const name = options.byFunction ? `${node.callFrame.functionName || '(anonymous)'} · ${area}` : area;
+    const name = grouping === 'components' ? componentOf(node, parents) : grouping === 'functions' ? `${node.callFrame.functionName || '(anonymous)'} · ${area}` : area;
     totals.set(name, (totals.get(name) ?? 0) + us);
   }
   return [...totals].sort((a, b) => b[1] - a[1]);
@@ -68,17 +101,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
   const file = args.find((arg) => !arg.startsWith('--'));
-  if (!file) throw new Error('usage: node bench/api/profile.ts <file.cpuprofile> [--last=<seconds>] [--requests=<n>] [--rows=<n>] [--functions]');
+  if (!file) throw new Error('usage: node bench/api/profile.ts <file.cpuprofile> [--last=<s>] [--requests=<n>] [--rows=<n>] [--areas|--functions] [--wall-clock]');
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const requests = option('requests') ? Number(option('requests')) : null;
   const last = option('last');
-  const areas = selfTime(profile, { seconds: last === undefined ? undefined : Number(last), byFunction: args.includes('--functions'), wallClock: args.includes('--wall-clock') });
-  const busy = areas.filter(([area]) => area !== '(idle)').reduce((sum, [, us]) => sum + us, 0);
-  console.log(`| ${args.includes('--functions') ? 'function · area' : 'area'} | self ms | share of busy |${requests ? ' µs/request |' : ''}`);
+  const grouping: Grouping = args.includes('--functions') ? 'functions' : args.includes('--areas') ? 'areas' : 'components';
+  const groups = cpuBy(profile, grouping, { seconds: last === undefined ? undefined : Number(last), wallClock: args.includes('--wall-clock') });
+  const busy = groups.filter(([name]) => name !== '(idle)').reduce((sum, [, us]) => sum + us, 0);
+  console.log(`| ${grouping} | ms | share of busy |${requests ? ' µs/request |' : ''}`);
   console.log(`|---|---:|---:|${requests ? '---:|' : ''}`);
-  for (const [area, us] of areas.slice(0, Number(option('rows') ?? 30))) {
-    const share = area === '(idle)' ? '' : `${((us / busy) * 100).toFixed(1)} %`;
-    console.log(`| ${area} | ${(us / 1000).toFixed(0)} | ${share} |${requests ? ` ${(us / requests).toFixed(1)} |` : ''}`);
+  for (const [name, us] of groups.slice(0, Number(option('rows') ?? 30))) {
+    const share = name === '(idle)' ? '' : `${((us / busy) * 100).toFixed(1)} %`;
+    console.log(`| ${name} | ${(us / 1000).toFixed(0)} | ${share} |${requests ? ` ${(us / requests).toFixed(1)} |` : ''}`);
   }
   console.log(`busy: ${(busy / 1000).toFixed(0)} ms${requests ? `, ${(busy / requests).toFixed(1)} µs/request` : ''}`);
 }
