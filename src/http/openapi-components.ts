@@ -1,4 +1,5 @@
 import { PROBLEMS, problemType, type ProblemCode } from '../kit/errors.ts';
+import { SCOPE_DESCRIPTIONS } from '../domains/api/auth-context.ts';
 
 /*
  * The hand-written parts of the OpenAPI document: the security scheme, the headers every public
@@ -45,6 +46,12 @@ and a retry while the first request still runs is a 409. Failed requests do not 
 Events are POSTed to your endpoints signed per [Standard Webhooks](https://www.standardwebhooks.com);
 the \`webhooks\` section describes each event's body.`;
 
+const scopeList = Object.entries(SCOPE_DESCRIPTIONS).map(([scope, words]) => `- \`${scope}\`: ${words}`).join('\n');
+
+/**
+ * The scopes are the key's, not OAuth's: listed in the description and in `x-faro-scopes`; each
+ * operation names the one it needs in `x-faro-scope` (see publicOnly in openapi.ts).
+ */
 export const SECURITY_SCHEMES = {
   bearerAuth: {
     type: 'http' as const,
@@ -54,7 +61,10 @@ export const SECURITY_SCHEMES = {
       'An API key created in the portal, sent as `Authorization: Bearer <key>`. Keys look like ' +
       '`faro_live_` + 32 random base62 characters + a 6-character CRC32 checksum of them, so a mistyped ' +
       'key is refused at once and secret scanners can recognise leaked ones. The key is shown only once ' +
-      'when created; FARO stores only its SHA-256. Each key carries scopes; each operation names the one it needs.',
+      'when created; FARO stores only its SHA-256.\n\n' +
+      'Each key carries scopes; each operation names the one it needs (its `x-faro-scope`), and a key without it ' +
+      `gets 403 \`insufficient_scope\`. The scopes:\n\n${scopeList}`,
+    'x-faro-scopes': SCOPE_DESCRIPTIONS,
   },
 };
 
@@ -69,9 +79,13 @@ export const HEADERS = {
     example: 'req_5f0c2b7d9e1a4c3b8d6e0f12',
   },
   RateLimit: {
-    description: 'Remaining quota of the key in the current rolling hour (`r`) and seconds until more is available (`t`), per the IETF RateLimit header fields draft.',
+    description:
+      'Per draft-ietf-httpapi-ratelimit-headers-10: the quota the key has left in the rolling hour (`r`) and the seconds until more ' +
+      'quota is available (`t`), that is until its oldest counted requests leave the hour (one hour after them). With nothing ' +
+      'counted, `t` is the whole window (3600). `t` is always 1–3600, so `r / t` is a pace a client can keep; a 429’s ' +
+      '`Retry-After` equals `t`.',
     schema: { type: 'string' },
-    example: '"hourly";r=987;t=0',
+    example: '"hourly";r=987;t=2712',
   },
   'RateLimit-Policy': {
     description: 'The key’s quota policy: `q` requests per `w` seconds.',
@@ -80,7 +94,7 @@ export const HEADERS = {
   },
   'X-RateLimit-Limit': integerHeader('Requests the key may make per rolling hour.', 1000),
   'X-RateLimit-Remaining': integerHeader('Requests left in the current rolling hour.', 987),
-  'X-RateLimit-Reset': integerHeader('Unix time (seconds) when more requests become available.', 1767225600),
+  'X-RateLimit-Reset': integerHeader('Unix time (seconds, rounded up) when more requests become available: now plus `t` of `RateLimit`.', 1767225600),
   'Retry-After': integerHeader('Seconds to wait before retrying.', 42),
   'WWW-Authenticate': {
     description: 'The bearer challenge (RFC 6750), with `error="invalid_token"` when a key was sent but refused.',
@@ -96,8 +110,26 @@ export const HEADERS = {
 /** Headers on every response of a public operation; a 401 has no key, hence no rate-limit state. */
 export const RATE_LIMIT_HEADER_NAMES = ['RateLimit', 'RateLimit-Policy', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] as const;
 
+type HeaderName = keyof typeof HEADERS;
+
+/**
+ * A header component is `required` when every response that refers to it sends it: Request-Id
+ * (set on every response before routing), the rate-limit state (set once the key is recognised,
+ * before anything can refuse the request) and the challenge of a 401 (every 401 of /api/v1 has
+ * one). A response that sends one of them only sometimes declares its own copy (`sometimes`).
+ */
+const ALWAYS_SENT: readonly HeaderName[] = ['Request-Id', ...RATE_LIMIT_HEADER_NAMES, 'WWW-Authenticate'];
+
+export const HEADER_COMPONENTS = Object.fromEntries(
+  Object.entries(HEADERS).map(([name, header]) => [name, ALWAYS_SENT.includes(name as HeaderName) ? { ...header, required: true } : header]),
+);
+
 export const headerRefs = (names: readonly string[]) =>
   Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+
+/** A header a response always sends although its component is optional, or the reverse. */
+const always = (name: HeaderName) => ({ [name]: { ...HEADERS[name], required: true } });
+const sometimes = (name: HeaderName, when: string) => ({ [name]: { ...HEADERS[name], description: `${HEADERS[name].description} ${when}` } });
 
 function problem(code: ProblemCode, detail: string, instance: string, extra: Record<string, unknown> = {}) {
   return {
@@ -114,10 +146,12 @@ function problem(code: ProblemCode, detail: string, instance: string, extra: Rec
 
 type ExampleMap = Record<string, { summary: string; value: ReturnType<typeof problem> }>;
 
-function errorResponse(description: string, examples: ExampleMap, headers: readonly string[]) {
+/** `headers`: names of components always sent with it, or header objects of its own. */
+function errorResponse(description: string, examples: ExampleMap, headers: readonly (string | Record<string, object>)[]) {
+  const own = (entry: string | Record<string, object>) => (typeof entry === 'string' ? headerRefs([entry]) : entry);
   return {
     description,
-    headers: headerRefs(['Request-Id', ...headers]),
+    headers: Object.assign({}, ...['Request-Id', ...headers].map(own)) as Record<string, object>,
     content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, examples } },
   };
 }
@@ -173,7 +207,17 @@ export const ERROR_RESPONSES = {
         }),
       },
     },
-    limited,
+    [
+      ...limited,
+      {
+        'WWW-Authenticate': {
+          description:
+            'The bearer challenge of a key that lacks the scope (RFC 6750 §3.1): `error="insufficient_scope"` and the missing scopes in `scope`. Not sent for `tier_required`.',
+          schema: { type: 'string' },
+          example: 'Bearer realm="FARO API", error="insufficient_scope", scope="reviews:read"',
+        },
+      },
+    ],
   ),
   NotFound: errorResponse(
     'No resource with that id exists for this agency (ids of other agencies and malformed ids included).',
@@ -229,7 +273,11 @@ export const ERROR_RESPONSES = {
         }),
       },
     },
-    [...limited, 'Retry-After'],
+    [
+      always('Retry-After'),
+      // No key was recognised before `auth_throttled`, so there is no quota to report.
+      ...RATE_LIMIT_HEADER_NAMES.map((name) => sometimes(name, 'Not sent with `auth_throttled`.')),
+    ],
   ),
   ServerError: errorResponse(
     'FARO failed or is not ready; the request can be retried. Details are never echoed: quote the `request_id`.',
@@ -240,7 +288,7 @@ export const ERROR_RESPONSES = {
         value: problem('database_unavailable', 'The database is unreachable right now (a restart or failover); retry shortly.', '/api/v1/reviews'),
       },
     },
-    [],
+    ['Retry-After'],
   ),
 };
 

@@ -1,11 +1,13 @@
 import { ProblemSchema } from './problem-schema.ts';
-import { ERROR_RESPONSES, HEADERS, RATE_LIMIT_HEADER_NAMES, SECURITY_SCHEMES, TAG_DESCRIPTIONS, errorResponsesFor, headerRefs } from './openapi-components.ts';
+import { SCHEMA_EXAMPLES } from './openapi-examples.ts';
+import { ERROR_RESPONSES, HEADER_COMPONENTS, RATE_LIMIT_HEADER_NAMES, SECURITY_SCHEMES, TAG_DESCRIPTIONS, errorResponsesFor, headerRefs } from './openapi-components.ts';
 
 /*
  * Turns what @fastify/swagger derives from the routes into the published document: error
  * responses and rate-limit headers on every public operation, named schemas moved into
- * `components`, the webhook event catalog merged in, and every map in a fixed order so the
- * generated YAML only changes when the API does.
+ * `components` with their examples, every request and success body given its schema's example,
+ * the webhook event catalog merged in, and every map in a fixed order so the generated YAML only
+ * changes when the API does.
  */
 
 type Json = Record<string, unknown>;
@@ -32,9 +34,25 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+const refName = (schema: unknown) => (isObject(schema) && typeof schema.$ref === 'string' ? schema.$ref.split('/').at(-1) : undefined);
+
 /**
- * Move every schema with a `title` into `components.schemas` under that title and refer to it.
- * Two different schemas under one title cannot both be named: the later one stays inline.
+ * A named schema's example: its own, the catalogue's for its title, or, for a page of a list,
+ * a last page holding the example of its item (named before the page, as children are hoisted first).
+ */
+function exampleOf(schema: Json, title: string, named: Record<string, Json>): unknown {
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
+  if (title in SCHEMA_EXAMPLES) return SCHEMA_EXAMPLES[title];
+  const properties = isObject(schema.properties) ? schema.properties : {};
+  const items = isObject(properties.data) ? properties.data.items : undefined;
+  const item = named[refName(items) ?? ''];
+  if (!('has_more' in properties && 'next_cursor' in properties) || !Array.isArray(item?.examples)) return undefined;
+  return { data: [item.examples[0]], has_more: false, next_cursor: null };
+}
+
+/**
+ * Move every schema with a `title` into `components.schemas` under that title, with its example,
+ * and refer to it. Two different schemas under one title cannot both be named: the later one stays inline.
  */
 function createHoister(named: Record<string, Json>) {
   const hoist = (schema: unknown): unknown => {
@@ -47,15 +65,32 @@ function createHoister(named: Record<string, Json>) {
     for (const key of SCHEMA_CHILDREN) if (isObject(out[key])) out[key] = hoist(out[key]);
     const title = out.title;
     if (typeof title !== 'string' || !/^[A-Za-z0-9._-]+$/.test(title)) return out;
+    const example = exampleOf(out, title, named);
+    if (example !== undefined) out.examples = [example];
     const existing = named[title];
     if (existing && canonical(existing) !== canonical(out)) return out;
     named[title] = out;
     return { $ref: `#/components/schemas/${title}` };
   };
-  /** A copy of a `content` map with its schemas hoisted (@fastify/swagger's cached object stays as it was). */
+  /** The example a body shows: its schema's (the named one it refers to, or its own). */
+  const exampleFor = (schema: unknown): unknown => {
+    const resolved = named[refName(schema) ?? ''] ?? schema;
+    return isObject(resolved) && Array.isArray(resolved.examples) ? resolved.examples[0] : undefined;
+  };
+  /**
+   * A copy of a `content` map with its schemas hoisted and each body given its schema's example
+   * (@fastify/swagger's cached object stays as it was).
+   */
   const hoistContent = (content: unknown) => {
     if (!isObject(content)) return content;
-    return Object.fromEntries(Object.entries(content).map(([type, media]) => [type, isObject(media) && media.schema ? { ...media, schema: hoist(media.schema) } : media]));
+    return Object.fromEntries(
+      Object.entries(content).map(([type, media]) => {
+        if (!isObject(media) || !media.schema) return [type, media];
+        const schema = hoist(media.schema);
+        const example = media.example ?? exampleFor(schema);
+        return [type, { ...media, schema, ...(example === undefined ? {} : { example }) }];
+      }),
+    );
   };
   return { hoist, hoistContent };
 }
@@ -142,7 +177,7 @@ const WEBHOOK_HEADERS = {
 };
 
 function webhookOperation(event: WebhookEventDoc, hoister: ReturnType<typeof createHoister>): Operation {
-  const { examples: _examples, ...schema } = event.schema as Json;
+  const schema = event.schema as Json;
   const operationId = `${event.type.replace(/[._](\w)/g, (_m, c: string) => c.toUpperCase())}Webhook`;
   return {
     operationId,
@@ -163,12 +198,27 @@ function webhookOperation(event: WebhookEventDoc, hoister: ReturnType<typeof cre
   };
 }
 
+/** Keywords whose value is data (an example, a literal), not a schema to rewrite. */
+const DATA_KEYWORDS = new Set(['example', 'examples', 'const', 'enum', 'default']);
+
+/**
+ * A copy in which every enum of strings also says `type: string` (TypeBox's `Type.Enum` leaves it
+ * implied): some client generators turn an untyped enum into "any value".
+ */
+function typedEnums(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(typedEnums);
+  if (!isObject(node)) return node;
+  const out = Object.fromEntries(Object.entries(node).map(([key, child]) => [key, DATA_KEYWORDS.has(key) ? child : typedEnums(child)]));
+  const untypedStrings = Array.isArray(node.enum) && node.type === undefined && node.enum.every((value) => typeof value === 'string');
+  return untypedStrings ? { type: 'string', ...out } : out;
+}
+
 const sortKeys = <T>(map: Record<string, T>): Record<string, T> =>
   Object.fromEntries(Object.keys(map).sort().map((key) => [key, map[key]!]));
 
 /** The published document from @fastify/swagger's output and the webhook event catalog. */
 export function finishDocument(generated: Json, events: readonly WebhookEventDoc[]): Json {
-  const named: Record<string, Json> = { Problem: JSON.parse(JSON.stringify(ProblemSchema)) as Json };
+  const named: Record<string, Json> = { Problem: { ...(JSON.parse(JSON.stringify(ProblemSchema)) as Json), examples: [SCHEMA_EXAMPLES.Problem] } };
   const hoister = createHoister(named);
   const paths: Record<string, Json> = {};
   const usedTags = new Set<string>();
@@ -196,7 +246,7 @@ export function finishDocument(generated: Json, events: readonly WebhookEventDoc
   const tags = [...known.map((name) => ({ name, description: TAG_DESCRIPTIONS[name] })), ...others.map((name) => ({ name }))];
 
   const generatedComponents = (generated.components ?? {}) as Record<string, Json | undefined>;
-  return {
+  return typedEnums({
     openapi: generated.openapi,
     info: generated.info,
     servers: generated.servers,
@@ -207,8 +257,8 @@ export function finishDocument(generated: Json, events: readonly WebhookEventDoc
       securitySchemes: SECURITY_SCHEMES,
       schemas: sortKeys({ ...(generatedComponents.schemas ?? {}), ...named }),
       ...(events.length > 0 ? { parameters: WEBHOOK_HEADERS } : {}),
-      headers: HEADERS,
+      headers: HEADER_COMPONENTS,
       responses: ERROR_RESPONSES,
     },
-  };
+  }) as Json;
 }

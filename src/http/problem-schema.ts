@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { PROBLEMS, type ProblemCode } from '../kit/errors.ts';
 
 export const ProblemSchema = Type.Object(
   {
@@ -7,7 +8,7 @@ export const ProblemSchema = Type.Object(
     status: Type.Integer(),
     detail: Type.String(),
     instance: Type.String(),
-    code: Type.String({ description: 'Stable machine-readable error code.' }),
+    code: Type.Enum(Object.keys(PROBLEMS) as ProblemCode[], { description: 'Stable machine-readable error code.' }),
     request_id: Type.String(),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
   },

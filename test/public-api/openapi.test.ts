@@ -5,6 +5,9 @@ import { generateOpenApiDocument } from '../../src/cli/openapi-generate.ts';
 import { summarizeDifferences } from '../../src/cli/openapi.ts';
 import { toYaml } from '../../src/http/openapi.ts';
 import { EVENT_CATALOG } from '../../src/domains/events/catalog.ts';
+import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../../src/domains/events/event-types.ts';
+import { PROBLEMS } from '../../src/kit/errors.ts';
+import { SCOPE_DESCRIPTIONS, SCOPES } from '../../src/domains/api/auth-context.ts';
 import { ENDPOINTS } from './support.ts';
 import type { components } from '../../portal/src/api/public-api.gen.ts';
 
@@ -110,17 +113,25 @@ describe('content', () => {
     expect(JSON.stringify(served)).not.toMatch(/\/(admin|portal)\//);
   });
 
-  it('declares the bearer scheme with the key format', () => {
-    expect(served.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(served.components.securitySchemes.bearerAuth.description).toContain('faro_live_');
+  it('declares the bearer scheme with the key format and every scope a key can carry', () => {
+    const scheme = served.components.securitySchemes.bearerAuth;
+    expect(scheme).toMatchObject({ type: 'http', scheme: 'bearer', 'x-faro-scopes': SCOPE_DESCRIPTIONS });
+    expect(scheme.description).toContain('faro_live_');
+    for (const scope of SCOPES) expect(scheme.description).toContain(`\`${scope}\``);
   });
 
-  it('every operation is marked public, names its scope, and has id, summary and tags', () => {
+  it('declares its licence', () => {
+    expect(served.info.license).toEqual({ name: expect.stringContaining('Proprietary'), identifier: expect.stringMatching(/^LicenseRef-[A-Za-z0-9.-]+$/) });
+  });
+
+  it('every operation is marked public, needs a bearer key, names its scope, and has id, summary and tags', () => {
     for (const [path, method, op] of operations(served)) {
       const where = `${method.toUpperCase()} ${path}`;
       expect(op['x-faro-public'], where).toBe(true);
-      expect(typeof op['x-faro-scope'], where).toBe('string');
-      expect(op.security, where).toEqual([{ bearerAuth: [op['x-faro-scope']] }]);
+      expect(SCOPES, where).toContain(op['x-faro-scope']);
+      // The scope is not a role name in the requirement: see publicOnly in src/http/openapi.ts.
+      expect(op.security, where).toEqual([{ bearerAuth: [] }]);
+      expect(op.description, where).toContain(`Requires the \`${op['x-faro-scope']}\` scope.`);
       expect(op.operationId, where).toBeTruthy();
       expect(op.summary, where).toBeTruthy();
       expect(op.tags?.length, where).toBeGreaterThan(0);
@@ -192,6 +203,36 @@ describe('content', () => {
       const headers = op.parameters.map((p: Json) => resolve(served, p).name);
       expect(headers).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature']);
     }
+  });
+
+  it('closed sets are enums, the same ones validation enforces', () => {
+    const schemas = served.components.schemas;
+    const subscribable = [...SUBSCRIBABLE_EVENT_TYPES, '*'];
+    for (const name of ['CreateWebhookSubscription', 'UpdateWebhookSubscription', 'WebhookSubscription', 'WebhookSubscriptionWithSecret']) {
+      expect(schemas[name].properties.events.items, name).toEqual({ type: 'string', enum: subscribable });
+    }
+    for (const name of ['WebhookDelivery', 'WebhookDeliveryDetail', 'WebhookTestRequest']) {
+      expect(schemas[name].properties.event_type.enum, name).toEqual([...EVENT_TYPES]);
+    }
+    expect(schemas.WebhookEventType.properties.type.enum).toEqual([...EVENT_TYPES]);
+    expect(schemas.Event.properties.type.enum).toEqual([...SUBSCRIBABLE_EVENT_TYPES]);
+    expect(schemas.Problem.properties.code.enum).toEqual(Object.keys(PROBLEMS));
+    const deliveries = served.paths['/api/v1/webhooks/{id}/deliveries'].get.parameters as Json[];
+    expect(deliveries.find((p) => p.name === 'event_type')!.schema.enum).toEqual([...EVENT_TYPES]);
+    // A union of literals is a closed set spelled so that generators and docs do not list it.
+    const unionsOfLiterals: string[] = [];
+    const walk = (node: unknown, where: string): void => {
+      if (Array.isArray(node)) return node.forEach((child, index) => walk(child, `${where}[${index}]`));
+      if (typeof node !== 'object' || node === null) return;
+      const anyOf = (node as Json).anyOf as Json[] | undefined;
+      if (anyOf && anyOf.length > 1 && anyOf.every((member) => 'const' in member)) unionsOfLiterals.push(where);
+      for (const [key, child] of Object.entries(node)) walk(child, `${where}.${key}`);
+    };
+    walk(served, '');
+    expect(unionsOfLiterals).toEqual([]);
+    // Typed, so that no generator takes an enum for "any value".
+    expect(schemas.Problem.properties.code.type).toBe('string');
+    expect(deliveries.find((p) => p.name === 'status')!.schema.type).toBe('string');
   });
 
   it('the YAML form parses back to the same document', () => {

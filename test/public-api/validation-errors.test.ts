@@ -4,6 +4,7 @@ import { createManualClock } from '../../src/lib/clock.ts';
 import { MAX_FIELD_ERRORS } from '../../src/http/validation-errors.ts';
 import { MAX_VALUES_FOR_ALL_ERRORS } from '../../src/http/validation.ts';
 import { LEAD_STATUSES } from '../../src/domains/leads/schemas.ts';
+import { SUBSCRIBABLE_EVENT_TYPES } from '../../src/domains/events/event-types.ts';
 import type { FieldError } from '../../src/kit/errors.ts';
 import { seedAgency, type Seeded } from './support.ts';
 import { expectProblem } from '../support/problem.ts';
@@ -98,12 +99,12 @@ describe('validation errors', () => {
     expect(await leadErrors({ email: 'x'.repeat(255) })).toEqual([
       { path: 'body.email', message: 'must be at most 254 characters long; must be an email address' },
     ]);
-    const problem = expectProblem(await send('POST', '/api/v1/webhooks', { url: 'https://hooks.example.com/faro', events: [7, 'x', 'x'] }), 400, 'validation_failed');
+    const problem = expectProblem(await send('POST', '/api/v1/webhooks', { url: 'https://hooks.example.com/faro', events: [7, 'review.created', 'review.created'] }), 400, 'validation_failed');
     expect(byPath(problem.errors)).toEqual([
       { path: 'body.events', message: 'must not repeat an item (items 1 and 2 are the same)' },
-      { path: 'body.events[0]', message: 'must be a string' },
+      { path: 'body.events[0]', message: `must be one of: ${[...SUBSCRIBABLE_EVENT_TYPES, '*'].join(', ')}` },
     ]);
-    const repeated = expectProblem(await send('POST', '/api/v1/webhooks', { url: 'https://hooks.example.com/faro', events: ['x', 'x'] }), 400, 'validation_failed');
+    const repeated = expectProblem(await send('POST', '/api/v1/webhooks', { url: 'https://hooks.example.com/faro', events: ['review.created', 'review.created'] }), 400, 'validation_failed');
     expect(repeated.errors).toEqual([{ path: 'body.events', message: 'must not repeat an item (items 0 and 1 are the same)' }]);
   });
 

@@ -38,12 +38,16 @@ export interface paths {
                                 id: string;
                                 email: string;
                                 name: string;
+                                /** @enum {unknown} */
                                 role: "owner" | "admin" | "member";
                             };
                             agency: {
                                 id: string;
                                 name: string;
-                                /** @description Plan of the agency; the integrations need scale or enterprise. */
+                                /**
+                                 * @description Plan of the agency; the integrations need scale or enterprise.
+                                 * @enum {unknown}
+                                 */
                                 tier: "starter" | "growth" | "scale" | "enterprise";
                                 api_rate_limit: number;
                             };
@@ -103,12 +107,16 @@ export interface paths {
                                 id: string;
                                 email: string;
                                 name: string;
+                                /** @enum {unknown} */
                                 role: "owner" | "admin" | "member";
                             };
                             agency: {
                                 id: string;
                                 name: string;
-                                /** @description Plan of the agency; the integrations need scale or enterprise. */
+                                /**
+                                 * @description Plan of the agency; the integrations need scale or enterprise.
+                                 * @enum {unknown}
+                                 */
                                 tier: "starter" | "growth" | "scale" | "enterprise";
                                 api_rate_limit: number;
                             };

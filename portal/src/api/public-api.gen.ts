@@ -698,21 +698,55 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
-        /** AuditActor */
+        /**
+         * AuditActor
+         * @example {
+         *       "type": "api_key",
+         *       "id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *       "label": "CRM integration"
+         *     }
+         */
         AuditActor: {
             /**
              * @description `user`: a portal user; `api_key`: a request made with an API key; `operator`: FARO staff.
-             * @enum {unknown}
+             * @enum {string}
              */
             type: "user" | "api_key" | "operator";
             id: string | null;
             label: string | null;
         };
-        /** AuditEvent */
+        /**
+         * AuditEvent
+         * @example {
+         *       "id": "audit_01jd5t6qzsg8j0m2p4s6v8x0z2",
+         *       "action": "webhook.created",
+         *       "actor": {
+         *         "type": "api_key",
+         *         "id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *         "label": "CRM integration"
+         *       },
+         *       "target": {
+         *         "type": "webhook_subscription",
+         *         "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *         "label": "https://hooks.example.com/faro"
+         *       },
+         *       "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+         *       "details": {
+         *         "url": "https://hooks.example.com/faro",
+         *         "events": [
+         *           "review.created",
+         *           "lead.converted"
+         *         ],
+         *         "description": "CRM sync",
+         *         "enabled": true
+         *       },
+         *       "created_at": "2026-03-01T10:00:00.000Z"
+         *     }
+         */
         AuditEvent: {
             /** @example audit_01jd5m0d9d6v3fw8p3n4q7r2s1 */
             id: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             action: "api_key.created" | "api_key.rotated" | "api_key.revoked" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_revealed" | "webhook.secret_rotated" | "webhook.recovered" | "webhook_delivery.redelivered";
             actor: components["schemas"]["AuditActor"];
             target: components["schemas"]["AuditTarget"];
@@ -724,16 +758,56 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        /** AuditEventList */
+        /**
+         * AuditEventList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "audit_01jd5t6qzsg8j0m2p4s6v8x0z2",
+         *           "action": "webhook.created",
+         *           "actor": {
+         *             "type": "api_key",
+         *             "id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *             "label": "CRM integration"
+         *           },
+         *           "target": {
+         *             "type": "webhook_subscription",
+         *             "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *             "label": "https://hooks.example.com/faro"
+         *           },
+         *           "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+         *           "details": {
+         *             "url": "https://hooks.example.com/faro",
+         *             "events": [
+         *               "review.created",
+         *               "lead.converted"
+         *             ],
+         *             "description": "CRM sync",
+         *             "enabled": true
+         *           },
+         *           "created_at": "2026-03-01T10:00:00.000Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         AuditEventList: {
             data: components["schemas"]["AuditEvent"][];
             has_more: boolean;
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor: string | null;
         };
-        /** AuditTarget */
+        /**
+         * AuditTarget
+         * @example {
+         *       "type": "webhook_subscription",
+         *       "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "label": "https://hooks.example.com/faro"
+         *     }
+         */
         AuditTarget: {
-            /** @enum {unknown} */
+            /** @enum {string} */
             type: "api_key" | "webhook_subscription" | "webhook_delivery";
             /** @description A `key_…`, `whsub_…` or `whdel_…` id. */
             id: string;
@@ -742,6 +816,21 @@ export interface components {
         /**
          * Conversation
          * @description A thread in the unified inbox with one contact on one channel.
+         * @example {
+         *       "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+         *       "object": "conversation",
+         *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "channel": "sms",
+         *       "contact": {
+         *         "name": "Maria Alvarez",
+         *         "phone": "+15555550142",
+         *         "email": null
+         *       },
+         *       "status": "open",
+         *       "last_message_at": "2026-03-14T15:09:26.535Z",
+         *       "created_at": "2026-03-14T15:09:26.535Z",
+         *       "updated_at": "2026-03-14T15:09:26.535Z"
+         *     }
          */
         Conversation: {
             /** @example conv_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -749,13 +838,14 @@ export interface components {
             /** @constant */
             object: "conversation";
             location_id: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             channel: "sms" | "webchat" | "google" | "facebook" | "email";
             contact: {
                 name: string;
                 phone: string | null;
                 email: string | null;
             };
+            /** @enum {string} */
             status: "open" | "closed";
             last_message_at: string | null;
             /** Format: date-time */
@@ -766,6 +856,27 @@ export interface components {
         /**
          * ConversationCreatedEvent
          * @description A new conversation started in the unified inbox (first message from a contact on any channel). `data` is the conversation.
+         * @example {
+         *       "id": "evt_01jd5p2f7jbq3x9k4m6n8p0r2t",
+         *       "type": "conversation.created",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+         *         "object": "conversation",
+         *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *         "channel": "sms",
+         *         "contact": {
+         *           "name": "Maria Alvarez",
+         *           "phone": "+15555550142",
+         *           "email": null
+         *         },
+         *         "status": "open",
+         *         "last_message_at": "2026-03-14T15:09:26.535Z",
+         *         "created_at": "2026-03-14T15:09:26.535Z",
+         *         "updated_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         ConversationCreatedEvent: {
             /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
@@ -781,14 +892,47 @@ export interface components {
             agency_id: string;
             data: components["schemas"]["Conversation"];
         };
-        /** ConversationList */
+        /**
+         * ConversationList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+         *           "object": "conversation",
+         *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *           "channel": "sms",
+         *           "contact": {
+         *             "name": "Maria Alvarez",
+         *             "phone": "+15555550142",
+         *             "email": null
+         *           },
+         *           "status": "open",
+         *           "last_message_at": "2026-03-14T15:09:26.535Z",
+         *           "created_at": "2026-03-14T15:09:26.535Z",
+         *           "updated_at": "2026-03-14T15:09:26.535Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         ConversationList: {
             data: components["schemas"]["Conversation"][];
             has_more: boolean;
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor: string | null;
         };
-        /** CreateLead */
+        /**
+         * CreateLead
+         * @example {
+         *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "name": "Priya Natarajan",
+         *       "email": "priya.natarajan@example.com",
+         *       "phone": "+15555550187",
+         *       "source": "website_form",
+         *       "notes": "Booked a full treatment plan."
+         *     }
+         */
         CreateLead: {
             location_id: string;
             name: string;
@@ -796,12 +940,22 @@ export interface components {
             phone?: string | null;
             /** @description Where the lead came from; `api` when left out. */
             source?: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             status?: "new" | "contacted" | "qualified" | "converted" | "lost";
             value?: number | null;
             notes?: string;
         };
-        /** CreateWebhookSubscription */
+        /**
+         * CreateWebhookSubscription
+         * @example {
+         *       "url": "https://hooks.example.com/faro",
+         *       "events": [
+         *         "review.created",
+         *         "lead.converted"
+         *       ],
+         *       "description": "CRM sync"
+         *     }
+         */
         CreateWebhookSubscription: {
             /**
              * @description Where FARO POSTs the events: an https URL that reaches the public internet (no private, loopback or metadata addresses).
@@ -818,7 +972,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            events: string[];
+            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
             /**
              * @description A note for people (e.g. which system receives it).
              * @example CRM sync
@@ -830,11 +984,31 @@ export interface components {
         /**
          * Event
          * @description An event exactly as its webhook body carries it.
+         * @example {
+         *       "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *       "type": "review.created",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *         "object": "review",
+         *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *         "source": "google",
+         *         "rating": 5,
+         *         "author_name": "James Carter",
+         *         "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *         "reply": null,
+         *         "replied_at": null,
+         *         "published_at": "2026-03-14T15:02:11.000Z",
+         *         "created_at": "2026-03-14T15:09:26.535Z",
+         *         "updated_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         Event: {
             /** @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9 */
             id: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed";
             /**
              * Format: date-time
@@ -847,7 +1021,35 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** EventList */
+        /**
+         * EventList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *           "type": "review.created",
+         *           "timestamp": "2026-03-14T15:09:26.535Z",
+         *           "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *           "data": {
+         *             "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *             "object": "review",
+         *             "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *             "source": "google",
+         *             "rating": 5,
+         *             "author_name": "James Carter",
+         *             "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *             "reply": null,
+         *             "replied_at": null,
+         *             "published_at": "2026-03-14T15:02:11.000Z",
+         *             "created_at": "2026-03-14T15:09:26.535Z",
+         *             "updated_at": "2026-03-14T15:09:26.535Z"
+         *           }
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         EventList: {
             data: components["schemas"]["Event"][];
             has_more: boolean;
@@ -857,6 +1059,21 @@ export interface components {
         /**
          * Lead
          * @description A prospective customer of a location, tracked through to conversion.
+         * @example {
+         *       "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+         *       "object": "lead",
+         *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "name": "Priya Natarajan",
+         *       "email": "priya.natarajan@example.com",
+         *       "phone": "+15555550187",
+         *       "source": "website_form",
+         *       "status": "converted",
+         *       "value": 1250,
+         *       "notes": "Booked a full treatment plan.",
+         *       "converted_at": "2026-03-14T15:09:26.535Z",
+         *       "created_at": "2026-03-10T09:30:00.000Z",
+         *       "updated_at": "2026-03-14T15:09:26.535Z"
+         *     }
          */
         Lead: {
             /** @example lead_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -873,7 +1090,7 @@ export interface components {
              * @example referral
              */
             source: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             status: "new" | "contacted" | "qualified" | "converted" | "lost";
             value: number | null;
             notes: string;
@@ -886,6 +1103,27 @@ export interface components {
         /**
          * LeadConvertedEvent
          * @description A lead became a customer (its status changed to `converted`). `data` is the lead.
+         * @example {
+         *       "id": "evt_01jd5r9m2ne6g8j0m2p4r6t8v0",
+         *       "type": "lead.converted",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+         *         "object": "lead",
+         *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *         "name": "Priya Natarajan",
+         *         "email": "priya.natarajan@example.com",
+         *         "phone": "+15555550187",
+         *         "source": "website_form",
+         *         "status": "converted",
+         *         "value": 1250,
+         *         "notes": "Booked a full treatment plan.",
+         *         "converted_at": "2026-03-14T15:09:26.535Z",
+         *         "created_at": "2026-03-10T09:30:00.000Z",
+         *         "updated_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         LeadConvertedEvent: {
             /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
@@ -901,7 +1139,30 @@ export interface components {
             agency_id: string;
             data: components["schemas"]["Lead"];
         };
-        /** LeadList */
+        /**
+         * LeadList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+         *           "object": "lead",
+         *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *           "name": "Priya Natarajan",
+         *           "email": "priya.natarajan@example.com",
+         *           "phone": "+15555550187",
+         *           "source": "website_form",
+         *           "status": "converted",
+         *           "value": 1250,
+         *           "notes": "Booked a full treatment plan.",
+         *           "converted_at": "2026-03-14T15:09:26.535Z",
+         *           "created_at": "2026-03-10T09:30:00.000Z",
+         *           "updated_at": "2026-03-14T15:09:26.535Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         LeadList: {
             data: components["schemas"]["Lead"][];
             has_more: boolean;
@@ -911,6 +1172,23 @@ export interface components {
         /**
          * Location
          * @description A business location (listing) managed by the agency.
+         * @example {
+         *       "id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "object": "location",
+         *       "name": "Harbor Dental — Downtown",
+         *       "address": {
+         *         "line1": "120 Harbor Street",
+         *         "city": "Boston",
+         *         "region": "MA",
+         *         "postal_code": "02110",
+         *         "country": "US"
+         *       },
+         *       "phone": "+15555550100",
+         *       "website": "https://harbordental.example.com",
+         *       "timezone": "America/New_York",
+         *       "created_at": "2026-01-05T14:00:00.000Z",
+         *       "updated_at": "2026-02-20T09:12:45.000Z"
+         *     }
          */
         Location: {
             /** @example loc_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -936,7 +1214,32 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** LocationList */
+        /**
+         * LocationList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *           "object": "location",
+         *           "name": "Harbor Dental — Downtown",
+         *           "address": {
+         *             "line1": "120 Harbor Street",
+         *             "city": "Boston",
+         *             "region": "MA",
+         *             "postal_code": "02110",
+         *             "country": "US"
+         *           },
+         *           "phone": "+15555550100",
+         *           "website": "https://harbordental.example.com",
+         *           "timezone": "America/New_York",
+         *           "created_at": "2026-01-05T14:00:00.000Z",
+         *           "updated_at": "2026-02-20T09:12:45.000Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         LocationList: {
             data: components["schemas"]["Location"][];
             has_more: boolean;
@@ -946,6 +1249,16 @@ export interface components {
         /**
          * Message
          * @description One message in a conversation, inbound (from the contact) or outbound.
+         * @example {
+         *       "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
+         *       "object": "message",
+         *       "conversation_id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+         *       "direction": "inbound",
+         *       "body": "Hi! Do you have any openings for a cleaning this Saturday morning?",
+         *       "status": "received",
+         *       "sent_at": null,
+         *       "created_at": "2026-03-14T15:09:26.535Z"
+         *     }
          */
         Message: {
             /** @example msg_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -953,15 +1266,34 @@ export interface components {
             /** @constant */
             object: "message";
             conversation_id: string;
+            /** @enum {string} */
             direction: "inbound" | "outbound";
             body: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             status: "received" | "queued" | "sent" | "delivered" | "failed";
             sent_at: string | null;
             /** Format: date-time */
             created_at: string;
         };
-        /** MessageList */
+        /**
+         * MessageList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
+         *           "object": "message",
+         *           "conversation_id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+         *           "direction": "inbound",
+         *           "body": "Hi! Do you have any openings for a cleaning this Saturday morning?",
+         *           "status": "received",
+         *           "sent_at": null,
+         *           "created_at": "2026-03-14T15:09:26.535Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         MessageList: {
             data: components["schemas"]["Message"][];
             has_more: boolean;
@@ -971,6 +1303,22 @@ export interface components {
         /**
          * MessageReceivedEvent
          * @description A contact sent a message into a conversation. `data` is the inbound message.
+         * @example {
+         *       "id": "evt_01jd5p2fa1c4e6g8j0k2m4n6p8",
+         *       "type": "message.received",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
+         *         "object": "message",
+         *         "conversation_id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+         *         "direction": "inbound",
+         *         "body": "Hi! Do you have any openings for a cleaning this Saturday morning?",
+         *         "status": "received",
+         *         "sent_at": null,
+         *         "created_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         MessageReceivedEvent: {
             /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
@@ -989,6 +1337,21 @@ export interface components {
         /**
          * Problem
          * @description RFC 9457 problem details.
+         * @example {
+         *       "type": "https://docs.faro.app/problems/validation-failed",
+         *       "title": "The request is not valid",
+         *       "status": 400,
+         *       "detail": "One or more fields are not valid; see errors.",
+         *       "instance": "/api/v1/reviews",
+         *       "code": "validation_failed",
+         *       "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+         *       "errors": [
+         *         {
+         *           "path": "query.rating",
+         *           "message": "must be <= 5"
+         *         }
+         *       ]
+         *     }
          */
         Problem: {
             /**
@@ -1000,8 +1363,11 @@ export interface components {
             status: number;
             detail: string;
             instance: string;
-            /** @description Stable machine-readable error code. */
-            code: string;
+            /**
+             * @description Stable machine-readable error code.
+             * @enum {string}
+             */
+            code: "validation_failed" | "malformed_json" | "invalid_cursor" | "invalid_webhook_url" | "missing_credentials" | "malformed_api_key" | "unknown_api_key" | "revoked_api_key" | "expired_api_key" | "invalid_credentials" | "invalid_session" | "invalid_admin_token" | "csrf_failed" | "tier_required" | "insufficient_scope" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limited" | "login_throttled" | "auth_throttled" | "internal_error" | "service_unavailable" | "database_unavailable";
             request_id: string;
             errors?: {
                 path: string;
@@ -1013,6 +1379,20 @@ export interface components {
         /**
          * Review
          * @description A customer review of a location on Google, Facebook or Yelp.
+         * @example {
+         *       "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *       "object": "review",
+         *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "source": "google",
+         *       "rating": 5,
+         *       "author_name": "James Carter",
+         *       "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *       "reply": null,
+         *       "replied_at": null,
+         *       "published_at": "2026-03-14T15:02:11.000Z",
+         *       "created_at": "2026-03-14T15:09:26.535Z",
+         *       "updated_at": "2026-03-14T15:09:26.535Z"
+         *     }
          */
         Review: {
             /** @example rev_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -1020,7 +1400,7 @@ export interface components {
             /** @constant */
             object: "review";
             location_id: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             source: "google" | "facebook" | "yelp";
             rating: number;
             author_name: string;
@@ -1043,6 +1423,26 @@ export interface components {
         /**
          * ReviewCreatedEvent
          * @description A new review of a location appeared on Google, Facebook or Yelp. `data` is the review.
+         * @example {
+         *       "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *       "type": "review.created",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *         "object": "review",
+         *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *         "source": "google",
+         *         "rating": 5,
+         *         "author_name": "James Carter",
+         *         "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *         "reply": null,
+         *         "replied_at": null,
+         *         "published_at": "2026-03-14T15:02:11.000Z",
+         *         "created_at": "2026-03-14T15:09:26.535Z",
+         *         "updated_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         ReviewCreatedEvent: {
             /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
@@ -1058,14 +1458,42 @@ export interface components {
             agency_id: string;
             data: components["schemas"]["Review"];
         };
-        /** ReviewList */
+        /**
+         * ReviewList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *           "object": "review",
+         *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *           "source": "google",
+         *           "rating": 5,
+         *           "author_name": "James Carter",
+         *           "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *           "reply": null,
+         *           "replied_at": null,
+         *           "published_at": "2026-03-14T15:02:11.000Z",
+         *           "created_at": "2026-03-14T15:09:26.535Z",
+         *           "updated_at": "2026-03-14T15:09:26.535Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         ReviewList: {
             data: components["schemas"]["Review"][];
             has_more: boolean;
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor: string | null;
         };
-        /** RotatedWebhookSecret */
+        /**
+         * RotatedWebhookSecret
+         * @example {
+         *       "secret": "whsec_4wZQD9FC5JljDZWP4tjSJfnV2qcftBjJkznI6tWqmUk=",
+         *       "previous_secret_expires_at": "2026-03-15T15:09:26.535Z"
+         *     }
+         */
         RotatedWebhookSecret: {
             /**
              * @description `whsec_` + base64 of 32 random bytes. Verify signatures with it (Standard Webhooks).
@@ -1077,6 +1505,23 @@ export interface components {
         /**
          * SyncFailedEvent
          * @description Synchronising a location with a listing provider failed. `data` is the sync run, with the reason in `error`.
+         * @example {
+         *       "id": "evt_01jd5s4p8qf7h9k1n3q5s7v9x1",
+         *       "type": "sync.failed",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "id": "sync_01jd5s4p7pe6g8j0m2p4r6t8v0",
+         *         "object": "sync_run",
+         *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *         "provider": "google",
+         *         "status": "failed",
+         *         "error": "Google rejected the update: the business hours overlap on Monday.",
+         *         "started_at": "2026-03-14T15:09:20.112Z",
+         *         "finished_at": "2026-03-14T15:09:26.535Z",
+         *         "created_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         SyncFailedEvent: {
             /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
@@ -1095,6 +1540,17 @@ export interface components {
         /**
          * SyncRun
          * @description One synchronisation of a location with a listing provider.
+         * @example {
+         *       "id": "sync_01jd5s4p7pe6g8j0m2p4r6t8v0",
+         *       "object": "sync_run",
+         *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "provider": "google",
+         *       "status": "failed",
+         *       "error": "Google rejected the update: the business hours overlap on Monday.",
+         *       "started_at": "2026-03-14T15:09:20.112Z",
+         *       "finished_at": "2026-03-14T15:09:26.535Z",
+         *       "created_at": "2026-03-14T15:09:26.535Z"
+         *     }
          */
         SyncRun: {
             /** @example sync_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -1102,8 +1558,9 @@ export interface components {
             /** @constant */
             object: "sync_run";
             location_id: string;
-            /** @enum {unknown} */
+            /** @enum {string} */
             provider: "google" | "facebook" | "yelp";
+            /** @enum {string} */
             status: "running" | "succeeded" | "failed";
             error: string | null;
             /** Format: date-time */
@@ -1112,14 +1569,29 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        /** UpdateLead */
+        /**
+         * UpdateLead
+         * @example {
+         *       "status": "converted",
+         *       "value": 1250
+         *     }
+         */
         UpdateLead: {
-            /** @enum {unknown} */
+            /** @enum {string} */
             status?: "new" | "contacted" | "qualified" | "converted" | "lost";
             value?: number | null;
             notes?: string;
         };
-        /** UpdateWebhookSubscription */
+        /**
+         * UpdateWebhookSubscription
+         * @example {
+         *       "events": [
+         *         "review.created",
+         *         "lead.converted"
+         *       ],
+         *       "enabled": true
+         *     }
+         */
         UpdateWebhookSubscription: {
             /**
              * @description Where FARO POSTs the events: an https URL that reaches the public internet (no private, loopback or metadata addresses).
@@ -1136,7 +1608,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            events?: string[];
+            events?: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
             /**
              * @description A note for people (e.g. which system receives it).
              * @example CRM sync
@@ -1148,6 +1620,20 @@ export interface components {
         /**
          * WebhookDelivery
          * @description One event bound for one subscription, with its state in the retry schedule.
+         * @example {
+         *       "id": "whdel_01jd5q7h3me7g9j1m3p5r7t9w1",
+         *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *       "event_type": "review.created",
+         *       "status": "succeeded",
+         *       "next_attempt_at": null,
+         *       "last_status_code": 200,
+         *       "last_error": null,
+         *       "delivered_at": "2026-03-14T15:09:27.114Z",
+         *       "is_test": false,
+         *       "created_at": "2026-03-14T15:09:26.535Z",
+         *       "attempts": 1
+         *     }
          */
         WebhookDelivery: {
             /** @example whdel_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -1156,9 +1642,12 @@ export interface components {
             subscription_id: string;
             /** @description The event id (the `webhook-id` header); for a test send, the id of the sample event. */
             event_id: string;
-            /** @example review.created */
-            event_type: string;
-            /** @enum {unknown} */
+            /**
+             * @example review.created
+             * @enum {string}
+             */
+            event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
+            /** @enum {string} */
             status: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
             next_attempt_at: string | null;
             last_status_code: number | null;
@@ -1174,6 +1663,26 @@ export interface components {
         /**
          * WebhookDeliveryAttempt
          * @description One HTTP POST of a delivery: the headers sent (signatures are MACs, not secrets) and what came back.
+         * @example {
+         *       "id": "whatt_01jd5q7h4nf8h0k2n4q6s8v0x2",
+         *       "attempt_number": 1,
+         *       "started_at": "2026-03-14T15:09:26.902Z",
+         *       "duration_ms": 212,
+         *       "request_headers": {
+         *         "content-type": "application/json",
+         *         "user-agent": "FARO-Webhooks/1",
+         *         "webhook-id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *         "webhook-timestamp": "1773500966",
+         *         "webhook-signature": "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="
+         *       },
+         *       "response_status": 200,
+         *       "response_headers": {
+         *         "content-type": "application/json"
+         *       },
+         *       "response_body_excerpt": "{\"ok\":true}",
+         *       "error_kind": null,
+         *       "error_message": null
+         *     }
          */
         WebhookDeliveryAttempt: {
             id: string;
@@ -1192,7 +1701,64 @@ export interface components {
             error_kind: ("timeout" | "connection" | "dns" | "tls" | "ssrf_blocked" | "http_status" | "worker_lost") | null;
             error_message: string | null;
         };
-        /** WebhookDeliveryDetail */
+        /**
+         * WebhookDeliveryDetail
+         * @example {
+         *       "id": "whdel_01jd5q7h3me7g9j1m3p5r7t9w1",
+         *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *       "event_type": "review.created",
+         *       "status": "succeeded",
+         *       "next_attempt_at": null,
+         *       "last_status_code": 200,
+         *       "last_error": null,
+         *       "delivered_at": "2026-03-14T15:09:27.114Z",
+         *       "is_test": false,
+         *       "created_at": "2026-03-14T15:09:26.535Z",
+         *       "payload": {
+         *         "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *         "type": "review.created",
+         *         "timestamp": "2026-03-14T15:09:26.535Z",
+         *         "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *         "data": {
+         *           "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *           "object": "review",
+         *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *           "source": "google",
+         *           "rating": 5,
+         *           "author_name": "James Carter",
+         *           "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *           "reply": null,
+         *           "replied_at": null,
+         *           "published_at": "2026-03-14T15:02:11.000Z",
+         *           "created_at": "2026-03-14T15:09:26.535Z",
+         *           "updated_at": "2026-03-14T15:09:26.535Z"
+         *         }
+         *       },
+         *       "attempts": [
+         *         {
+         *           "id": "whatt_01jd5q7h4nf8h0k2n4q6s8v0x2",
+         *           "attempt_number": 1,
+         *           "started_at": "2026-03-14T15:09:26.902Z",
+         *           "duration_ms": 212,
+         *           "request_headers": {
+         *             "content-type": "application/json",
+         *             "user-agent": "FARO-Webhooks/1",
+         *             "webhook-id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *             "webhook-timestamp": "1773500966",
+         *             "webhook-signature": "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="
+         *           },
+         *           "response_status": 200,
+         *           "response_headers": {
+         *             "content-type": "application/json"
+         *           },
+         *           "response_body_excerpt": "{\"ok\":true}",
+         *           "error_kind": null,
+         *           "error_message": null
+         *         }
+         *       ]
+         *     }
+         */
         WebhookDeliveryDetail: {
             /** @example whdel_01jd5m0d9d6v3fw8p3n4q7r2s1 */
             id: string;
@@ -1200,9 +1766,12 @@ export interface components {
             subscription_id: string;
             /** @description The event id (the `webhook-id` header); for a test send, the id of the sample event. */
             event_id: string;
-            /** @example review.created */
-            event_type: string;
-            /** @enum {unknown} */
+            /**
+             * @example review.created
+             * @enum {string}
+             */
+            event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
+            /** @enum {string} */
             status: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
             next_attempt_at: string | null;
             last_status_code: number | null;
@@ -1217,16 +1786,109 @@ export interface components {
             /** @description Every attempt, oldest first. */
             attempts: components["schemas"]["WebhookDeliveryAttempt"][];
         };
-        /** WebhookDeliveryList */
+        /**
+         * WebhookDeliveryList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "whdel_01jd5q7h3me7g9j1m3p5r7t9w1",
+         *           "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *           "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *           "event_type": "review.created",
+         *           "status": "succeeded",
+         *           "next_attempt_at": null,
+         *           "last_status_code": 200,
+         *           "last_error": null,
+         *           "delivered_at": "2026-03-14T15:09:27.114Z",
+         *           "is_test": false,
+         *           "created_at": "2026-03-14T15:09:26.535Z",
+         *           "attempts": 1
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         WebhookDeliveryList: {
             data: components["schemas"]["WebhookDelivery"][];
             has_more: boolean;
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor: string | null;
         };
-        /** WebhookEventType */
+        /**
+         * WebhookEventType
+         * @example {
+         *       "type": "webhook.test",
+         *       "description": "A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.",
+         *       "schema": {
+         *         "type": "object",
+         *         "required": [
+         *           "id",
+         *           "type",
+         *           "timestamp",
+         *           "agency_id",
+         *           "data"
+         *         ],
+         *         "properties": {
+         *           "id": {
+         *             "type": "string",
+         *             "pattern": "^evt_[0-9a-z]{26}$",
+         *             "description": "The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates."
+         *           },
+         *           "type": {
+         *             "type": "string",
+         *             "const": "webhook.test"
+         *           },
+         *           "timestamp": {
+         *             "type": "string",
+         *             "format": "date-time",
+         *             "description": "When the event happened (not when this attempt was sent)."
+         *           },
+         *           "agency_id": {
+         *             "type": "string",
+         *             "description": "The agency the event belongs to."
+         *           },
+         *           "data": {
+         *             "type": "object",
+         *             "required": [
+         *               "message",
+         *               "subscription_id"
+         *             ],
+         *             "properties": {
+         *               "message": {
+         *                 "type": "string",
+         *                 "examples": [
+         *                   "This is a test event sent from FARO."
+         *                 ]
+         *               },
+         *               "subscription_id": {
+         *                 "type": "string",
+         *                 "description": "The subscription the test was sent to."
+         *               }
+         *             },
+         *             "title": "WebhookTestData",
+         *             "description": "The data of a `webhook.test` ping."
+         *           }
+         *         },
+         *         "title": "WebhookTestEvent",
+         *         "description": "A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.",
+         *         "examples": [
+         *           {
+         *             "id": "evt_01jd5t6r0sg8j0m2p4s6v8x0z2",
+         *             "type": "webhook.test",
+         *             "timestamp": "2026-03-14T15:09:26.535Z",
+         *             "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *             "data": {
+         *               "message": "This is a test event sent from FARO.",
+         *               "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
+         *             }
+         *           }
+         *         ]
+         *       }
+         *     }
+         */
         WebhookEventType: {
-            /** @enum {unknown} */
+            /** @enum {string} */
             type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
             description: string;
             /** @description JSON Schema (2020-12) of the request body, with an example. */
@@ -1234,14 +1896,96 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** WebhookEventTypeList */
+        /**
+         * WebhookEventTypeList
+         * @example {
+         *       "data": [
+         *         {
+         *           "type": "webhook.test",
+         *           "description": "A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.",
+         *           "schema": {
+         *             "type": "object",
+         *             "required": [
+         *               "id",
+         *               "type",
+         *               "timestamp",
+         *               "agency_id",
+         *               "data"
+         *             ],
+         *             "properties": {
+         *               "id": {
+         *                 "type": "string",
+         *                 "pattern": "^evt_[0-9a-z]{26}$",
+         *                 "description": "The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates."
+         *               },
+         *               "type": {
+         *                 "type": "string",
+         *                 "const": "webhook.test"
+         *               },
+         *               "timestamp": {
+         *                 "type": "string",
+         *                 "format": "date-time",
+         *                 "description": "When the event happened (not when this attempt was sent)."
+         *               },
+         *               "agency_id": {
+         *                 "type": "string",
+         *                 "description": "The agency the event belongs to."
+         *               },
+         *               "data": {
+         *                 "type": "object",
+         *                 "required": [
+         *                   "message",
+         *                   "subscription_id"
+         *                 ],
+         *                 "properties": {
+         *                   "message": {
+         *                     "type": "string",
+         *                     "examples": [
+         *                       "This is a test event sent from FARO."
+         *                     ]
+         *                   },
+         *                   "subscription_id": {
+         *                     "type": "string",
+         *                     "description": "The subscription the test was sent to."
+         *                   }
+         *                 },
+         *                 "title": "WebhookTestData",
+         *                 "description": "The data of a `webhook.test` ping."
+         *               }
+         *             },
+         *             "title": "WebhookTestEvent",
+         *             "description": "A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.",
+         *             "examples": [
+         *               {
+         *                 "id": "evt_01jd5t6r0sg8j0m2p4s6v8x0z2",
+         *                 "type": "webhook.test",
+         *                 "timestamp": "2026-03-14T15:09:26.535Z",
+         *                 "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *                 "data": {
+         *                   "message": "This is a test event sent from FARO.",
+         *                   "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
+         *                 }
+         *               }
+         *             ]
+         *           }
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         WebhookEventTypeList: {
             data: components["schemas"]["WebhookEventType"][];
             has_more: boolean;
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor: string | null;
         };
-        /** WebhookRecoverRequest */
+        /**
+         * WebhookRecoverRequest
+         * @example {
+         *       "since": "2026-03-14T15:09:26.535Z"
+         *     }
+         */
         WebhookRecoverRequest: {
             /**
              * Format: date-time
@@ -1249,12 +1993,22 @@ export interface components {
              */
             since: string;
         };
-        /** WebhookRecoverResult */
+        /**
+         * WebhookRecoverResult
+         * @example {
+         *       "requeued": 1
+         *     }
+         */
         WebhookRecoverResult: {
             /** @description How many failed deliveries were put back in the queue. */
             requeued: number;
         };
-        /** WebhookSecret */
+        /**
+         * WebhookSecret
+         * @example {
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM="
+         *     }
+         */
         WebhookSecret: {
             /**
              * @description `whsec_` + base64 of 32 random bytes. Verify signatures with it (Standard Webhooks).
@@ -1265,6 +2019,27 @@ export interface components {
         /**
          * WebhookSubscription
          * @description A URL that receives signed POSTs for the chosen event types. The signing secret is never listed; see `GET /webhooks/{id}/secret`.
+         * @example {
+         *       "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "url": "https://hooks.example.com/faro",
+         *       "events": [
+         *         "review.created",
+         *         "lead.converted"
+         *       ],
+         *       "description": "CRM sync",
+         *       "enabled": true,
+         *       "disabled_reason": null,
+         *       "created_at": "2026-03-01T10:00:00.000Z",
+         *       "updated_at": "2026-03-01T10:00:00.000Z",
+         *       "health": {
+         *         "deliveries_24h": 40,
+         *         "succeeded_24h": 39,
+         *         "failed_24h": 1,
+         *         "success_rate_24h": 0.975,
+         *         "last_delivery_status": "succeeded",
+         *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
          */
         WebhookSubscription: {
             /** @example whsub_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -1277,7 +2052,7 @@ export interface components {
              *       "lead.converted"
              *     ]
              */
-            events: string[];
+            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
             description: string;
             enabled: boolean;
             disabled_reason: string | null;
@@ -1287,7 +2062,17 @@ export interface components {
             updated_at: string;
             health: components["schemas"]["WebhookSubscriptionHealth"];
         };
-        /** WebhookSubscriptionHealth */
+        /**
+         * WebhookSubscriptionHealth
+         * @example {
+         *       "deliveries_24h": 40,
+         *       "succeeded_24h": 39,
+         *       "failed_24h": 1,
+         *       "success_rate_24h": 0.975,
+         *       "last_delivery_status": "succeeded",
+         *       "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *     }
+         */
         WebhookSubscriptionHealth: {
             /** @description Deliveries of real events created in the last 24 hours (test sends excluded). */
             deliveries_24h: number;
@@ -1298,7 +2083,36 @@ export interface components {
             last_delivery_status: ("pending" | "delivering" | "succeeded" | "failed" | "cancelled") | null;
             last_delivery_at: string | null;
         };
-        /** WebhookSubscriptionList */
+        /**
+         * WebhookSubscriptionList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *           "url": "https://hooks.example.com/faro",
+         *           "events": [
+         *             "review.created",
+         *             "lead.converted"
+         *           ],
+         *           "description": "CRM sync",
+         *           "enabled": true,
+         *           "disabled_reason": null,
+         *           "created_at": "2026-03-01T10:00:00.000Z",
+         *           "updated_at": "2026-03-01T10:00:00.000Z",
+         *           "health": {
+         *             "deliveries_24h": 40,
+         *             "succeeded_24h": 39,
+         *             "failed_24h": 1,
+         *             "success_rate_24h": 0.975,
+         *             "last_delivery_status": "succeeded",
+         *             "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *           }
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
         WebhookSubscriptionList: {
             data: components["schemas"]["WebhookSubscription"][];
             has_more: boolean;
@@ -1308,6 +2122,28 @@ export interface components {
         /**
          * WebhookSubscriptionWithSecret
          * @description The new subscription and its signing secret.
+         * @example {
+         *       "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "url": "https://hooks.example.com/faro",
+         *       "events": [
+         *         "review.created",
+         *         "lead.converted"
+         *       ],
+         *       "description": "CRM sync",
+         *       "enabled": true,
+         *       "disabled_reason": null,
+         *       "created_at": "2026-03-01T10:00:00.000Z",
+         *       "updated_at": "2026-03-01T10:00:00.000Z",
+         *       "health": {
+         *         "deliveries_24h": 40,
+         *         "succeeded_24h": 39,
+         *         "failed_24h": 1,
+         *         "success_rate_24h": 0.975,
+         *         "last_delivery_status": "succeeded",
+         *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *       },
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM="
+         *     }
          */
         WebhookSubscriptionWithSecret: {
             /** @example whsub_01jd5m0d9d6v3fw8p3n4q7r2s1 */
@@ -1320,7 +2156,7 @@ export interface components {
              *       "lead.converted"
              *     ]
              */
-            events: string[];
+            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
             description: string;
             enabled: boolean;
             disabled_reason: string | null;
@@ -1338,6 +2174,10 @@ export interface components {
         /**
          * WebhookTestData
          * @description The data of a `webhook.test` ping.
+         * @example {
+         *       "message": "This is a test event sent from FARO.",
+         *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
+         *     }
          */
         WebhookTestData: {
             /** @example This is a test event sent from FARO. */
@@ -1348,6 +2188,16 @@ export interface components {
         /**
          * WebhookTestEvent
          * @description A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.
+         * @example {
+         *       "id": "evt_01jd5t6r0sg8j0m2p4s6v8x0z2",
+         *       "type": "webhook.test",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "data": {
+         *         "message": "This is a test event sent from FARO.",
+         *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
+         *       }
+         *     }
          */
         WebhookTestEvent: {
             /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
@@ -1363,7 +2213,18 @@ export interface components {
             agency_id: string;
             data: components["schemas"]["WebhookTestData"];
         };
-        /** WebhookTestOutcome */
+        /**
+         * WebhookTestOutcome
+         * @example {
+         *       "delivery_id": "whdel_01jd5v0b2cd4f6h8k0m2p4r6t8",
+         *       "success": true,
+         *       "status_code": 200,
+         *       "duration_ms": 212,
+         *       "response_body_excerpt": "{\"ok\":true}",
+         *       "error_kind": null,
+         *       "error_message": null
+         *     }
+         */
         WebhookTestOutcome: {
             /** @example whdel_01jd5m0d9d6v3fw8p3n4q7r2s1 */
             delivery_id: string;
@@ -1375,13 +2236,19 @@ export interface components {
             error_kind: ("timeout" | "connection" | "dns" | "tls" | "ssrf_blocked" | "http_status" | "worker_lost") | null;
             error_message: string | null;
         };
-        /** WebhookTestRequest */
+        /**
+         * WebhookTestRequest
+         * @example {
+         *       "event_type": "review.created"
+         *     }
+         */
         WebhookTestRequest: {
             /**
              * @description Which event to send a sample of; `webhook.test` (a ping) when left out.
              * @example review.created
+             * @enum {string}
              */
-            event_type?: string;
+            event_type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
         };
     };
     responses: {
@@ -1420,6 +2287,11 @@ export interface components {
                 "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                 "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                 "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                /**
+                 * @description The bearer challenge of a key that lacks the scope (RFC 6750 §3.1): `error="insufficient_scope"` and the missing scopes in `scope`. Not sent for `tier_required`.
+                 * @example Bearer realm="FARO API", error="insufficient_scope", scope="reviews:read"
+                 */
+                "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -1506,12 +2378,36 @@ export interface components {
         TooManyRequests: {
             headers: {
                 "Request-Id": components["headers"]["Request-Id"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                "Retry-After": components["headers"]["Retry-After"];
+                /**
+                 * @description Seconds to wait before retrying.
+                 * @example 42
+                 */
+                "Retry-After": number;
+                /**
+                 * @description Per draft-ietf-httpapi-ratelimit-headers-10: the quota the key has left in the rolling hour (`r`) and the seconds until more quota is available (`t`), that is until its oldest counted requests leave the hour (one hour after them). With nothing counted, `t` is the whole window (3600). `t` is always 1–3600, so `r / t` is a pace a client can keep; a 429’s `Retry-After` equals `t`. Not sent with `auth_throttled`.
+                 * @example "hourly";r=987;t=2712
+                 */
+                RateLimit?: string;
+                /**
+                 * @description The key’s quota policy: `q` requests per `w` seconds. Not sent with `auth_throttled`.
+                 * @example "hourly";q=1000;w=3600
+                 */
+                "RateLimit-Policy"?: string;
+                /**
+                 * @description Requests the key may make per rolling hour. Not sent with `auth_throttled`.
+                 * @example 1000
+                 */
+                "X-RateLimit-Limit"?: number;
+                /**
+                 * @description Requests left in the current rolling hour. Not sent with `auth_throttled`.
+                 * @example 987
+                 */
+                "X-RateLimit-Remaining"?: number;
+                /**
+                 * @description Unix time (seconds, rounded up) when more requests become available: now plus `t` of `RateLimit`. Not sent with `auth_throttled`.
+                 * @example 1767225600
+                 */
+                "X-RateLimit-Reset"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -1522,6 +2418,7 @@ export interface components {
         ServerError: {
             headers: {
                 "Request-Id": components["headers"]["Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
@@ -1554,8 +2451,8 @@ export interface components {
          */
         "Request-Id": string;
         /**
-         * @description Remaining quota of the key in the current rolling hour (`r`) and seconds until more is available (`t`), per the IETF RateLimit header fields draft.
-         * @example "hourly";r=987;t=0
+         * @description Per draft-ietf-httpapi-ratelimit-headers-10: the quota the key has left in the rolling hour (`r`) and the seconds until more quota is available (`t`), that is until its oldest counted requests leave the hour (one hour after them). With nothing counted, `t` is the whole window (3600). `t` is always 1–3600, so `r / t` is a pace a client can keep; a 429’s `Retry-After` equals `t`.
+         * @example "hourly";r=987;t=2712
          */
         RateLimit: string;
         /**
@@ -1574,7 +2471,7 @@ export interface components {
          */
         "X-RateLimit-Remaining": number;
         /**
-         * @description Unix time (seconds) when more requests become available.
+         * @description Unix time (seconds, rounded up) when more requests become available: now plus `t` of `RateLimit`.
          * @example 1767225600
          */
         "X-RateLimit-Reset": number;
@@ -1633,6 +2530,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "audit_01jd5t6qzsg8j0m2p4s6v8x0z2",
+                     *           "action": "webhook.created",
+                     *           "actor": {
+                     *             "type": "api_key",
+                     *             "id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+                     *             "label": "CRM integration"
+                     *           },
+                     *           "target": {
+                     *             "type": "webhook_subscription",
+                     *             "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *             "label": "https://hooks.example.com/faro"
+                     *           },
+                     *           "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+                     *           "details": {
+                     *             "url": "https://hooks.example.com/faro",
+                     *             "events": [
+                     *               "review.created",
+                     *               "lead.converted"
+                     *             ],
+                     *             "description": "CRM sync",
+                     *             "enabled": true
+                     *           },
+                     *           "created_at": "2026-03-01T10:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditEventList"];
                 };
             };
@@ -1683,6 +2613,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+                     *           "object": "conversation",
+                     *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *           "channel": "sms",
+                     *           "contact": {
+                     *             "name": "Maria Alvarez",
+                     *             "phone": "+15555550142",
+                     *             "email": null
+                     *           },
+                     *           "status": "open",
+                     *           "last_message_at": "2026-03-14T15:09:26.535Z",
+                     *           "created_at": "2026-03-14T15:09:26.535Z",
+                     *           "updated_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ConversationList"];
                 };
             };
@@ -1720,6 +2673,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+                     *       "object": "conversation",
+                     *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "channel": "sms",
+                     *       "contact": {
+                     *         "name": "Maria Alvarez",
+                     *         "phone": "+15555550142",
+                     *         "email": null
+                     *       },
+                     *       "status": "open",
+                     *       "last_message_at": "2026-03-14T15:09:26.535Z",
+                     *       "created_at": "2026-03-14T15:09:26.535Z",
+                     *       "updated_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
@@ -1770,6 +2740,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
+                     *           "object": "message",
+                     *           "conversation_id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+                     *           "direction": "inbound",
+                     *           "body": "Hi! Do you have any openings for a cleaning this Saturday morning?",
+                     *           "status": "received",
+                     *           "sent_at": null,
+                     *           "created_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["MessageList"];
                 };
             };
@@ -1814,6 +2802,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *           "type": "review.created",
+                     *           "timestamp": "2026-03-14T15:09:26.535Z",
+                     *           "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *           "data": {
+                     *             "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+                     *             "object": "review",
+                     *             "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *             "source": "google",
+                     *             "rating": 5,
+                     *             "author_name": "James Carter",
+                     *             "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+                     *             "reply": null,
+                     *             "replied_at": null,
+                     *             "published_at": "2026-03-14T15:02:11.000Z",
+                     *             "created_at": "2026-03-14T15:09:26.535Z",
+                     *             "updated_at": "2026-03-14T15:09:26.535Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["EventList"];
                 };
             };
@@ -1851,6 +2867,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *       "type": "review.created",
+                     *       "timestamp": "2026-03-14T15:09:26.535Z",
+                     *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *       "data": {
+                     *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+                     *         "object": "review",
+                     *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *         "source": "google",
+                     *         "rating": 5,
+                     *         "author_name": "James Carter",
+                     *         "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+                     *         "reply": null,
+                     *         "replied_at": null,
+                     *         "published_at": "2026-03-14T15:02:11.000Z",
+                     *         "created_at": "2026-03-14T15:09:26.535Z",
+                     *         "updated_at": "2026-03-14T15:09:26.535Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Event"];
                 };
             };
@@ -1900,6 +2938,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+                     *           "object": "lead",
+                     *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *           "name": "Priya Natarajan",
+                     *           "email": "priya.natarajan@example.com",
+                     *           "phone": "+15555550187",
+                     *           "source": "website_form",
+                     *           "status": "converted",
+                     *           "value": 1250,
+                     *           "notes": "Booked a full treatment plan.",
+                     *           "converted_at": "2026-03-14T15:09:26.535Z",
+                     *           "created_at": "2026-03-10T09:30:00.000Z",
+                     *           "updated_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["LeadList"];
                 };
             };
@@ -1925,6 +2986,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                 *       "name": "Priya Natarajan",
+                 *       "email": "priya.natarajan@example.com",
+                 *       "phone": "+15555550187",
+                 *       "source": "website_form",
+                 *       "notes": "Booked a full treatment plan."
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateLead"];
             };
         };
@@ -1942,6 +3013,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+                     *       "object": "lead",
+                     *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "name": "Priya Natarajan",
+                     *       "email": "priya.natarajan@example.com",
+                     *       "phone": "+15555550187",
+                     *       "source": "website_form",
+                     *       "status": "converted",
+                     *       "value": 1250,
+                     *       "notes": "Booked a full treatment plan.",
+                     *       "converted_at": "2026-03-14T15:09:26.535Z",
+                     *       "created_at": "2026-03-10T09:30:00.000Z",
+                     *       "updated_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Lead"];
                 };
             };
@@ -1983,6 +3071,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+                     *       "object": "lead",
+                     *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "name": "Priya Natarajan",
+                     *       "email": "priya.natarajan@example.com",
+                     *       "phone": "+15555550187",
+                     *       "source": "website_form",
+                     *       "status": "converted",
+                     *       "value": 1250,
+                     *       "notes": "Booked a full treatment plan.",
+                     *       "converted_at": "2026-03-14T15:09:26.535Z",
+                     *       "created_at": "2026-03-10T09:30:00.000Z",
+                     *       "updated_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Lead"];
                 };
             };
@@ -2009,6 +3114,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "status": "converted",
+                 *       "value": 1250
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateLead"];
             };
         };
@@ -2025,6 +3136,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
+                     *       "object": "lead",
+                     *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "name": "Priya Natarajan",
+                     *       "email": "priya.natarajan@example.com",
+                     *       "phone": "+15555550187",
+                     *       "source": "website_form",
+                     *       "status": "converted",
+                     *       "value": 1250,
+                     *       "notes": "Booked a full treatment plan.",
+                     *       "converted_at": "2026-03-14T15:09:26.535Z",
+                     *       "created_at": "2026-03-10T09:30:00.000Z",
+                     *       "updated_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Lead"];
                 };
             };
@@ -2064,6 +3192,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *           "object": "location",
+                     *           "name": "Harbor Dental — Downtown",
+                     *           "address": {
+                     *             "line1": "120 Harbor Street",
+                     *             "city": "Boston",
+                     *             "region": "MA",
+                     *             "postal_code": "02110",
+                     *             "country": "US"
+                     *           },
+                     *           "phone": "+15555550100",
+                     *           "website": "https://harbordental.example.com",
+                     *           "timezone": "America/New_York",
+                     *           "created_at": "2026-01-05T14:00:00.000Z",
+                     *           "updated_at": "2026-02-20T09:12:45.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["LocationList"];
                 };
             };
@@ -2101,6 +3254,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "object": "location",
+                     *       "name": "Harbor Dental — Downtown",
+                     *       "address": {
+                     *         "line1": "120 Harbor Street",
+                     *         "city": "Boston",
+                     *         "region": "MA",
+                     *         "postal_code": "02110",
+                     *         "country": "US"
+                     *       },
+                     *       "phone": "+15555550100",
+                     *       "website": "https://harbordental.example.com",
+                     *       "timezone": "America/New_York",
+                     *       "created_at": "2026-01-05T14:00:00.000Z",
+                     *       "updated_at": "2026-02-20T09:12:45.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Location"];
                 };
             };
@@ -2150,6 +3322,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
+                     *           "object": "message",
+                     *           "conversation_id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+                     *           "direction": "inbound",
+                     *           "body": "Hi! Do you have any openings for a cleaning this Saturday morning?",
+                     *           "status": "received",
+                     *           "sent_at": null,
+                     *           "created_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["MessageList"];
                 };
             };
@@ -2187,6 +3377,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
+                     *       "object": "message",
+                     *       "conversation_id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
+                     *       "direction": "inbound",
+                     *       "body": "Hi! Do you have any openings for a cleaning this Saturday morning?",
+                     *       "status": "received",
+                     *       "sent_at": null,
+                     *       "created_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Message"];
                 };
             };
@@ -2241,6 +3443,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+                     *           "object": "review",
+                     *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *           "source": "google",
+                     *           "rating": 5,
+                     *           "author_name": "James Carter",
+                     *           "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+                     *           "reply": null,
+                     *           "replied_at": null,
+                     *           "published_at": "2026-03-14T15:02:11.000Z",
+                     *           "created_at": "2026-03-14T15:09:26.535Z",
+                     *           "updated_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReviewList"];
                 };
             };
@@ -2278,6 +3502,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+                     *       "object": "review",
+                     *       "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "source": "google",
+                     *       "rating": 5,
+                     *       "author_name": "James Carter",
+                     *       "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+                     *       "reply": null,
+                     *       "replied_at": null,
+                     *       "published_at": "2026-03-14T15:02:11.000Z",
+                     *       "created_at": "2026-03-14T15:09:26.535Z",
+                     *       "updated_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Review"];
                 };
             };
@@ -2316,6 +3556,63 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whdel_01jd5q7h3me7g9j1m3p5r7t9w1",
+                     *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *       "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *       "event_type": "review.created",
+                     *       "status": "succeeded",
+                     *       "next_attempt_at": null,
+                     *       "last_status_code": 200,
+                     *       "last_error": null,
+                     *       "delivered_at": "2026-03-14T15:09:27.114Z",
+                     *       "is_test": false,
+                     *       "created_at": "2026-03-14T15:09:26.535Z",
+                     *       "payload": {
+                     *         "id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *         "type": "review.created",
+                     *         "timestamp": "2026-03-14T15:09:26.535Z",
+                     *         "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *         "data": {
+                     *           "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+                     *           "object": "review",
+                     *           "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *           "source": "google",
+                     *           "rating": 5,
+                     *           "author_name": "James Carter",
+                     *           "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+                     *           "reply": null,
+                     *           "replied_at": null,
+                     *           "published_at": "2026-03-14T15:02:11.000Z",
+                     *           "created_at": "2026-03-14T15:09:26.535Z",
+                     *           "updated_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       },
+                     *       "attempts": [
+                     *         {
+                     *           "id": "whatt_01jd5q7h4nf8h0k2n4q6s8v0x2",
+                     *           "attempt_number": 1,
+                     *           "started_at": "2026-03-14T15:09:26.902Z",
+                     *           "duration_ms": 212,
+                     *           "request_headers": {
+                     *             "content-type": "application/json",
+                     *             "user-agent": "FARO-Webhooks/1",
+                     *             "webhook-id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *             "webhook-timestamp": "1773500966",
+                     *             "webhook-signature": "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="
+                     *           },
+                     *           "response_status": 200,
+                     *           "response_headers": {
+                     *             "content-type": "application/json"
+                     *           },
+                     *           "response_body_excerpt": "{\"ok\":true}",
+                     *           "error_kind": null,
+                     *           "error_message": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookDeliveryDetail"];
                 };
             };
@@ -2354,6 +3651,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whdel_01jd5q7h3me7g9j1m3p5r7t9w1",
+                     *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *       "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *       "event_type": "review.created",
+                     *       "status": "succeeded",
+                     *       "next_attempt_at": null,
+                     *       "last_status_code": 200,
+                     *       "last_error": null,
+                     *       "delivered_at": "2026-03-14T15:09:27.114Z",
+                     *       "is_test": false,
+                     *       "created_at": "2026-03-14T15:09:26.535Z",
+                     *       "attempts": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
@@ -2392,6 +3705,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *           "url": "https://hooks.example.com/faro",
+                     *           "events": [
+                     *             "review.created",
+                     *             "lead.converted"
+                     *           ],
+                     *           "description": "CRM sync",
+                     *           "enabled": true,
+                     *           "disabled_reason": null,
+                     *           "created_at": "2026-03-01T10:00:00.000Z",
+                     *           "updated_at": "2026-03-01T10:00:00.000Z",
+                     *           "health": {
+                     *             "deliveries_24h": 40,
+                     *             "succeeded_24h": 39,
+                     *             "failed_24h": 1,
+                     *             "success_rate_24h": 0.975,
+                     *             "last_delivery_status": "succeeded",
+                     *             "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSubscriptionList"];
                 };
             };
@@ -2411,6 +3753,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/faro",
+                 *       "events": [
+                 *         "review.created",
+                 *         "lead.converted"
+                 *       ],
+                 *       "description": "CRM sync"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateWebhookSubscription"];
             };
         };
@@ -2427,6 +3779,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *       "url": "https://hooks.example.com/faro",
+                     *       "events": [
+                     *         "review.created",
+                     *         "lead.converted"
+                     *       ],
+                     *       "description": "CRM sync",
+                     *       "enabled": true,
+                     *       "disabled_reason": null,
+                     *       "created_at": "2026-03-01T10:00:00.000Z",
+                     *       "updated_at": "2026-03-01T10:00:00.000Z",
+                     *       "health": {
+                     *         "deliveries_24h": 40,
+                     *         "succeeded_24h": 39,
+                     *         "failed_24h": 1,
+                     *         "success_rate_24h": 0.975,
+                     *         "last_delivery_status": "succeeded",
+                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *       },
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM="
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSubscriptionWithSecret"];
                 };
             };
@@ -2466,6 +3842,83 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "type": "webhook.test",
+                     *           "description": "A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.",
+                     *           "schema": {
+                     *             "type": "object",
+                     *             "required": [
+                     *               "id",
+                     *               "type",
+                     *               "timestamp",
+                     *               "agency_id",
+                     *               "data"
+                     *             ],
+                     *             "properties": {
+                     *               "id": {
+                     *                 "type": "string",
+                     *                 "pattern": "^evt_[0-9a-z]{26}$",
+                     *                 "description": "The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates."
+                     *               },
+                     *               "type": {
+                     *                 "type": "string",
+                     *                 "const": "webhook.test"
+                     *               },
+                     *               "timestamp": {
+                     *                 "type": "string",
+                     *                 "format": "date-time",
+                     *                 "description": "When the event happened (not when this attempt was sent)."
+                     *               },
+                     *               "agency_id": {
+                     *                 "type": "string",
+                     *                 "description": "The agency the event belongs to."
+                     *               },
+                     *               "data": {
+                     *                 "type": "object",
+                     *                 "required": [
+                     *                   "message",
+                     *                   "subscription_id"
+                     *                 ],
+                     *                 "properties": {
+                     *                   "message": {
+                     *                     "type": "string",
+                     *                     "examples": [
+                     *                       "This is a test event sent from FARO."
+                     *                     ]
+                     *                   },
+                     *                   "subscription_id": {
+                     *                     "type": "string",
+                     *                     "description": "The subscription the test was sent to."
+                     *                   }
+                     *                 },
+                     *                 "title": "WebhookTestData",
+                     *                 "description": "The data of a `webhook.test` ping."
+                     *               }
+                     *             },
+                     *             "title": "WebhookTestEvent",
+                     *             "description": "A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.",
+                     *             "examples": [
+                     *               {
+                     *                 "id": "evt_01jd5t6r0sg8j0m2p4s6v8x0z2",
+                     *                 "type": "webhook.test",
+                     *                 "timestamp": "2026-03-14T15:09:26.535Z",
+                     *                 "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *                 "data": {
+                     *                   "message": "This is a test event sent from FARO.",
+                     *                   "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
+                     *                 }
+                     *               }
+                     *             ]
+                     *           }
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEventTypeList"];
                 };
             };
@@ -2503,6 +3956,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *       "url": "https://hooks.example.com/faro",
+                     *       "events": [
+                     *         "review.created",
+                     *         "lead.converted"
+                     *       ],
+                     *       "description": "CRM sync",
+                     *       "enabled": true,
+                     *       "disabled_reason": null,
+                     *       "created_at": "2026-03-01T10:00:00.000Z",
+                     *       "updated_at": "2026-03-01T10:00:00.000Z",
+                     *       "health": {
+                     *         "deliveries_24h": 40,
+                     *         "succeeded_24h": 39,
+                     *         "failed_24h": 1,
+                     *         "success_rate_24h": 0.975,
+                     *         "last_delivery_status": "succeeded",
+                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
@@ -2565,6 +4041,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "events": [
+                 *         "review.created",
+                 *         "lead.converted"
+                 *       ],
+                 *       "enabled": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateWebhookSubscription"];
             };
         };
@@ -2581,6 +4066,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *       "url": "https://hooks.example.com/faro",
+                     *       "events": [
+                     *         "review.created",
+                     *         "lead.converted"
+                     *       ],
+                     *       "description": "CRM sync",
+                     *       "enabled": true,
+                     *       "disabled_reason": null,
+                     *       "created_at": "2026-03-01T10:00:00.000Z",
+                     *       "updated_at": "2026-03-01T10:00:00.000Z",
+                     *       "health": {
+                     *         "deliveries_24h": 40,
+                     *         "succeeded_24h": 39,
+                     *         "failed_24h": 1,
+                     *         "success_rate_24h": 0.975,
+                     *         "last_delivery_status": "succeeded",
+                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
@@ -2630,6 +4138,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "whdel_01jd5q7h3me7g9j1m3p5r7t9w1",
+                     *           "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                     *           "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *           "event_type": "review.created",
+                     *           "status": "succeeded",
+                     *           "next_attempt_at": null,
+                     *           "last_status_code": 200,
+                     *           "last_error": null,
+                     *           "delivered_at": "2026-03-14T15:09:27.114Z",
+                     *           "is_test": false,
+                     *           "created_at": "2026-03-14T15:09:26.535Z",
+                     *           "attempts": 1
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookDeliveryList"];
                 };
             };
@@ -2656,6 +4186,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "since": "2026-03-14T15:09:26.535Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookRecoverRequest"];
             };
         };
@@ -2672,6 +4207,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "requeued": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookRecoverResult"];
                 };
             };
@@ -2713,6 +4253,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "secret": "whsec_4wZQD9FC5JljDZWP4tjSJfnV2qcftBjJkznI6tWqmUk=",
+                     *       "previous_secret_expires_at": "2026-03-15T15:09:26.535Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RotatedWebhookSecret"];
                 };
             };
@@ -2751,6 +4297,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM="
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSecret"];
                 };
             };
@@ -2777,6 +4328,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "event_type": "review.created"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookTestRequest"];
             };
         };
@@ -2793,6 +4349,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "delivery_id": "whdel_01jd5v0b2cd4f6h8k0m2p4r6t8",
+                     *       "success": true,
+                     *       "status_code": 200,
+                     *       "duration_ms": 212,
+                     *       "response_body_excerpt": "{\"ok\":true}",
+                     *       "error_kind": null,
+                     *       "error_message": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookTestOutcome"];
                 };
             };

@@ -43,6 +43,8 @@ export type SubscriptionWithSecret = Schemas['WebhookSubscriptionWithSecret'];
 export type SubscriptionList = Schemas['WebhookSubscriptionList'];
 export type SubscriptionHealth = Schemas['WebhookSubscriptionHealth'];
 export type SubscriptionInput = Schemas['CreateWebhookSubscription'];
+/** What a subscription's `events` may list: a subscribable event type, or `*` for all of them. */
+export type SubscribedEvent = SubscriptionInput['events'][number];
 export type SubscriptionUpdate = Schemas['UpdateWebhookSubscription'];
 export type SubscriptionSecret = Schemas['WebhookSecret'];
 export type RotatedSecret = Schemas['RotatedWebhookSecret'];

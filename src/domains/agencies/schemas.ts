@@ -1,11 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { DEFAULT_MAX_API_KEYS, MAX_API_KEYS_LIMIT } from './entitlements.ts';
 
-export const TierSchema = Type.Union(
-  [Type.Literal('starter'), Type.Literal('growth'), Type.Literal('scale'), Type.Literal('enterprise')],
-  { description: 'Plan of the agency; the integrations need scale or enterprise.' },
-);
-export const RoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
+export const TierSchema = Type.Enum(['starter', 'growth', 'scale', 'enterprise'], { description: 'Plan of the agency; the integrations need scale or enterprise.' });
+export const RoleSchema = Type.Enum(['owner', 'admin', 'member']);
 
 export const AgencySchema = Type.Object({
   id: Type.String({ examples: ['agy_01jd5m0d9d6v3fw8p3n4q7r2s1'] }),

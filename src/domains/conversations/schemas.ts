@@ -4,6 +4,7 @@ import type { Row } from '../../db/types.ts';
 
 export const CHANNELS = ['sms', 'webchat', 'google', 'facebook', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];
+export const CONVERSATION_STATUSES = ['open', 'closed'] as const;
 
 export const ConversationSchema = Type.Object(
   {
@@ -12,7 +13,7 @@ export const ConversationSchema = Type.Object(
     location_id: Type.String(),
     channel: Type.Enum(CHANNELS),
     contact: Type.Object({ name: Type.String(), phone: Nullable(Type.String()), email: Nullable(Type.String()) }),
-    status: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+    status: Type.Enum(CONVERSATION_STATUSES),
     last_message_at: Nullable(DateTime()),
     created_at: DateTime(),
     updated_at: DateTime(),

@@ -3,13 +3,14 @@ import { DateTime, Nullable, iso, isoOrNull } from '../../lib/schema.ts';
 import type { Row } from '../../db/types.ts';
 
 export const MESSAGE_STATUSES = ['received', 'queued', 'sent', 'delivered', 'failed'] as const;
+export const MESSAGE_DIRECTIONS = ['inbound', 'outbound'] as const;
 
 export const MessageSchema = Type.Object(
   {
     id: Type.String({ examples: ['msg_01jd5m0d9d6v3fw8p3n4q7r2s1'] }),
     object: Type.Literal('message'),
     conversation_id: Type.String(),
-    direction: Type.Union([Type.Literal('inbound'), Type.Literal('outbound')]),
+    direction: Type.Enum(MESSAGE_DIRECTIONS),
     body: Type.String(),
     status: Type.Enum(MESSAGE_STATUSES),
     sent_at: Nullable(DateTime('When an outbound message left FARO.')),

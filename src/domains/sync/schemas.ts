@@ -10,7 +10,7 @@ export const SyncRunSchema = Type.Object(
     object: Type.Literal('sync_run'),
     location_id: Type.String(),
     provider: Type.Enum(SYNC_PROVIDERS),
-    status: Type.Union([Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed')]),
+    status: Type.Enum(['running', 'succeeded', 'failed']),
     error: Nullable(Type.String({ description: 'Why the sync failed, in words fit for the agency.' })),
     started_at: DateTime(),
     finished_at: Nullable(DateTime()),

@@ -29,7 +29,8 @@ function deliveryFields(row: log.DeliverySummaryRow) {
     id: row.id,
     subscription_id: row.subscription_id,
     event_id: row.event_id,
-    event_type: row.event_type,
+    // The column is text; only catalog types are ever written to it.
+    event_type: row.event_type as Delivery['event_type'],
     status: row.status,
     next_attempt_at: isoOrNull(row.next_attempt_at),
     last_status_code: row.last_status_code,

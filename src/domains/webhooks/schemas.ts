@@ -7,13 +7,13 @@ import { Type, type Static } from 'typebox';
 import { DateTime, Nullable } from '../../lib/schema.ts';
 import { MAX_WEBHOOK_URL_LENGTH } from './delivery/ssrf.ts';
 import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../events/event-types.ts';
+import { EXAMPLE_WEBHOOK_SECRET } from '../events/catalog-examples.ts';
 
 export const MAX_SUBSCRIPTIONS_PER_AGENCY = 20;
 export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] as const;
 export const ERROR_KINDS = ['timeout', 'connection', 'dns', 'tls', 'ssrf_blocked', 'http_status', 'worker_lost'] as const;
 
 const exampleSubscriptionId = 'whsub_01jd5m0d9d6v3fw8p3n4q7r2s1';
-const exampleSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM=';
 
 const Url = Type.String({
   minLength: 1,
@@ -22,9 +22,14 @@ const Url = Type.String({
   examples: ['https://hooks.example.com/faro'],
 });
 
-const Events = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+/** Every type of a subscription's events, present and future: only ever alone (`["*"]`, the service checks). */
+export const ALL_EVENTS = '*';
+/** What `events` may list: the subscribable types, or `*`. */
+export const SubscribedEventSchema = Type.Enum([...SUBSCRIBABLE_EVENT_TYPES, ALL_EVENTS]);
+
+const Events = Type.Array(SubscribedEventSchema, {
   minItems: 1,
-  maxItems: EVENT_TYPES.length,
+  maxItems: SUBSCRIBABLE_EVENT_TYPES.length,
   uniqueItems: true,
   description:
     `The event types to deliver: any of ${SUBSCRIBABLE_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}; or exactly \`["*"]\` for every type, including types added later. ` +
@@ -65,7 +70,7 @@ export type SubscriptionHealth = Static<typeof SubscriptionHealthSchema>;
 const subscriptionProperties = {
   id: Type.String({ examples: [exampleSubscriptionId] }),
   url: Type.String({ examples: ['https://hooks.example.com/faro'] }),
-  events: Type.Array(Type.String(), { examples: [['review.created', 'lead.converted']] }),
+  events: Type.Array(SubscribedEventSchema, { examples: [['review.created', 'lead.converted']] }),
   description: Type.String(),
   enabled: Type.Boolean(),
   disabled_reason: Nullable(Type.String({ description: 'Why FARO disabled the subscription (e.g. failing for 5 days, or 410 Gone); null otherwise.' })),
@@ -80,7 +85,7 @@ export const SubscriptionSchema = Type.Object(subscriptionProperties, {
 });
 export type Subscription = Static<typeof SubscriptionSchema>;
 
-const SecretValue = Type.String({ description: '`whsec_` + base64 of 32 random bytes. Verify signatures with it (Standard Webhooks).', examples: [exampleSecret] });
+const SecretValue = Type.String({ description: '`whsec_` + base64 of 32 random bytes. Verify signatures with it (Standard Webhooks).', examples: [EXAMPLE_WEBHOOK_SECRET] });
 
 export const CreatedSubscriptionSchema = Type.Object(
   { ...subscriptionProperties, secret: SecretValue },
@@ -101,7 +106,7 @@ export const RotatedSecretSchema = Type.Object(
 export const TestSendBody = Type.Object(
   {
     event_type: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 100, description: 'Which event to send a sample of; `webhook.test` (a ping) when left out.', examples: ['review.created'] }),
+      Type.Enum(EVENT_TYPES, { description: 'Which event to send a sample of; `webhook.test` (a ping) when left out.', examples: ['review.created'] }),
     ),
   },
   { additionalProperties: false, title: 'WebhookTestRequest' },
@@ -125,7 +130,7 @@ const deliveryProperties = {
   id: Type.String({ examples: ['whdel_01jd5m0d9d6v3fw8p3n4q7r2s1'] }),
   subscription_id: Type.String({ examples: [exampleSubscriptionId] }),
   event_id: Type.String({ description: 'The event id (the `webhook-id` header); for a test send, the id of the sample event.' }),
-  event_type: Type.String({ examples: ['review.created'] }),
+  event_type: Type.Enum(EVENT_TYPES, { examples: ['review.created'] }),
   status: Type.Enum(DELIVERY_STATUSES),
   next_attempt_at: Nullable(DateTime('When the next attempt is due; null when none is scheduled.')),
   last_status_code: Nullable(Type.Integer()),
@@ -188,5 +193,5 @@ export const DeliveryListFilters = {
 };
 export interface DeliveryFilters {
   status?: (typeof DELIVERY_STATUSES)[number] | undefined;
-  event_type?: string | undefined;
+  event_type?: (typeof EVENT_TYPES)[number] | undefined;
 }

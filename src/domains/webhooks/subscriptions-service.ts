@@ -6,12 +6,12 @@ import { toPage, type Page, type PageRequest } from '../../kit/pagination.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { buildSamplePayload } from '../events/catalog.ts';
-import { EVENT_TYPES, isEventType } from '../events/event-types.ts';
+import type { EventType } from '../events/event-types.ts';
 import { cancelWaitingDeliveries, insertDelivery } from './delivery/queue-repository.ts';
 import { generateWebhookSecret, type SecretBox } from './secret-box.ts';
 import type { ResolveHost } from './delivery/ssrf.ts';
 import * as repo from './subscriptions-repository.ts';
-import { assertAllowedUrl, assertMayReceive, assertValidEvents, EMPTY_HEALTH, toHealth, toSubscription } from './subscription-rules.ts';
+import { assertAllowedUrl, assertMayReceive, assertStarAlone, EMPTY_HEALTH, toHealth, toSubscription } from './subscription-rules.ts';
 import type { ScopedCaller } from '../events/scope-fence.ts';
 import {
   MAX_SUBSCRIPTIONS_PER_AGENCY,
@@ -80,7 +80,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
   return {
     async create(caller: ScopedCaller, input: CreateSubscriptionInput, actor: AuditActor): Promise<CreatedSubscription> {
       const { agencyId } = caller;
-      assertValidEvents(input.events);
+      assertStarAlone(input.events);
       assertMayReceive(caller, input.events);
       await assertAllowedUrl(input.url, urlPolicy);
       const secret = generateWebhookSecret();
@@ -127,7 +127,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     async update(caller: ScopedCaller, id: string, input: UpdateSubscriptionInput, actor: AuditActor): Promise<Subscription> {
       const { agencyId } = caller;
       if (input.events !== undefined) {
-        assertValidEvents(input.events);
+        assertStarAlone(input.events);
         assertMayReceive(caller, input.events);
       }
       if (input.url !== undefined) await assertAllowedUrl(input.url, urlPolicy);
@@ -210,13 +210,8 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
      * Send a sample of `eventType` now, signed like any delivery, and report what the endpoint
      * answered. The delivery is recorded (is_test) so it shows in the log; it is never retried.
      */
-    async sendTest(caller: ScopedCaller, id: string, eventType: string): Promise<TestOutcome> {
+    async sendTest(caller: ScopedCaller, id: string, eventType: EventType): Promise<TestOutcome> {
       const { agencyId } = caller;
-      if (!isEventType(eventType)) {
-        throw new ApiError('validation_failed', `Unknown event type ${JSON.stringify(eventType)}. Send one of ${EVENT_TYPES.join(', ')}.`, {
-          errors: [{ path: 'body.event_type', message: 'is not a known event type' }],
-        });
-      }
       assertMayReceive(caller, [eventType]);
       await load(agencyId, id);
       const now = clock.now();

@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiProblem } from '../../api/client.ts';
 import { webhooksApi } from '../../api/endpoints.ts';
-import type { EventType, Subscription } from '../../api/types.ts';
+import type { EventType, SubscribedEvent, Subscription } from '../../api/types.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorState, InlineError, Loading } from '../../components/States.tsx';
 
@@ -35,7 +35,7 @@ export function SubscriptionFormDialog({ initial, eventTypes, eventTypesError, o
   const [error, setError] = useState<unknown>(null);
   const [submitting, setSubmitting] = useState(false);
 
-  const catalog = (eventTypes ?? []).filter((t) => t.type !== 'webhook.test');
+  const catalog = (eventTypes ?? []).filter((t): t is EventType & { type: SubscribedEvent } => t.type !== 'webhook.test');
   const serverFields = error instanceof ApiProblem ? error.fieldErrors() : {};
   const urlError = localErrors.url ?? serverFields.url ?? (error instanceof ApiProblem && error.code === 'invalid_webhook_url' ? error.detail : undefined);
   const eventsError = localErrors.events ?? serverFields.events;
@@ -61,9 +61,10 @@ export function SubscriptionFormDialog({ initial, eventTypes, eventTypesError, o
     setError(null);
     if (Object.keys(errs).length > 0) return;
     setSubmitting(true);
+    const everything: SubscribedEvent[] = ['*'];
     const input = {
       url: url.trim(),
-      events: all ? ['*'] : catalog.map((t) => t.type).filter((t) => events.has(t)),
+      events: all ? everything : catalog.map((t) => t.type).filter((t) => events.has(t)),
       description: description.trim(),
       enabled,
     };
