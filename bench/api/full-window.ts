@@ -10,21 +10,24 @@ import { AGENCY_RATE_LIMIT } from './seed.ts';
 const BUCKET_MS = (API_RATE_WINDOW_SECONDS * 1000) / BUCKETS_PER_WINDOW;
 
 /**
- * `requestsPerBucket` consumes in each bucket from one window ago up to now, on the limiter the
- * server uses (same Redis, same key prefix). Returns the requests counted in the window after.
+ * `requestsPerBucket` consumes in each of the 61 buckets from one window ago up to now, on the
+ * limiter the server uses (same Redis, same key prefix). Returns the requests counted after.
  */
 export async function fillWindow(options: { redisUrl: string; keyPrefix: string; keyId: string; requestsPerBucket?: number }): Promise<number> {
   const nowMs = Date.now();
-  const clock = createManualClock(new Date(nowMs - BUCKETS_PER_WINDOW * BUCKET_MS));
+  const current = Math.floor(nowMs / BUCKET_MS);
+  const clock = createManualClock(new Date((current - BUCKETS_PER_WINDOW) * BUCKET_MS));
   const limiter = createRedisRateLimiter({ url: options.redisUrl, keyPrefix: options.keyPrefix, clock });
   const key = limiterKeyForApiKey(options.keyId);
   try {
-    for (let bucket = 0; bucket <= BUCKETS_PER_WINDOW; bucket++) {
+    for (let bucket = current - BUCKETS_PER_WINDOW; bucket <= current; bucket++) {
+      // Each bucket's requests come at its end, so none has left the window by the time the
+      // round starts (a limiter may drop a bucket one window after its last request).
+      clock.set(new Date(Math.min((bucket + 1) * BUCKET_MS - 1, nowMs)));
       for (let i = 0; i < (options.requestsPerBucket ?? 5); i++) {
         const decision = await limiter.consume(key, AGENCY_RATE_LIMIT, API_RATE_WINDOW_SECONDS);
         if (!decision.allowed) throw new Error('the bench key was refused while its window was being filled');
       }
-      clock.set(new Date(Math.min(nowMs, clock.now().getTime() + BUCKET_MS)));
     }
     if (limiter.backend() !== 'redis') throw new Error('the window was filled in memory, not in Redis');
     return (await limiter.peek(key, AGENCY_RATE_LIMIT, API_RATE_WINDOW_SECONDS)).used;

@@ -80,6 +80,6 @@ export function hotPathTable(setup: HotPathSetup, result: HotPathResult): { mark
   if (ratios.saturatedP99Added) {
     notes.push(`p99 added by auth + rate limit under saturation (${setup.connections} connections): ${ms(ratios.saturatedP99Added.value)} ms; there it is queueing, and follows the throughput ratio.`);
   }
-  if (full.length > 0) notes.push(`Each full-window key's window held ${full.map(int).join(' / ')} requests, in 61 one-minute buckets, when its round began.`);
+  if (full.length > 0) notes.push(`Each full-window key was given 5 requests in each of the last hour's 61 one-minute buckets just before its round; its window then held ${full.map(int).join(' / ')} requests.`);
   return { markdown: [...lines, ...notes].join('\n'), ratios };
 }
