@@ -6,7 +6,7 @@
 // logger, and the same read on a minimal Fastify + pg peer with and without @fastify/rate-limit,
 // in alternating rounds. Then what preparing the hot queries saves Postgres (bench/api/prepared-part.ts).
 //
-// BENCH_DURATION_S (10), BENCH_ROUNDS (3), BENCH_STEADY_RPS (500) shape the run. For profiling and
+// BENCH_DURATION_S (6), BENCH_ROUNDS (5), BENCH_STEADY_RPS (500) shape the run. For profiling and
 // quick checks: BENCH_ONLY=<variant ids> runs some hot-path variants only (printed, not recorded);
 // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each server process there (summarised by
 // `node bench/api/profile.ts <file>`); BENCH_PERF=1 lets `perf record` name JavaScript frames.
@@ -21,8 +21,8 @@ const only = process.env.BENCH_ONLY?.split(',').map((id) => id.trim()) as Varian
 const context: BenchContext = {
   databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-  durationS: Number(process.env.BENCH_DURATION_S ?? 10),
-  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  durationS: Number(process.env.BENCH_DURATION_S ?? 6),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 5),
   log: (line) => console.log(line),
 };
 

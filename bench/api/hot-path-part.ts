@@ -61,8 +61,8 @@ export function hotPathPart(options: HotPathOptions): BenchPart {
         const result = await runHotPath(setup, context.log);
         const table = hotPathTable(setup, result);
         return [
-          `${CONNECTIONS} connections (the steady rows: 10), ${context.rounds} rounds of ${context.durationS} s per variant, the order rotating each round; ` +
-            'each row is the mean of its rounds, each ratio the median over rounds of the ratio within a round. PostgreSQL and Redis on the same machine, ' +
+          `${CONNECTIONS} connections (the steady rows: 10), ${context.rounds} rounds of ${context.durationS} s per variant; variants compared with each other run back to back, ` +
+            'in the opposite order every other round. Each row is the mean of its rounds, each ratio the median over rounds of the ratio within a round. PostgreSQL and Redis on the same machine, ' +
             'each server in its own process (FARO with logging silenced; FARO with the production logger, `createLogger` at the default level, writing to a file; ' +
             "the peer, bench/api/peer-server.ts). CPU per request: the server process (/proc), the bench database's Postgres backends, and Redis command time " +
             '(INFO commandstats, all clients: Redis is shared). Latencies are 2xx answers only.',

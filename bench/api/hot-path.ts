@@ -1,5 +1,7 @@
-// The hot path's variants, measured in alternating rounds (the order rotates each round), so
-// that the ratios compare numbers taken minutes apart at most.
+// The hot path's variants, measured in rounds. Variants that are compared with each other form a
+// group and run back to back; each round the groups take turns going first and each group runs
+// in the opposite order from the round before, so slow drift in the machine's load (it is shared)
+// falls on both sides of each ratio.
 import type { Seeded } from './seed.ts';
 import { measure, type Load, type Meters, type Sample, type Target } from './load.ts';
 import type { Server } from './servers.ts';
@@ -16,6 +18,13 @@ export type VariantId =
   | 'peer-limited'
   | 'steady-open'
   | 'steady-key';
+
+/** Run back to back: the ratios compare variants inside a group. */
+const GROUPS: VariantId[][] = [
+  ['list-open', 'list-key'],
+  ['get-open', 'get-key', 'get-key-full', 'peer-limited', 'peer', 'get-key-logged'],
+  ['steady-open', 'steady-key'],
+];
 
 interface Variant {
   id: VariantId;
@@ -99,7 +108,9 @@ export async function runHotPath(setup: HotPathSetup, log: (line: string) => voi
   if (all.length === 0) throw new Error(`BENCH_ONLY names no variant; the variants are ${every.map((v) => v.id).join(', ')}`);
   let logLines = 0;
   for (let round = 0; round < setup.rounds; round++) {
-    const order = [...all.slice(round % all.length), ...all.slice(0, round % all.length)];
+    const groups = GROUPS.map((ids) => all.filter((v) => ids.includes(v.id))).filter((group) => group.length > 0);
+    const turn = round % groups.length;
+    const order = [...groups.slice(turn), ...groups.slice(0, turn)].flatMap((group) => (round % 2 === 0 ? group : [...group].reverse()));
     for (const variant of order) {
       await variant.before?.(round);
       const linesBefore = setup.loggedLines();
