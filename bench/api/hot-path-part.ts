@@ -45,7 +45,7 @@ export function hotPathPart(options: HotPathOptions): BenchPart {
         const faroPrefix = `faro:bench:${run}:silent:`;
         const faro = await startFaro({ ...common, redisKeyPrefix: faroPrefix, logger: 'silent' }, { cpuProfileDir });
         servers.push(faro);
-        const faroLogged = await startFaro({ ...common, redisKeyPrefix: `faro:bench:${run}:logged:`, logger: 'production' }, { stdoutFile: logFile });
+        const faroLogged = await startFaro({ ...common, redisKeyPrefix: `faro:bench:${run}:logged:`, logger: 'production' }, { stdoutFile: logFile, cpuProfileDir });
         servers.push(faroLogged);
         const peer = await startPeer({ ...common, redisKeyPrefix: `faro:bench:${run}:` }, { cpuProfileDir });
         servers.push(peer);
@@ -64,8 +64,8 @@ export function hotPathPart(options: HotPathOptions): BenchPart {
           `${CONNECTIONS} connections (the steady rows: 10), ${context.rounds} rounds of ${context.durationS} s per variant; variants compared with each other run back to back, ` +
             'in the opposite order every other round. Each row is the mean of its rounds, each ratio the median over rounds of the ratio within a round. PostgreSQL and Redis on the same machine, ' +
             'each server in its own process (FARO with logging silenced; FARO with the production logger, `createLogger` at the default level, writing to a file; ' +
-            "the peer, bench/api/peer-server.ts). CPU per request: the server process (/proc), the bench database's Postgres backends, and Redis command time " +
-            '(INFO commandstats, all clients: Redis is shared). Latencies are 2xx answers only.',
+            "the peer, bench/api/peer-server.ts). CPU per request: the server process (/proc), the bench database's Postgres backends, and Redis's time in scripts " +
+            '(INFO commandstats: both rate limiters are scripts; Redis is shared, so other clients\' scripts can add to it). Latencies are 2xx answers only.',
           '',
           table.markdown,
           '',

@@ -63,7 +63,7 @@ export function hotPathTable(setup: HotPathSetup, result: HotPathResult): { mark
   const steady = `${get} at a steady ${int(setup.steadyRate)} req/s`;
   const full = result.fullWindowCounts;
   const lines = [
-    '| endpoint | variant | req/s (rounds) | p50 ms | p99 ms | server CPU µs/req | Postgres CPU µs/req | Redis µs/req | errors + non-2xx | ratio (target) |',
+    '| endpoint | variant | req/s (rounds) | p50 ms | p99 ms | server CPU µs/req | Postgres CPU µs/req | Redis script µs/req | errors + non-2xx | ratio (target) |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
     row(list, 'no auth, no rate limit', 'list-open'),
     row(list, 'API key + rate limit', 'list-key', compared(ratios.listKey, times('no auth', '≥ 0.90'))),

@@ -1,6 +1,6 @@
 // One measured run: autocannon against one URL, with what it cost each process: the server's CPU
-// (/proc), the bench database's Postgres backends (bench/webhooks/postgres-cpu.ts) and Redis
-// command time (INFO commandstats; Redis is shared, so other clients' commands can add to it).
+// (/proc), the bench database's Postgres backends (bench/webhooks/postgres-cpu.ts) and Redis's
+// time in scripts (INFO commandstats; Redis is shared, so other clients' scripts can add to it).
 import autocannon from 'autocannon';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -39,11 +39,11 @@ export interface Meters {
   redis: Redis;
 }
 
-/** Total µs Redis spent executing commands so far (all clients). */
-async function redisCommandUs(redis: Redis): Promise<number> {
+/** µs Redis spent so far running scripts (both rate limiters are scripts), whoever sent them. */
+async function redisScriptUs(redis: Redis): Promise<number> {
   const info = await redis.info('commandstats');
   let total = 0;
-  for (const match of info.matchAll(/^cmdstat_[^:]+:.*?usec=(\d+)/gm)) total += Number(match[1]);
+  for (const match of info.matchAll(/^cmdstat_(?:evalsha|eval):.*?usec=(\d+)/gm)) total += Number(match[1]);
   return total;
 }
 
@@ -53,7 +53,7 @@ function percentile(sorted: number[], p: number): number {
 
 export async function measure(target: Target, load: Load, meters: Meters): Promise<Sample> {
   const postgres = await startPostgresCpuMeter(meters.admin, meters.databaseName);
-  const redisBefore = await redisCommandUs(meters.redis);
+  const redisBefore = await redisScriptUs(meters.redis);
   const cpuBefore = processCpuMs(target.serverPid) ?? Number.NaN;
   const latencies: number[] = [];
   const instance = autocannon({
@@ -69,7 +69,7 @@ export async function measure(target: Target, load: Load, meters: Meters): Promi
   });
   const result = await instance;
   const serverCpuMs = (processCpuMs(target.serverPid) ?? Number.NaN) - cpuBefore;
-  const redisUs = (await redisCommandUs(meters.redis)) - redisBefore;
+  const redisUs = (await redisScriptUs(meters.redis)) - redisBefore;
   const postgresMs = postgres ? await postgres.stop() : null;
   const answered = Math.max(1, result.requests.total);
   latencies.sort((a, b) => a - b);
