@@ -2,6 +2,8 @@
 // event loop. Serves the real app plus, under /bench-noauth/v1, the same public route plugins
 // with authentication, the tier check and rate limiting switched off: a variant of the public API
 // that exists only here, so the production guard has no way around it.
+// argv: database URL, Redis URL, agency id, limiter key prefix, logger (`silent`, or `production`:
+// the logger `npm start` builds, at the default level, writing to this process's stdout).
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { loadConfig } from '../src/config.ts';
@@ -13,18 +15,19 @@ import { publicRoutes } from '../src/http/routes.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { insufficientScope, SCOPES, type PublicAuth } from '../src/domains/api/auth-context.ts';
 import { createAppContext } from '../src/services.ts';
+import { createLogger } from '../src/main.ts';
 
-const [databaseUrl, redisUrl, agencyId] = process.argv.slice(2) as [string, string, string];
+const [databaseUrl, redisUrl, agencyId, redisKeyPrefix, loggerKind] = process.argv.slice(2) as [string, string, string, string, 'silent' | 'production'];
 const config = loadConfig({
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
   FARO_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
   FARO_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
-  LOG_LEVEL: 'silent',
+  ...(loggerKind === 'silent' ? { LOG_LEVEL: 'silent' } : {}),
 });
-const logger = pino({ level: 'silent' }) as FastifyBaseLogger;
+const logger = loggerKind === 'production' ? createLogger(config.logLevel) : (pino({ level: 'silent' }) as FastifyBaseLogger);
 const database = await openPostgres(databaseUrl, 10);
-const ctx = createAppContext({ config, database, clock: systemClock, logger, redisKeyPrefix: `faro:bench:${process.pid}:` }); // runs share no limiter state
+const ctx = createAppContext({ config, database, clock: systemClock, logger, redisKeyPrefix }); // each server its own limiter state
 const app = await buildApp(ctx, { logger });
 
 /** The public route plugins behind a fixed caller instead of publicApi's guard; scopes still apply. */

@@ -18,7 +18,7 @@ const TICKS_PER_SECOND = (() => {
 })();
 
 /** CPU ms of a process so far, or null when it is gone or not visible. */
-function processCpuMs(pid: number): number | null {
+export function processCpuMs(pid: number): number | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which ends with the last ')': state is field 3, utime 14, stime 15.

@@ -13,6 +13,7 @@ import { handleUnrouted, MAX_PARAM_LENGTH, routeNotFound } from './not-found.ts'
 import { BODY_LIMIT_BYTES, payloadTooLarge } from './body-limits.ts';
 import { registerJsonParser } from './json-body.ts';
 import { securityHeaders } from './security-headers.ts';
+import { OneLinePerRequest } from './request-log.ts';
 import { requestIdFor } from './request-id.ts';
 import { traceIdOf } from './trace-context.ts';
 import type { App } from './app-type.ts';
@@ -110,6 +111,7 @@ function sendProblem(error: FastifyError, request: FastifyRequest, reply: Fastif
 export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseLogger } = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: options.logger,
+    logController: new OneLinePerRequest(),
     bodyLimit: BODY_LIMIT_BYTES,
     // A hop count N trusts the N proxies nearest to us (proxy-addr's "hops" rule).
     trustProxy: typeof ctx.config.trustProxy === 'number' ? hopsTrusted(ctx.config.trustProxy) : ctx.config.trustProxy,

@@ -45,11 +45,22 @@ function redactPathSegment(segment: string): string {
 
 /** The URL (path and query, as a request line carries it) with credentials replaced by `[redacted]`. */
 export function redactUrl(url: string): string {
+  // Every request is logged: the usual URL, with nothing encoded and nothing shaped like a
+  // credential, can only leak through a parameter's name, so only names are checked then.
+  if (!url.includes('%') && !url.includes('+') && !HAS_CREDENTIAL_VALUE.test(url)) return redactParameterNames(url);
   const query = url.indexOf('?');
   const path = (query === -1 ? url : url.slice(0, query)).replace(CREDENTIAL_VALUE, REDACTED);
   const redactedPath = path.split('/').map(redactPathSegment).join('/');
   if (query === -1) return redactedPath;
   return `${redactedPath}?${url.slice(query + 1).split('&').map(redactParameter).join('&')}`;
+}
+
+function redactParameterNames(url: string): string {
+  const query = url.indexOf('?');
+  if (query === -1) return url;
+  const parts = url.slice(query + 1).split('&');
+  if (!parts.some((part) => part.includes('=') && isCredentialName(part.slice(0, part.indexOf('='))))) return url;
+  return `${url.slice(0, query)}?${parts.map(redactParameter).join('&')}`;
 }
 
 interface LoggedRequest {

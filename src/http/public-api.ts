@@ -5,7 +5,8 @@ import { NoQuery } from './public-schemas.ts';
 import { loadPortalSession, SESSION_COOKIE } from './portal-auth.ts';
 import { agencyHourlyLimit, integrationsTierRefusal } from '../domains/agencies/entitlements.ts';
 import { insufficientScope, SCOPES, type PublicAuth, type Scope } from '../domains/api/auth-context.ts';
-import { hashApiKey, isWellFormedApiKey } from '../domains/api/key-format.ts';
+import { API_KEY_LENGTH, hashApiKey, isWellFormedApiKey } from '../domains/api/key-format.ts';
+import type { KeyRecord } from '../domains/api/key-auth.ts';
 import { MODE_HEADER, modeOf, requestedMode } from '../domains/testing/mode.ts';
 import {
   API_RATE_WINDOW_SECONDS,
@@ -66,20 +67,29 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     });
   }
 
-  async function authenticateKey(header: string, address: string): Promise<Caller> {
+  /**
+   * The caller behind an API key. A key this instance holds is answered without a promise: its
+   * hash is its identity, so a cached hash means a key already found (hence well formed) and the
+   * format check, which only saves database lookups, runs on cache misses alone.
+   */
+  function authenticateKey(header: string, address: string): Caller | Promise<Caller> {
     const match = /^Bearer +(\S+) *$/i.exec(header);
     if (!match) throw unauthorized('missing_credentials', 'Send the API key as `Authorization: Bearer faro_live_…`.');
     const token = match[1]!;
+    const hash = token.length === API_KEY_LENGTH ? hashApiKey(token) : undefined;
+    const cached = hash === undefined ? undefined : keyAuth.cached(hash);
+    if (cached) return admitKey(cached);
     // Format and checksum first: a mistyped or invented key never costs a database query.
-    if (!isWellFormedApiKey(token)) {
+    if (hash === undefined || !isWellFormedApiKey(token)) {
       throw unauthorized('malformed_api_key', 'The bearer token is not a FARO API key (faro_live_ or faro_test_ followed by 38 letters and digits with a valid checksum); check for a copy-paste mistake.');
     }
-    const hash = hashApiKey(token);
-    let key = keyAuth.cached(hash);
-    if (!key) {
-      key = await keyAuth.lookup(hash, keyAuth.isKnown(hash) ? undefined : () => reserveLookup(address, hash));
-    }
-    if (!key) throw unauthorized('unknown_api_key', 'No API key matches this one. Generate a key in Settings → API.');
+    return keyAuth.lookup(hash, keyAuth.isKnown(hash) ? undefined : () => reserveLookup(address, hash)).then((key) => {
+      if (!key) throw unauthorized('unknown_api_key', 'No API key matches this one. Generate a key in Settings → API.');
+      return admitKey(key);
+    });
+  }
+
+  function admitKey(key: KeyRecord): Caller {
     if (key.revokedAtMs !== null) throw unauthorized('revoked_api_key', 'This API key has been revoked. Use another key or generate a new one.');
     if (key.expiresAtMs !== null && key.expiresAtMs <= clock.now().getTime()) {
       throw unauthorized('expired_api_key', `This API key expired at ${new Date(key.expiresAtMs).toISOString()}.`);
@@ -92,9 +102,7 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     };
   }
 
-  async function authenticate(request: FastifyRequest): Promise<Caller> {
-    const header = request.headers.authorization;
-    if (header !== undefined) return authenticateKey(header, request.ip);
+  async function authenticateSession(request: FastifyRequest): Promise<Caller> {
     const session = await loadPortalSession(request, services.sessions);
     if (!session) {
       if (request.cookies[SESSION_COOKIE]) throw unauthorized('invalid_session', 'The portal session has expired; log in again.');
@@ -121,7 +129,8 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
   }
 
   async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const caller = await authenticate(request);
+    const header = request.headers.authorization;
+    const caller = await (header !== undefined ? authenticateKey(header, request.ip) : authenticateSession(request));
     request.auth = caller.auth;
     void reply.header(MODE_HEADER, modeOf(caller.auth.livemode));
     const scope = request.routeOptions.config.scope;

@@ -14,7 +14,10 @@ import { cleanUpProcesses, startProcess, stopProcess, tempDataDir, waitFor, wait
 
 interface LogLine {
   msg?: string;
+  reqId?: string;
   req?: { method?: string; url?: string };
+  res?: { statusCode?: number };
+  responseTime?: number;
 }
 
 /** A pino logger like the service's (same serializers) writing JSON lines to memory. */
@@ -31,7 +34,7 @@ function capturingLogger() {
   return { logger, output: () => output, lines };
 }
 
-const requestUrls = (lines: LogLine[]) => lines.filter((line) => line.msg === 'incoming request').map((line) => line.req?.url);
+const requestUrls = (lines: LogLine[]) => lines.filter((line) => line.msg === 'request completed').map((line) => line.req?.url);
 
 describe('request log through the app', () => {
   const log = capturingLogger();
@@ -53,6 +56,23 @@ describe('request log through the app', () => {
     expect(requestUrls(log.lines())).toContain('/api/v1/locations?access_token=[redacted]&limit=5');
     expect(log.output()).not.toContain(key.key);
     expect(log.output()).not.toContain(key.key.slice(10, 30));
+  });
+
+  it('writes one line per request, when it is answered: method, redacted URL, status and time under the request id', async () => {
+    const ok = await fetch(`${t.url}/api/v1/locations?limit=1`, { headers: key.headers });
+    await ok.body?.cancel();
+    const refused = await fetch(`${t.url}/api/v1/locations?limit=1`);
+    await refused.body?.cancel();
+    expect([ok.status, refused.status]).toEqual([200, 401]);
+    const lines = log.lines();
+    expect(lines.filter((line) => line.msg === 'incoming request')).toEqual([]);
+    const okLines = lines.filter((line) => line.reqId === ok.headers.get('request-id'));
+    expect(okLines).toEqual([expect.objectContaining({ msg: 'request completed', req: expect.objectContaining({ method: 'GET', url: '/api/v1/locations?limit=1' }), res: { statusCode: 200 } })]);
+    expect(okLines[0]!.responseTime).toBeGreaterThan(0);
+    // A refusal adds the line saying why; the request itself is still one line.
+    const refusedLines = lines.filter((line) => line.reqId === refused.headers.get('request-id'));
+    expect(refusedLines.filter((line) => line.msg === 'request completed')).toEqual([expect.objectContaining({ res: { statusCode: 401 } })]);
+    expect(refusedLines).toHaveLength(2);
   });
 
   it.each([
@@ -79,6 +99,10 @@ describe('redactUrl', () => {
     ['/hooks/whsec_abc/def==?ok=1', '/hooks/[redacted]?ok=1'],
     ['/x?faro_test_abcdef', '/x?[redacted]'],
     ['/x?token=', '/x?token='],
+    ['/api/v1/locations/loc_01J0ABCDEF', '/api/v1/locations/loc_01J0ABCDEF'],
+    ['/api/v1/reviews?limit=25&cursor=abc&session_id=s1', '/api/v1/reviews?limit=25&cursor=abc&session_id=[redacted]'],
+    ['/x?flag&key=k&key', '/x?flag&key=[redacted]&key'],
+    ['/x?q=a+b&token=t', '/x?q=a+b&token=[redacted]'],
   ])('%s → %s', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
   });

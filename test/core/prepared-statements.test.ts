@@ -1,9 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type Database } from '../../src/db/database.ts';
-import { preparedStatementName } from '../../src/db/prepared-client.ts';
+import { MAX_AUTO_PREPARED, preparedStatementName } from '../../src/db/prepared-client.ts';
 import { claimDueDeliveries, recordAttempts } from '../../src/domains/webhooks/delivery/queue-repository.ts';
 import { createTestDatabase, usingPostgres } from '../support/database.ts';
+import { createTestApp } from '../support/app.ts';
+import { createAgency } from '../support/fixtures.ts';
+import { createApiKey, withKey } from '../support/api-keys.ts';
 
 describe('preparedStatementName', () => {
   it('names only SQL that starts with the marker', () => {
@@ -40,6 +43,11 @@ describe.skipIf(!usingPostgres())('prepared statements on Postgres', () => {
     return rows.rows.map((row) => row.name);
   }
 
+  async function preparedTexts(): Promise<{ name: string; statement: string }[]> {
+    const rows = await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements ORDER BY name`.execute(oneConnection.db);
+    return rows.rows;
+  }
+
   it('prepares marked statements once per connection and leaves the rest unnamed', async () => {
     for (const n of [1, 2, 3]) {
       const result = await sql<{ n: number }>`/* prepared: probe */ SELECT ${n}::int AS n`.execute(oneConnection.db);
@@ -61,5 +69,77 @@ describe.skipIf(!usingPostgres())('prepared statements on Postgres', () => {
     const names = await preparedOnConnection();
     expect(names.some((name) => name.startsWith('claim_due_deliveries_'))).toBe(true);
     expect(names.some((name) => name.startsWith('record_attempts_'))).toBe(true);
+  });
+
+  it("the public API's reads run prepared as Kysely builds them (the key lookup, find by id), and list pages do not", async () => {
+    const t = await createTestApp({ database: oneConnection });
+    try {
+      const agency = await createAgency(t.app);
+      const key = await createApiKey(t.app, agency.id, { scopes: ['locations:read', 'reviews:read'] });
+      const location = await t.ctx.services.locations.create(agency.id, { name: 'Prepared' });
+      for (const url of [`/api/v1/locations/${location.id}`, '/api/v1/locations?limit=5', '/api/v1/reviews?limit=5&rating=5']) {
+        for (let i = 0; i < 2; i++) expect((await t.app.inject(withKey(key.key, url))).statusCode).toBe(200);
+      }
+      const auto = (await preparedTexts()).filter((row) => row.name.startsWith('auto_'));
+      const preparedFrom = (table: string) => auto.filter((row) => row.statement.includes(`from "${table}"`));
+      expect(preparedFrom('api_keys').some((row) => row.statement.includes('"key_hash" = $1'))).toBe(true);
+      expect(preparedFrom('locations').some((row) => row.statement.includes('"id" = $2'))).toBe(true);
+      // A generic plan of a page cannot see its filter's value (bench:polling): lists are planned each time.
+      expect(auto.filter((row) => /limit \$\d+\s*$/i.test(row.statement))).toEqual([]);
+      expect(preparedFrom('reviews')).toEqual([]);
+      // Each text once, however often it ran.
+      expect(new Set(auto.map((row) => row.statement)).size).toBe(auto.length);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('runs statements inside a transaction unnamed, and statements without parameters too', async () => {
+    await oneConnection.db.transaction().execute(async (trx) => {
+      await sql`SELECT ${'x'}::text AS in_a_transaction`.execute(trx);
+    });
+    await sql`SELECT 'x' AS without_parameters`.execute(oneConnection.db);
+    await sql`SELECT ${'x'}::text AS outside_a_transaction`.execute(oneConnection.db);
+    const texts = (await preparedTexts()).map((row) => row.statement);
+    expect(texts.filter((text) => /in_a_transaction|without_parameters|outside_a_transaction/.test(text))).toEqual(['SELECT $1::text AS outside_a_transaction']);
+  });
+
+  it('a prepared SELECT * keeps answering after a migration adds a column under the live connection', async () => {
+    await sql`CREATE TABLE probe_rows (id int PRIMARY KEY, name text NOT NULL)`.execute(database.db);
+    await sql`INSERT INTO probe_rows VALUES (1, 'one')`.execute(database.db);
+    const find = () => oneConnection.db.selectFrom('probe_rows' as never).selectAll().where('id' as never, '=', 1 as never).executeTakeFirst();
+    expect(await find()).toEqual({ id: 1, name: 'one' });
+    expect(await find()).toEqual({ id: 1, name: 'one' });
+    await sql`ALTER TABLE probe_rows ADD COLUMN city text NOT NULL DEFAULT 'Lisbon'`.execute(database.db);
+    expect(await find()).toEqual({ id: 1, name: 'one', city: 'Lisbon' });
+    const names = (await preparedTexts()).filter((row) => row.statement.includes('"probe_rows"')).map((row) => row.name);
+    // Prepared afresh under a new name; the old one is never run again.
+    expect(names).toHaveLength(2);
+    expect(new Set(names.map((name) => name.split('_')[1])).size).toBe(2);
+  });
+
+  it('runs a statement that fails once, not again', async () => {
+    // nextval is not undone by the failure, so the sequence counts the attempts.
+    await sql`CREATE SEQUENCE probe_attempts`.execute(database.db);
+    await sql`CREATE TABLE probe_unique (attempt bigint NOT NULL, n int UNIQUE)`.execute(database.db);
+    const insert = () => oneConnection.db.insertInto('probe_unique' as never).values({ attempt: sql`nextval('probe_attempts')`, n: 1 } as never).execute();
+    await insert();
+    await expect(insert()).rejects.toMatchObject({ code: '23505' });
+    const rows = await sql<{ last: number }>`SELECT last_value::int AS last FROM probe_attempts`.execute(database.db);
+    expect(rows.rows).toEqual([{ last: 2 }]);
+  });
+
+  it(`prepares at most ${MAX_AUTO_PREPARED} unmarked statements per connection; the rest run unnamed`, async () => {
+    const fresh = await openPostgres(database.url!, 1);
+    try {
+      for (let i = 0; i < MAX_AUTO_PREPARED + 10; i++) {
+        const result = await sql<{ n: number }>`SELECT ${i}::int + ${sql.lit(i)} AS n`.execute(fresh.db);
+        expect(result.rows).toEqual([{ n: 2 * i }]);
+      }
+      const count = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'auto_%'`.execute(fresh.db);
+      expect(count.rows).toEqual([{ n: MAX_AUTO_PREPARED }]);
+    } finally {
+      await fresh.close();
+    }
   });
 });
