@@ -135,6 +135,8 @@ export interface EventsTable {
   data: Json<Record<string, unknown>>;
   created_at: Timestamp;
   dispatched_at: NullableTimestamp;
+  /** The appending transaction (xid8, read as text): the stream's commit order. */
+  tx_id: Generated<string>;
 }
 
 export interface WebhookSubscriptionsTable {

@@ -14,6 +14,7 @@ import { reviewRoutes } from '../domains/reviews/routes.ts';
 import { leadRoutes } from '../domains/leads/routes.ts';
 import { webhookSubscriptionRoutes } from '../domains/webhooks/routes.ts';
 import { eventRoutes } from '../domains/events/routes.ts';
+import { eventStreamRoutes } from '../domains/events/stream-routes.ts';
 import { auditRoutes } from '../domains/audit/routes.ts';
 
 /** The /api/v1 route plugins (paths relative to /api/v1); each runs behind key/session auth, scopes and rate limits. */
@@ -26,6 +27,7 @@ export const publicRoutes: PublicRoutes[] = [
   leadRoutes,
   webhookSubscriptionRoutes,
   eventRoutes,
+  eventStreamRoutes,
   auditRoutes,
 ];
 

@@ -1,0 +1,67 @@
+/**
+ * The event stream's reads of the outbox, in commit order (migration 0009): rows ordered by
+ * (tx_id, id) and bounded by the oldest transaction still running, so a reader's cursor never
+ * passes an event that commits later. A position is that pair, the transaction id as text.
+ */
+import { sql } from 'kysely';
+import type { Executor } from '../../db/types.ts';
+import type { EventForPayload } from './catalog.ts';
+
+export interface StreamPosition {
+  tx: string;
+  id: string;
+}
+
+export interface StreamEvent extends EventForPayload {
+  position: StreamPosition;
+}
+
+/** Negative, zero or positive as `a` is before, at or after `b`. */
+export function comparePositions(a: StreamPosition, b: StreamPosition): number {
+  const ta = BigInt(a.tx);
+  const tb = BigInt(b.tx);
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Where "from now on" starts: every event of a transaction older than any still running is past. */
+export async function currentStreamPosition(db: Executor): Promise<StreamPosition> {
+  const { rows } = await sql<{ xmin: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`.execute(db);
+  // (xmin, '') sorts before every event of transaction xmin and after every older one.
+  return { tx: rows[0]!.xmin, id: '' };
+}
+
+/** The position of one of an agency's events still in the window, or undefined. */
+export async function findStreamPosition(db: Executor, agencyId: string, eventId: string, since: Date): Promise<StreamPosition | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .select(['id', sql<string>`tx_id::text`.as('tx')])
+    .where('agency_id', '=', agencyId)
+    .where('id', '=', eventId)
+    .where('created_at', '>=', since)
+    .executeTakeFirst();
+  return row ? { tx: row.tx, id: row.id } : undefined;
+}
+
+/**
+ * Committed events after `after`, oldest first, of every agency or of one (with its types), up
+ * to `limit`. A transaction still running holds back every later one until it ends.
+ */
+export async function readCommittedEvents(
+  db: Executor,
+  after: StreamPosition,
+  limit: number,
+  only?: { agencyId: string; types: readonly string[]; since: Date },
+): Promise<StreamEvent[]> {
+  if (only && only.types.length === 0) return [];
+  let query = db
+    .selectFrom('events')
+    .select(['id', 'type', 'agency_id', 'created_at', 'data', sql<string>`tx_id::text`.as('tx')])
+    .where(sql<boolean>`(tx_id, id) > (${after.tx}::xid8, ${after.id})`)
+    .where(sql<boolean>`tx_id < pg_snapshot_xmin(pg_current_snapshot())`);
+  if (only) {
+    query = query.where('agency_id', '=', only.agencyId).where('type', 'in', only.types).where('created_at', '>=', only.since);
+  }
+  const rows = await query.orderBy(sql`tx_id`).orderBy('id').limit(limit).execute();
+  return rows.map(({ tx, ...row }) => ({ ...row, position: { tx, id: row.id } }));
+}
