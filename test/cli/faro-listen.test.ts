@@ -111,6 +111,8 @@ describe('faro listen: the event stream forwarded, signed, to a local receiver',
       { args: forward, env: { XDG_CONFIG_HOME: configHome }, code: 2, says: /^faro: no API key: set FARO_API_KEY or pass --api-key$/ },
       { args: ['listen', '--bogus'], env, code: 2, says: /^faro: Unknown option '--bogus'/ },
       { args: ['frobnicate'], env, code: 2, says: /^faro: unknown command "frobnicate"/ },
+      { args: ['trigger'], env, code: 2, says: /^faro: name one event type, e\.g\. `faro trigger review\.created`$/ },
+      { args: ['trigger', 'review.created'], env: { ...env, FARO_BASE_URL: `http://127.0.0.1:${down}` }, code: 1, says: /^faro: cannot reach FARO at / },
     ];
     for (const c of cases) {
       const result = await runCliToEnd(c.args, c.env);
