@@ -131,7 +131,11 @@ export function createEventStreamHub(options: EventStreamHubOptions) {
      */
     async subscribe(subscriber: StreamSubscriber): Promise<() => void> {
       if (closed) throw new Error('event stream hub is closed');
-      starting ??= start();
+      // A failed start (the database unreachable) is retried by the next stream, not remembered.
+      starting ??= start().catch((error: unknown) => {
+        starting = undefined;
+        throw error;
+      });
       await starting;
       let subscribers = byAgency.get(subscriber.agencyId);
       if (!subscribers) byAgency.set(subscriber.agencyId, (subscribers = new Set()));
