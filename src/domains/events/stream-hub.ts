@@ -125,11 +125,8 @@ export function createEventStreamHub(options: EventStreamHubOptions) {
   }
 
   return {
-    /**
-     * Adds a stream; from when this resolves it gets every event of its agency that commits
-     * after the hub's cursor, in commit order. Returns the function that removes it.
-     */
-    async subscribe(subscriber: StreamSubscriber): Promise<() => void> {
+    /** Starts the hub once (its cursor and LISTEN); a stream request awaits it before answering 200. */
+    async started(): Promise<void> {
       if (closed) throw new Error('event stream hub is closed');
       // A failed start (the database unreachable) is retried by the next stream, not remembered.
       starting ??= start().catch((error: unknown) => {
@@ -137,6 +134,14 @@ export function createEventStreamHub(options: EventStreamHubOptions) {
         throw error;
       });
       await starting;
+    },
+
+    /**
+     * Adds a stream; from when this resolves it gets every event of its agency that commits
+     * after the hub's cursor, in commit order. Returns the function that removes it.
+     */
+    async subscribe(subscriber: StreamSubscriber): Promise<() => void> {
+      await this.started();
       let subscribers = byAgency.get(subscriber.agencyId);
       if (!subscribers) byAgency.set(subscriber.agencyId, (subscribers = new Set()));
       subscribers.add(subscriber);

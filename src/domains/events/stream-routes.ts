@@ -58,6 +58,8 @@ export async function eventStreamRoutes(app: App): Promise<void> {
     handler: async (request, reply) => {
       const lastEventId = request.headers['last-event-id'] ?? request.query.last_event_id;
       const plan = await services.eventStream.plan(request.auth, { types: request.query.types, lastEventId });
+      // Until here a failure (the database down) is still a problem response, not a broken stream.
+      await services.eventStreamHub.started();
       reply.hijack();
       const response = reply.raw;
       response.writeHead(200, {
