@@ -65,10 +65,16 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
     const context = createAppContext({ config, database, clock: systemClock, logger });
     const app = await buildApp(context, { logger });
     let url = '';
-    if (config.role !== 'worker') {
-      url = await app.listen({ port: config.port, host: config.host });
-    } else {
-      await app.ready();
+    try {
+      if (config.role !== 'worker') {
+        url = await listenOrExplain(app, config);
+      } else {
+        await app.ready();
+      }
+    } catch (error) {
+      await app.close().catch(() => undefined);
+      await context.close().catch(() => undefined);
+      throw error;
     }
     const jobs = config.role === 'api' ? undefined : startBackgroundJobs(context);
     // A worker listens on no socket: when a failover cuts every database connection at once, only
@@ -94,6 +100,33 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
   }
 }
 
+/** The port cannot be listened on: a one-line reason for the operator, not a stack trace. */
+export class PortUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PortUnavailableError';
+  }
+}
+
+async function listenOrExplain(app: App, config: Config): Promise<string> {
+  try {
+    return await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const where = `port ${config.port} on ${config.host}`;
+    if (code === 'EADDRINUSE') {
+      throw new PortUnavailableError(`${where} is already in use (another FARO or another program is listening there); stop it, or set PORT to a free port (e.g. PORT=${config.port < 65535 ? config.port + 1 : 3000})`);
+    }
+    if (code === 'EACCES') {
+      throw new PortUnavailableError(`no permission to listen on ${where}; set PORT to a port above 1023 (e.g. PORT=3000)`);
+    }
+    if (code === 'EADDRNOTAVAIL') {
+      throw new PortUnavailableError(`${config.host} is not an address of this machine, so ${where} cannot be listened on; set HOST (e.g. HOST=127.0.0.1) and PORT`);
+    }
+    throw error;
+  }
+}
+
 function printBanner(config: Config, url: string, demo: { created: boolean; password: string } | undefined, tokenGenerated: boolean): void {
   const lines = ['', `FARO Integrations (${config.role}) ${config.databaseUrl ? 'on PostgreSQL' : `embedded, data in ${config.dataDir}`}`];
   if (url) {
@@ -113,7 +146,13 @@ export async function main(): Promise<void> {
   try {
     service = await startService(loadConfig());
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof UnfinishedDataDirError || error instanceof DatabaseConfigurationError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof DataDirLockedError ||
+      error instanceof UnfinishedDataDirError ||
+      error instanceof DatabaseConfigurationError ||
+      error instanceof PortUnavailableError
+    ) {
       process.stderr.write(`faro: ${error.message}\n`);
       process.exit(1);
     }

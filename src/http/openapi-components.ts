@@ -44,7 +44,7 @@ and a retry while the first request still runs is a 409. Failed requests do not 
 
 ## Webhooks
 Events are POSTed to your endpoints signed per [Standard Webhooks](https://www.standardwebhooks.com);
-the \`webhooks\` section describes each event's body.`;
+the \`webhooks\` section describes each event's body, and the [webhook guide](/docs/webhooks) explains receiving them.`;
 
 const scopeList = Object.entries(SCOPE_DESCRIPTIONS).map(([scope, words]) => `- \`${scope}\`: ${words}`).join('\n');
 
@@ -79,9 +79,13 @@ export const HEADERS = {
     example: 'req_5f0c2b7d9e1a4c3b8d6e0f12',
   },
   RateLimit: {
-    description: 'Remaining quota of the key in the current rolling hour (`r`) and seconds until more is available (`t`), per the IETF RateLimit header fields draft.',
+    description:
+      'Per draft-ietf-httpapi-ratelimit-headers-10: the quota the key has left in the rolling hour (`r`) and the seconds until more ' +
+      'quota is available (`t`), that is until its oldest counted requests leave the hour (one hour after them). With nothing ' +
+      'counted, `t` is the whole window (3600). `t` is always 1–3600, so `r / t` is a pace a client can keep; a 429’s ' +
+      '`Retry-After` equals `t`.',
     schema: { type: 'string' },
-    example: '"hourly";r=987;t=0',
+    example: '"hourly";r=987;t=2712',
   },
   'RateLimit-Policy': {
     description: 'The key’s quota policy: `q` requests per `w` seconds.',
@@ -90,7 +94,7 @@ export const HEADERS = {
   },
   'X-RateLimit-Limit': integerHeader('Requests the key may make per rolling hour.', 1000),
   'X-RateLimit-Remaining': integerHeader('Requests left in the current rolling hour.', 987),
-  'X-RateLimit-Reset': integerHeader('Unix time (seconds) when more requests become available.', 1767225600),
+  'X-RateLimit-Reset': integerHeader('Unix time (seconds, rounded up) when more requests become available: now plus `t` of `RateLimit`.', 1767225600),
   'Retry-After': integerHeader('Seconds to wait before retrying.', 42),
   'WWW-Authenticate': {
     description: 'The bearer challenge (RFC 6750), with `error="invalid_token"` when a key was sent but refused.',
@@ -191,7 +195,7 @@ export const ERROR_RESPONSES = {
     {
       insufficient_scope: {
         summary: 'Missing scope',
-        value: problem('insufficient_scope', 'This API key lacks the reviews:read scope; rotate or generate a key that has it.', '/api/v1/reviews', {
+        value: problem('insufficient_scope', "This API key lacks the reviews:read scope; generate a key with that scope (rotating keeps a key's scopes).", '/api/v1/reviews', {
           required_scope: 'reviews:read',
         }),
       },

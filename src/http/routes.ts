@@ -7,6 +7,7 @@ import { publicApi, type PublicRoutes } from './public-api.ts';
 import { portalApiKeyRoutes } from '../domains/api/portal-routes.ts';
 import { adminApiKeyRoutes } from '../domains/api/admin-routes.ts';
 import { registerOpenApi, openApiRoutes } from './openapi.ts';
+import { webhookGuideRoutes } from './webhook-guide.ts';
 import { locationRoutes } from '../domains/locations/routes.ts';
 import { conversationRoutes } from '../domains/conversations/routes.ts';
 import { messageRoutes } from '../domains/messages/routes.ts';
@@ -42,6 +43,7 @@ export async function registerRoutes(app: App): Promise<void> {
   await app.register(adminApiKeyRoutes);
   // Before publicApi: the API reference (/api/v1/openapi.json, /docs) needs no key.
   await app.register(openApiRoutes);
+  await app.register(webhookGuideRoutes);
   await app.register(publicApi, { prefix: '/api/v1', routes: publicRoutes });
   await app.register(portalStatic);
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUpProcesses, startProcess, stopProcess, tempDataDir, waitReady } from './service-process.ts';
@@ -57,6 +58,26 @@ describe('service process lifecycle', () => {
     expect(status).toBe(201);
     expect(await service.exited).toEqual({ code: 0, signal: null });
     expect(fs.existsSync(path.join(dataDir, 'faro.lock'))).toBe(false);
+  }, 120_000);
+
+  it('on a busy port, exits with one line naming the port and PORT (no stack trace), and leaves no lock behind', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as net.AddressInfo;
+    try {
+      const dataDir = tempDataDir();
+      const service = await startProcess({ dataDir, port });
+      const { code } = await service.exited;
+      expect(code).toBe(1);
+      const lines = service.stderr().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toBe(
+        `faro: port ${port} on 127.0.0.1 is already in use (another FARO or another program is listening there); stop it, or set PORT to a free port (e.g. PORT=${port + 1})`,
+      );
+      expect(fs.existsSync(path.join(dataDir, 'faro.lock'))).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
   }, 120_000);
 
   it('refuses to start with a bad setting, naming the variable, and leaves no lock behind', async () => {

@@ -43,8 +43,8 @@ const running = new Set<ChildProcess>();
  * `node src/cli/start.ts` as a real child process on an embedded data dir. Only the variables
  * given here reach it (no DATABASE_URL, REDIS_URL or TEST_* from the test environment).
  */
-export async function startProcess(options: { dataDir: string; env?: Record<string, string> }): Promise<ServiceProcess> {
-  const port = await freePort();
+export async function startProcess(options: { dataDir: string; env?: Record<string, string>; port?: number }): Promise<ServiceProcess> {
+  const port = options.port ?? (await freePort());
   const child = spawn(NODE, [ENTRY], {
     cwd: ROOT,
     env: {

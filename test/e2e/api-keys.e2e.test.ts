@@ -1,5 +1,7 @@
 // Scenario 1: log in → generate a key → the key works against /api/v1/locations → revoke it in
 // the UI → the same request now gets 401.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startStack, type Stack } from './support/stack.ts';
@@ -45,9 +47,26 @@ describe('Settings → API in a real browser', () => {
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
 
-    // Generate.
+    // Generate. The shortcuts pick every read scope, every scope, or none.
     await page.getByRole('button', { name: 'Generate key' }).click();
     await dialog.getByLabel('Name').fill('E2E integration');
+    const checkboxes = dialog.getByRole('checkbox');
+    const checkedScopes = async () => {
+      const names: string[] = [];
+      for (const box of await checkboxes.all()) if (await box.isChecked()) names.push((await box.getAttribute('id'))!.replace(/^scope-/, ''));
+      return names;
+    };
+    const allScopes = (await checkboxes.all()).length;
+    expect(allScopes).toBeGreaterThanOrEqual(10);
+    await dialog.getByRole('button', { name: 'All read scopes' }).click();
+    const readScopes = await checkedScopes();
+    expect(readScopes).toEqual(expect.arrayContaining(['locations:read', 'reviews:read', 'audit:read']));
+    expect(readScopes.every((scope) => scope.endsWith(':read'))).toBe(true);
+    expect(readScopes).toHaveLength(allScopes - 2); // all but leads:write and webhooks:write
+    await dialog.getByRole('button', { name: 'All scopes' }).click();
+    expect(await checkedScopes()).toHaveLength(allScopes);
+    await dialog.getByRole('button', { name: 'Clear' }).click();
+    expect(await checkedScopes()).toEqual([]);
     await dialog.getByRole('checkbox', { name: 'locations:read' }).check();
     await dialog.getByRole('checkbox', { name: 'reviews:read' }).check();
     await t.shot('generate-dialog');
@@ -58,6 +77,15 @@ describe('Settings → API in a real browser', () => {
     await waitForText(showOnce, /will not be shown again/i);
     const key = await showOnce.getByLabel(/API key/).inputValue();
     expect(key).toMatch(/^faro_live_[A-Za-z0-9]{38}$/);
+    // The first request, with the new key filled in, ready to copy and run.
+    const tryIt = await showOnce.getByTestId('show-once-curl').innerText();
+    expect(tryIt).toBe(`curl -H "Authorization: Bearer ${key}" ${stack.url}/api/v1/locations`);
+    await t.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await showOnce.getByRole('button', { name: 'Copy command' }).click();
+    await waitForText(showOnce, /Copied to clipboard/);
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(tryIt);
+    const { stdout } = await promisify(execFile)('sh', ['-c', `${tryIt} --silent --show-error --fail`]);
+    expect(JSON.parse(stdout)).toMatchObject({ data: expect.any(Array) });
     await t.shot('show-once');
     await showOnce.getByRole('button', { name: 'I have copied the key' }).click();
     await showOnce.waitFor({ state: 'hidden' });
@@ -80,9 +108,9 @@ describe('Settings → API in a real browser', () => {
       async () => {
         await page.reload();
         await row.waitFor();
-        return row.locator('td[data-label="Last used"]').innerText();
+        return row.locator('[data-field="last-used"]').innerText();
       },
-      (text) => text !== 'Never',
+      (text) => /^Last used /.test(text) && text !== 'Last used never',
       '"Last used" to be recorded',
     );
     const meter = page.getByRole('meter', { name: /E2E integration/ });

@@ -47,6 +47,8 @@ describe('security headers in a real browser', () => {
     const response = await page.goto('/docs');
     expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
     await page.locator('.topbar img[src^="data:image/svg+xml"]').waitFor();
+    // The description links the rendered webhook guide.
+    expect(await page.locator('.info a[href="/docs/webhooks"]').innerText()).toBe('webhook guide');
     await page.locator('.servers select').selectOption('/');
     const operation = page.locator('#operations-Locations-listLocations');
     await operation.locator('.opblock-summary').click();

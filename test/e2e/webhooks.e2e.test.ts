@@ -45,12 +45,18 @@ describe('Settings → Webhooks in a real browser', () => {
     await page.waitForURL('**/settings/webhooks');
     await page.getByText('No webhook endpoints yet').waitFor();
     await t.shot('webhooks-empty');
+    const guideLink = page.getByRole('link', { name: /Guide: receiving and verifying webhooks/ });
+    expect(await guideLink.getAttribute('href')).toBe('/docs/webhooks');
 
     // Create the endpoint; a bad URL is rejected with a reason first.
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     const form = page.getByRole('dialog', { name: 'Add webhook endpoint' });
     await form.waitFor();
     expect((await focused(page)).id).toBe('webhook-url');
+    // Catalog descriptions show their backticked words as code, not as raw backticks.
+    const description = form.locator('#event-conversation\\.created-desc');
+    expect(await description.locator('code').allInnerTexts()).toEqual(['data']);
+    expect(await description.innerText()).not.toContain('`');
     await form.getByLabel('Endpoint URL').fill('not a url');
     await form.getByRole('checkbox', { name: 'review.created' }).check();
     await form.getByRole('button', { name: 'Add endpoint' }).click();
@@ -85,6 +91,11 @@ describe('Settings → Webhooks in a real browser', () => {
     const testRow = deliveries.getByRole('row', { name: /webhook\.test/ });
     await waitForText(testRow, /succeeded/i);
     expect(await testRow.innerText()).toMatch(/200/);
+    // The endpoint's health shows the test as the latest activity, marked as a test, and counts no delivery.
+    const lastDelivery = page.getByTestId('last-delivery');
+    await waitForText(lastDelivery, /test\s*Succeeded/i);
+    expect(await lastDelivery.innerText()).toMatch(/no event delivered yet/);
+    expect(await page.getByText('No deliveries in 24 h').count()).toBe(1);
     await t.shot('test-delivered');
 
     // The receiver goes down and a real event happens.
@@ -124,6 +135,10 @@ describe('Settings → Webhooks in a real browser', () => {
     await waitForText(detail.getByTestId('delivery-status'), /Pending/);
     await waitForText(detail.getByTestId('next-retry'), /^(in \d+ (seconds?|minutes?)|now)$/);
     await t.shot('delivery-failed');
+    // A delivery waiting for its retry after a 500 is not a success: 0 %, one retrying.
+    await page.reload();
+    await waitForText(page.getByTestId('success-rate'), /^0% succeeded · 1 delivery · 1 retrying$/);
+    await t.shot('health-retrying');
 
     // Fix the receiver and redeliver from the UI.
     receiver.answer(200);
@@ -135,6 +150,18 @@ describe('Settings → Webhooks in a real browser', () => {
     await waitForText(detail, /HTTP 200/);
     await waitForText(reviewRow, /succeeded/i);
     await t.shot('delivery-redelivered');
+    await page.reload();
+    await waitForText(page.getByTestId('success-rate'), /^100% succeeded · 1 delivery$/);
+
+    // A stale link to a delivery that does not exist: the error quotes the request's id for support.
+    const missing = page.waitForResponse((r) => r.url().endsWith('/api/v1/webhook-deliveries/whdel_00000000000000000000000000'));
+    await page.goto(`${new URL(page.url()).pathname}?delivery=whdel_00000000000000000000000000`);
+    const missingResponse = await missing;
+    expect(missingResponse.status()).toBe(404);
+    const errorState = page.getByTestId('delivery-detail').getByRole('alert');
+    await waitForText(errorState, /Request ID/);
+    expect(await errorState.getByTestId('request-id').innerText()).toBe(missingResponse.headers()['request-id']);
+    await t.shot('delivery-error-request-id');
 
     await page.setViewportSize({ width: 390, height: 844 });
     await t.shot('detail-phone');
@@ -156,6 +183,14 @@ describe('Settings → Webhooks in a real browser', () => {
     await eventually(() => audit.getByRole('row').count(), (n) => n === 2, 'one entry (and the header row)');
     expect(await audit.innerText()).toMatch(/Secret revealed/);
     await t.shot('audit-log-filtered');
+
+    // The guide the Webhooks page links to, rendered under the CSP (its stylesheet loads).
+    await page.goto('/docs/webhooks');
+    await page.getByRole('heading', { level: 1, name: 'Receiving FARO webhooks' }).waitFor();
+    await page.getByRole('link', { name: 'Allowed URLs' }).first().click();
+    expect(page.url()).toMatch(/#allowed-urls$/);
+    expect(await page.evaluate('getComputedStyle(document.querySelector("main.guide")).maxWidth')).not.toBe('none'); // its stylesheet applied
+    await t.shot('webhook-guide');
     expect(t.pageErrors).toEqual([]);
     expect(t.cspViolations).toEqual([]);
   });

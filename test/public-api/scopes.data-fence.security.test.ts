@@ -60,6 +60,9 @@ function expectRefused(response: LightMyRequestResponse, missing: Scope[]): void
   expect(problem.required_scope).toBe(missing[0]);
   expect(problem.required_scopes).toEqual(missing);
   for (const scope of missing) expect(problem.detail).toContain(scope);
+  // Rotating keeps a key's scopes, so the advice is a new key, never a rotation.
+  expect(problem.detail).toContain(missing.length === 1 ? 'generate a key with that scope' : 'generate a key with those scopes');
+  expect(problem.detail).not.toMatch(/rotate or/);
   expect(response.headers['www-authenticate']).toBe(`Bearer realm="FARO API", error="insufficient_scope", scope="${missing.join(' ')}"`);
 }
 

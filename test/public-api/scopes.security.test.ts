@@ -25,7 +25,7 @@ describe.each(ENDPOINTS)('$name needs $scope', (endpoint) => {
     const response = await call(t.app, endpoint, seed, headers);
     const problem = expectProblem(response, 403, 'insufficient_scope');
     expect(problem.required_scope).toBe(endpoint.scope);
-    expect(problem.detail).toContain(endpoint.scope);
+    expect(problem.detail).toBe(`This API key lacks the ${endpoint.scope} scope; generate a key with that scope (rotating keeps a key's scopes).`);
     expect(await t.ctx.services.leads.list(seed.agency.id, {}, { limit: 100 })).toEqual(leadsBefore);
   });
 

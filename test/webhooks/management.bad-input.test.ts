@@ -103,6 +103,33 @@ describe('webhook management: bad input', () => {
     expect(problem.errors).toEqual([{ path: 'body.url', message: expect.stringContaining(reason) }]);
   });
 
+  it.each([
+    ['plain http to localhost', 'http://localhost:8080/webhooks', 'URL must use https'],
+    ['plain http to a loopback address', 'http://127.0.0.1:8080/webhooks', 'URL must use https'],
+    ['https to localhost', 'https://localhost:8443/webhooks', 'localhost is a loopback name'],
+    ['a private address', 'https://192.168.1.20/webhooks', '192.168.1.20 is a private address'],
+    ['an IPv6 unique local address', 'https://[fd00::5]/webhooks', 'fd00::5 is a private (unique local) address'],
+  ])('a local or private target (%s) is told the way forward', async (_case, url, reason) => {
+    const problem = expectProblem(await caller.call('POST', '/webhooks', { ...VALID, url }), 400, 'invalid_webhook_url');
+    const advice = /For local development, receive events on your machine with "faro listen"; on a self-hosted development instance, set FARO_WEBHOOK_ALLOW_PRIVATE=1/;
+    expect(problem.detail).toContain(`The webhook URL is not allowed: ${reason}.`);
+    expect(problem.detail).toMatch(advice);
+    expect(problem.errors).toHaveLength(1);
+    expect(problem.errors?.[0]?.path).toBe('body.url');
+    expect(problem.errors?.[0]?.message).toContain(reason);
+    expect(problem.errors?.[0]?.message).toMatch(advice);
+  });
+
+  it.each([
+    ['plain http to a public host', 'http://93.184.215.14/faro'],
+    ['credentials in the URL', 'https://user:pw@93.184.215.14/faro'],
+    ['a name that does not resolve', 'https://hooks.nonexistent.invalid/hook'],
+  ])('a public or unresolvable target (%s) gets no local-development advice', async (_case, url) => {
+    const problem = expectProblem(await caller.call('POST', '/webhooks', { ...VALID, url }), 400, 'invalid_webhook_url');
+    expect(problem.detail).not.toContain('faro listen');
+    expect(JSON.stringify(problem.errors)).not.toContain('FARO_WEBHOOK_ALLOW_PRIVATE');
+  });
+
   it('update: validates like create, and needs at least one field', async () => {
     const bad = expectProblem(await caller.call('PATCH', `/webhooks/${subId}`, { url: 'https://192.168.1.10/hook' }), 400, 'invalid_webhook_url');
     expect(bad.detail).toContain('private');

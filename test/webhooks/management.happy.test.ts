@@ -35,7 +35,10 @@ describe('webhook subscriptions: happy paths', () => {
       disabled_reason: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),
-      health: { deliveries_24h: 0, succeeded_24h: 0, failed_24h: 0, success_rate_24h: null, last_delivery_status: null, last_delivery_at: null },
+      health: {
+        deliveries_24h: 0, succeeded_24h: 0, failed_24h: 0, retrying_24h: 0, success_rate_24h: null,
+        last_delivery_status: null, last_delivery_at: null, last_test_status: null, last_test_at: null,
+      },
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
     });
     expect(Buffer.from(created.secret.slice('whsec_'.length), 'base64')).toHaveLength(32);
@@ -79,18 +82,23 @@ describe('webhook subscriptions: happy paths', () => {
     await insertDelivery(t, { agencyId, subscriptionId: sub.id, status: 'succeeded', createdAt: new Date(Date.now() - 2000) });
     await insertDelivery(t, { agencyId, subscriptionId: sub.id, status: 'failed', createdAt: new Date(Date.now() - 1500) });
     const latest = await insertDelivery(t, { agencyId, subscriptionId: sub.id, status: 'pending', createdAt: new Date(Date.now() - 1000) });
-    await insertDelivery(t, { agencyId, subscriptionId: sub.id, status: 'failed', isTest: true });
+    const test = await insertDelivery(t, { agencyId, subscriptionId: sub.id, status: 'failed', isTest: true });
 
     const list = (await owner.call('GET', '/webhooks')).json<{ data: { id: string; health: unknown }[] }>();
     const health = list.data.find((s) => s.id === sub.id)!.health;
-    const latestRow = await t.ctx.db.selectFrom('webhook_deliveries').select('created_at').where('id', '=', latest.id).executeTakeFirstOrThrow();
+    const createdAt = async (id: string) =>
+      (await t.ctx.db.selectFrom('webhook_deliveries').select('created_at').where('id', '=', id).executeTakeFirstOrThrow()).created_at.toISOString();
+    // The pending one has not been attempted yet: no outcome, so not in the rate (test/webhooks/health.test.ts has retries).
     expect(health).toEqual({
       deliveries_24h: 4,
       succeeded_24h: 2,
       failed_24h: 1,
+      retrying_24h: 0,
       success_rate_24h: 2 / 3,
       last_delivery_status: 'pending',
-      last_delivery_at: latestRow.created_at.toISOString(),
+      last_delivery_at: await createdAt(latest.id),
+      last_test_status: 'failed',
+      last_test_at: await createdAt(test.id),
     });
     expect(list.data.find((s) => s.id === quiet.id)!.health).toMatchObject({ deliveries_24h: 0, success_rate_24h: null, last_delivery_status: null });
     expect((await owner.call('GET', `/webhooks/${sub.id}`)).json().health).toEqual(health);

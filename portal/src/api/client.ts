@@ -119,6 +119,11 @@ export const api = {
   delete: <T = void>(path: string, options?: RequestOptions) => request<T>('DELETE', path, options),
 };
 
+/** The server's id of the request that failed (problem body or `Request-Id`), for the user to quote. */
+export function requestIdOf(err: unknown): string | null {
+  return err instanceof ApiProblem ? err.requestId : null;
+}
+
 export function describeError(err: unknown): string {
   if (err instanceof ApiProblem) return err.detail;
   if (err instanceof Error) return err.message;

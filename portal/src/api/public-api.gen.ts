@@ -2055,11 +2055,14 @@ export interface components {
          *       "updated_at": "2026-03-01T10:00:00.000Z",
          *       "health": {
          *         "deliveries_24h": 40,
-         *         "succeeded_24h": 39,
+         *         "succeeded_24h": 38,
          *         "failed_24h": 1,
-         *         "success_rate_24h": 0.975,
+         *         "retrying_24h": 1,
+         *         "success_rate_24h": 0.95,
          *         "last_delivery_status": "succeeded",
-         *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *         "last_delivery_at": "2026-03-14T15:09:26.535Z",
+         *         "last_test_status": "succeeded",
+         *         "last_test_at": "2026-03-14T11:02:41.118Z"
          *       }
          *     }
          */
@@ -2088,11 +2091,14 @@ export interface components {
          * WebhookSubscriptionHealth
          * @example {
          *       "deliveries_24h": 40,
-         *       "succeeded_24h": 39,
+         *       "succeeded_24h": 38,
          *       "failed_24h": 1,
-         *       "success_rate_24h": 0.975,
+         *       "retrying_24h": 1,
+         *       "success_rate_24h": 0.95,
          *       "last_delivery_status": "succeeded",
-         *       "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *       "last_delivery_at": "2026-03-14T15:09:26.535Z",
+         *       "last_test_status": "succeeded",
+         *       "last_test_at": "2026-03-14T11:02:41.118Z"
          *     }
          */
         WebhookSubscriptionHealth: {
@@ -2101,9 +2107,13 @@ export interface components {
             succeeded_24h: number;
             /** @description Of those, deliveries that ran out of retries. */
             failed_24h: number;
+            /** @description Of those, deliveries waiting for another attempt after a failed one. */
+            retrying_24h: number;
             success_rate_24h: number | null;
             last_delivery_status: ("pending" | "delivering" | "succeeded" | "failed" | "cancelled") | null;
             last_delivery_at: string | null;
+            last_test_status: ("pending" | "delivering" | "succeeded" | "failed" | "cancelled") | null;
+            last_test_at: string | null;
         };
         /**
          * WebhookSubscriptionList
@@ -2123,11 +2133,14 @@ export interface components {
          *           "updated_at": "2026-03-01T10:00:00.000Z",
          *           "health": {
          *             "deliveries_24h": 40,
-         *             "succeeded_24h": 39,
+         *             "succeeded_24h": 38,
          *             "failed_24h": 1,
-         *             "success_rate_24h": 0.975,
+         *             "retrying_24h": 1,
+         *             "success_rate_24h": 0.95,
          *             "last_delivery_status": "succeeded",
-         *             "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *             "last_delivery_at": "2026-03-14T15:09:26.535Z",
+         *             "last_test_status": "succeeded",
+         *             "last_test_at": "2026-03-14T11:02:41.118Z"
          *           }
          *         }
          *       ],
@@ -2158,11 +2171,14 @@ export interface components {
          *       "updated_at": "2026-03-01T10:00:00.000Z",
          *       "health": {
          *         "deliveries_24h": 40,
-         *         "succeeded_24h": 39,
+         *         "succeeded_24h": 38,
          *         "failed_24h": 1,
-         *         "success_rate_24h": 0.975,
+         *         "retrying_24h": 1,
+         *         "success_rate_24h": 0.95,
          *         "last_delivery_status": "succeeded",
-         *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+         *         "last_delivery_at": "2026-03-14T15:09:26.535Z",
+         *         "last_test_status": "succeeded",
+         *         "last_test_at": "2026-03-14T11:02:41.118Z"
          *       },
          *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM="
          *     }
@@ -2406,8 +2422,8 @@ export interface components {
                  */
                 "Retry-After": number;
                 /**
-                 * @description Remaining quota of the key in the current rolling hour (`r`) and seconds until more is available (`t`), per the IETF RateLimit header fields draft. Not sent with `auth_throttled`.
-                 * @example "hourly";r=987;t=0
+                 * @description Per draft-ietf-httpapi-ratelimit-headers-10: the quota the key has left in the rolling hour (`r`) and the seconds until more quota is available (`t`), that is until its oldest counted requests leave the hour (one hour after them). With nothing counted, `t` is the whole window (3600). `t` is always 1–3600, so `r / t` is a pace a client can keep; a 429’s `Retry-After` equals `t`. Not sent with `auth_throttled`.
+                 * @example "hourly";r=987;t=2712
                  */
                 RateLimit?: string;
                 /**
@@ -2426,7 +2442,7 @@ export interface components {
                  */
                 "X-RateLimit-Remaining"?: number;
                 /**
-                 * @description Unix time (seconds) when more requests become available. Not sent with `auth_throttled`.
+                 * @description Unix time (seconds, rounded up) when more requests become available: now plus `t` of `RateLimit`. Not sent with `auth_throttled`.
                  * @example 1767225600
                  */
                 "X-RateLimit-Reset"?: number;
@@ -2473,8 +2489,8 @@ export interface components {
          */
         "Request-Id": string;
         /**
-         * @description Remaining quota of the key in the current rolling hour (`r`) and seconds until more is available (`t`), per the IETF RateLimit header fields draft.
-         * @example "hourly";r=987;t=0
+         * @description Per draft-ietf-httpapi-ratelimit-headers-10: the quota the key has left in the rolling hour (`r`) and the seconds until more quota is available (`t`), that is until its oldest counted requests leave the hour (one hour after them). With nothing counted, `t` is the whole window (3600). `t` is always 1–3600, so `r / t` is a pace a client can keep; a 429’s `Retry-After` equals `t`.
+         * @example "hourly";r=987;t=2712
          */
         RateLimit: string;
         /**
@@ -2493,7 +2509,7 @@ export interface components {
          */
         "X-RateLimit-Remaining": number;
         /**
-         * @description Unix time (seconds) when more requests become available.
+         * @description Unix time (seconds, rounded up) when more requests become available: now plus `t` of `RateLimit`.
          * @example 1767225600
          */
         "X-RateLimit-Reset": number;
@@ -3794,11 +3810,14 @@ export interface operations {
                      *           "updated_at": "2026-03-01T10:00:00.000Z",
                      *           "health": {
                      *             "deliveries_24h": 40,
-                     *             "succeeded_24h": 39,
+                     *             "succeeded_24h": 38,
                      *             "failed_24h": 1,
-                     *             "success_rate_24h": 0.975,
+                     *             "retrying_24h": 1,
+                     *             "success_rate_24h": 0.95,
                      *             "last_delivery_status": "succeeded",
-                     *             "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *             "last_delivery_at": "2026-03-14T15:09:26.535Z",
+                     *             "last_test_status": "succeeded",
+                     *             "last_test_at": "2026-03-14T11:02:41.118Z"
                      *           }
                      *         }
                      *       ],
@@ -3866,11 +3885,14 @@ export interface operations {
                      *       "updated_at": "2026-03-01T10:00:00.000Z",
                      *       "health": {
                      *         "deliveries_24h": 40,
-                     *         "succeeded_24h": 39,
+                     *         "succeeded_24h": 38,
                      *         "failed_24h": 1,
-                     *         "success_rate_24h": 0.975,
+                     *         "retrying_24h": 1,
+                     *         "success_rate_24h": 0.95,
                      *         "last_delivery_status": "succeeded",
-                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z",
+                     *         "last_test_status": "succeeded",
+                     *         "last_test_at": "2026-03-14T11:02:41.118Z"
                      *       },
                      *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Cy0oX3vcYM="
                      *     }
@@ -4043,11 +4065,14 @@ export interface operations {
                      *       "updated_at": "2026-03-01T10:00:00.000Z",
                      *       "health": {
                      *         "deliveries_24h": 40,
-                     *         "succeeded_24h": 39,
+                     *         "succeeded_24h": 38,
                      *         "failed_24h": 1,
-                     *         "success_rate_24h": 0.975,
+                     *         "retrying_24h": 1,
+                     *         "success_rate_24h": 0.95,
                      *         "last_delivery_status": "succeeded",
-                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z",
+                     *         "last_test_status": "succeeded",
+                     *         "last_test_at": "2026-03-14T11:02:41.118Z"
                      *       }
                      *     }
                      */
@@ -4153,11 +4178,14 @@ export interface operations {
                      *       "updated_at": "2026-03-01T10:00:00.000Z",
                      *       "health": {
                      *         "deliveries_24h": 40,
-                     *         "succeeded_24h": 39,
+                     *         "succeeded_24h": 38,
                      *         "failed_24h": 1,
-                     *         "success_rate_24h": 0.975,
+                     *         "retrying_24h": 1,
+                     *         "success_rate_24h": 0.95,
                      *         "last_delivery_status": "succeeded",
-                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z"
+                     *         "last_delivery_at": "2026-03-14T15:09:26.535Z",
+                     *         "last_test_status": "succeeded",
+                     *         "last_test_at": "2026-03-14T11:02:41.118Z"
                      *       }
                      *     }
                      */

@@ -10,7 +10,7 @@ export function RequireSession() {
   if (state.status === 'error') {
     return (
       <main className="centered">
-        <ErrorState message={state.message} onRetry={reload} />
+        <ErrorState error={state.error} onRetry={reload} />
       </main>
     );
   }

@@ -7,7 +7,7 @@ import type { Session } from '../api/types.ts';
 type State =
   | { status: 'loading' }
   | { status: 'anonymous'; expired: boolean }
-  | { status: 'error'; message: string }
+  | { status: 'error'; error: unknown }
   | { status: 'authenticated'; session: Session };
 
 interface SessionContextValue {
@@ -35,7 +35,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       (err: unknown) => {
         if (cancelled) return;
         if (err instanceof ApiProblem && err.status === 401) apply(null);
-        else setState({ status: 'error', message: err instanceof Error ? err.message : 'Could not load your session.' });
+        else setState({ status: 'error', error: err });
       },
     );
     return () => { cancelled = true; };

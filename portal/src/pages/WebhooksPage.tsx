@@ -51,7 +51,8 @@ function Webhooks() {
       <h1>Webhooks</h1>
       <p className="lead">
         Webhooks tell your systems the moment something happens in FARO: FARO sends a signed HTTP POST to your endpoint for
-        each event, and retries until your endpoint accepts it.
+        each event, and retries until your endpoint accepts it.{' '}
+        <a href="/docs/webhooks" target="_blank" rel="noreferrer">Guide: receiving and verifying webhooks (opens in a new tab)</a>
       </p>
       {!writable && <p className="notice" role="note" id="read-only-note">{READ_ONLY_REASON}</p>}
       <section className="card" aria-labelledby="webhook-endpoints">

@@ -56,7 +56,7 @@ export function insufficientScope(caller: Pick<PublicAuth, 'via' | 'role'>, miss
   const why = neededFor ? ` (needed for ${neededFor})` : '';
   const detail =
     caller.via === 'api_key'
-      ? `This API key lacks the ${names} ${missing.length === 1 ? 'scope' : 'scopes'}${why}; rotate or generate a key that has ${missing.length === 1 ? 'it' : 'them'}.`
+      ? `This API key lacks the ${names} ${missing.length === 1 ? 'scope' : 'scopes'}${why}; generate a key with ${missing.length === 1 ? 'that scope' : 'those scopes'} (rotating keeps a key's scopes).`
       : `Your role (${caller.role}) does not allow ${names}${why}; ask an owner or admin.`;
   return new ApiError('insufficient_scope', detail, {
     extensions: { required_scope: missing[0], required_scopes: missing },

@@ -36,9 +36,12 @@ export function effectiveKeyLimit(keyLimit: number | null, agency: { tier: Tier;
 }
 
 /**
- * RateLimit / RateLimit-Policy (IETF httpapi draft) plus the X-RateLimit-* trio clients already
- * know. `t` and X-RateLimit-Reset say when another request will be admitted: now while requests
- * remain, else when the oldest counted requests leave the window.
+ * RateLimit / RateLimit-Policy (draft-ietf-httpapi-ratelimit-headers-10) plus the X-RateLimit-*
+ * trio clients already know. `t` is the draft's "seconds until additional quota is made
+ * available": until the oldest counted requests leave the window (one hour after them), or the
+ * whole window when nothing is counted, so it is always 1..w and `r / t` is a pace a client can
+ * keep (see secondsUntilMore). A 429's Retry-After is the same number. X-RateLimit-Reset is that
+ * moment in Unix seconds, rounded up.
  */
 export function rateLimitHeaders(state: { limit: number; remaining: number; resetSeconds: number }, nowMs: number): Record<string, string> {
   return {

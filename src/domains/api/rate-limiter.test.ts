@@ -1,61 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../lib/clock.ts';
-import { createMemoryRateLimiter, type RateLimiter } from './rate-limiter.ts';
-import { createRedisRateLimiter } from './redis-rate-limiter.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import { HOUR_MS, limiterBackends, maxInAnyWindow, MINUTE_MS, mulberry32, START } from './rate-limiter.test-support.ts';
 
-// The same contract runs on memory always and on Redis when TEST_REDIS_URL is set.
-const redisUrl = process.env.TEST_REDIS_URL;
-const prefix = `test:rl:${randomUUID()}:`;
-const START = Date.UTC(2026, 0, 5, 9); // on an hour boundary, so bucket math is easy to read
-const HOUR_MS = 3_600_000;
-const MINUTE_MS = 60_000;
-
-interface Backend {
-  name: string;
-  enabled: boolean;
-  create(clock: ReturnType<typeof createManualClock>): RateLimiter;
-}
-
-const loggedErrors: unknown[] = [];
-const backends: Backend[] = [
-  { name: 'memory', enabled: true, create: (clock) => createMemoryRateLimiter({ clock }) },
-  {
-    name: 'redis',
-    enabled: Boolean(redisUrl),
-    create: (clock) =>
-      createRedisRateLimiter({
-        url: redisUrl as string,
-        clock,
-        keyPrefix: prefix,
-        logger: { error: (obj) => loggedErrors.push(obj), warn: () => {} },
-      }),
-  },
-];
-
-/** Deterministic PRNG so a failing sweep can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-/** Largest number of admitted requests inside any closed interval [a, a + windowMs]. */
-function maxInAnyWindow(admitted: number[], windowMs: number): number {
-  let max = 0;
-  let j = 0;
-  for (let i = 0; i < admitted.length; i += 1) {
-    while (j < admitted.length && (admitted[j] as number) <= (admitted[i] as number) + windowMs) j += 1;
-    max = Math.max(max, j - i);
-  }
-  return max;
-}
+const { backends, loggedErrors, cleanUp } = limiterBackends();
 
 function countIn(sorted: number[], from: number, to: number): number {
   const lowerBound = (x: number) => {
@@ -91,9 +40,9 @@ for (const backend of backends) {
       for (let i = 0; i < 6; i += 1) decisions.push(await limiter.consume(key, 5, 3600));
       expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, true, true, false]);
       expect(decisions.map((d) => d.remaining)).toEqual([4, 3, 2, 1, 0, 0]);
-      // Nothing to wait for while requests remain; then until the first bucket leaves (61 min).
-      expect(decisions.map((d) => d.resetSeconds)).toEqual([0, 0, 0, 0, 3660, 3660]);
-      expect(decisions.map((d) => d.retryAfterSeconds)).toEqual([null, null, null, null, null, 3660]);
+      // More quota comes back when the oldest counted requests leave: one window after them.
+      expect(decisions.map((d) => d.resetSeconds)).toEqual([3600, 3600, 3600, 3600, 3600, 3600]);
+      expect(decisions.map((d) => d.retryAfterSeconds)).toEqual([null, null, null, null, null, 3600]);
       expect(decisions[5]).toMatchObject({ limit: 5 });
     });
 
@@ -103,20 +52,22 @@ for (const backend of backends) {
       clock.advance(10 * MINUTE_MS + 30_000);
       await limiter.consume(key, 5, 3600);
       const last = await limiter.consume(key, 5, 3600);
-      expect(last).toMatchObject({ allowed: true, remaining: 0, resetSeconds: 3030, retryAfterSeconds: null });
-      expect(await limiter.consume(key, 5, 3600)).toMatchObject({ allowed: false, retryAfterSeconds: 3030 });
-      expect(await limiter.peek(key, 5, 3600)).toEqual({ limit: 5, used: 5, remaining: 0, resetSeconds: 3030, windowSeconds: 3600 });
+      // The first three leave at 60 min, 49 min 30 s from now.
+      expect(last).toMatchObject({ allowed: true, remaining: 0, resetSeconds: 2970, retryAfterSeconds: null });
+      expect(await limiter.consume(key, 5, 3600)).toMatchObject({ allowed: false, retryAfterSeconds: 2970 });
+      expect(await limiter.peek(key, 5, 3600)).toEqual({ limit: 5, used: 5, remaining: 0, resetSeconds: 2970, windowSeconds: 3600 });
 
-      clock.set(new Date(START + 61 * MINUTE_MS - 1));
+      clock.set(new Date(START + HOUR_MS - 1));
       expect(await limiter.consume(key, 5, 3600)).toMatchObject({ allowed: false, retryAfterSeconds: 1, resetSeconds: 1 });
-      clock.set(new Date(START + 61 * MINUTE_MS));
-      expect(await limiter.peek(key, 5, 3600)).toEqual({ limit: 5, used: 2, remaining: 3, resetSeconds: 0, windowSeconds: 3600 });
-      expect(await limiter.consume(key, 5, 3600)).toEqual({ allowed: true, limit: 5, remaining: 2, resetSeconds: 0, retryAfterSeconds: null });
+      clock.set(new Date(START + HOUR_MS));
+      // The two left counted leave at 70 min 30 s.
+      expect(await limiter.peek(key, 5, 3600)).toEqual({ limit: 5, used: 2, remaining: 3, resetSeconds: 630, windowSeconds: 3600 });
+      expect(await limiter.consume(key, 5, 3600)).toEqual({ allowed: true, limit: 5, remaining: 2, resetSeconds: 630, retryAfterSeconds: null });
     });
 
-    it('peek does not consume, and keys are independent', async () => {
+    it('peek does not consume, and keys are independent; with nothing counted, reset is the whole window', async () => {
       const { limiter, key } = setup();
-      expect(await limiter.peek(key, 2, 60)).toEqual({ limit: 2, used: 0, remaining: 2, resetSeconds: 0, windowSeconds: 60 });
+      expect(await limiter.peek(key, 2, 60)).toEqual({ limit: 2, used: 0, remaining: 2, resetSeconds: 60, windowSeconds: 60 });
       await limiter.consume(key, 2, 60);
       for (let i = 0; i < 3; i += 1) expect((await limiter.peek(key, 2, 60)).used).toBe(1);
       expect((await limiter.consume(`${key}:other`, 2, 60)).remaining).toBe(1);
@@ -128,8 +79,10 @@ for (const backend of backends) {
       for (let i = 0; i < 2; i += 1) await limiter.consume(key, 5, 3600);
       clock.advance(10 * MINUTE_MS);
       for (let i = 0; i < 3; i += 1) await limiter.consume(key, 5, 3600);
-      // used 5, new limit 2: both buckets must leave; the second leaves at 71 min.
-      expect(await limiter.consume(key, 2, 3600)).toMatchObject({ allowed: false, remaining: 0, retryAfterSeconds: 61 * 60 });
+      clock.advance(5 * MINUTE_MS);
+      // used 5; the first bucket (2) leaves in 45 min, the second (3) in 55 min.
+      expect(await limiter.consume(key, 4, 3600)).toMatchObject({ allowed: false, remaining: 0, retryAfterSeconds: 45 * 60 });
+      expect(await limiter.consume(key, 2, 3600)).toMatchObject({ allowed: false, remaining: 0, retryAfterSeconds: 55 * 60 });
       // A zero limit never admits; it answers with one whole window.
       expect(await limiter.consume(key, 0, 3600)).toMatchObject({ allowed: false, retryAfterSeconds: 3600 });
     });
@@ -161,10 +114,10 @@ for (const backend of backends) {
       expect(await burst(100)).toBe(100);
       clock.set(new Date(START + HOUR_MS + 1_000));
       expect(await burst(100)).toBe(0);
-      // Bucket 59 leaves at bucket 59 + 61 = 120, i.e. two hours after START.
-      clock.set(new Date(START + 2 * HOUR_MS - 1));
+      // The burst leaves exactly one hour after it.
+      clock.set(new Date(START + 2 * HOUR_MS - 1_001));
       expect(await burst(1)).toBe(0);
-      clock.set(new Date(START + 2 * HOUR_MS));
+      clock.set(new Date(START + 2 * HOUR_MS - 1_000));
       expect(await burst(150)).toBe(100);
     });
 
@@ -234,10 +187,4 @@ for (const backend of backends) {
   });
 }
 
-afterAll(async () => {
-  if (!redisUrl) return;
-  const redis = new Redis(redisUrl);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-});
+afterAll(cleanUp);

@@ -4,9 +4,9 @@ export interface RateLimitDecision {
   allowed: boolean;
   limit: number;
   remaining: number;
-  /** seconds until at least one more request is admitted (0 if allowed and remaining > 0) */
+  /** Seconds until more quota is available, 1..window: see `secondsUntilMore`. */
   resetSeconds: number;
-  /** set when !allowed */
+  /** set when !allowed, and then equal to resetSeconds */
   retryAfterSeconds: number | null;
 }
 
@@ -14,7 +14,7 @@ export interface RateLimitUsage {
   limit: number;
   used: number;
   remaining: number;
-  /** same meaning as RateLimitDecision.resetSeconds: 0 while remaining > 0 */
+  /** same meaning as RateLimitDecision.resetSeconds */
   resetSeconds: number;
   windowSeconds: number;
 }
@@ -30,18 +30,23 @@ export interface RateLimiter {
 /*
  * Sliding window of sub-buckets, shared by the memory and Redis limiters.
  *
- * The window is cut into 60 buckets. A request is admitted when the count over the current bucket
- * and the 60 before it (61 buckets) is below the limit. Any rolling window of `windowSeconds`
- * (even a closed one) lies inside those 61 buckets, so no rolling window ever holds more than
- * `limit` admitted requests. The price: a bucket is remembered up to one bucket (1/60 of the
- * window) longer than strictly needed, so a client at full rate gets about limit*60/61 per window.
+ * The window is cut into 60 buckets by time (bucket index = floor(now * 60 / window)). Each bucket
+ * holds a count and the time of its last request, and it leaves the window exactly one window
+ * after that last request; a running total of the buckets still in the window decides admission
+ * (admitted when total < limit). Every admitted request is thus counted for at least one whole
+ * window after it, so no rolling window [a, a + window) ever holds more than `limit`. The price: a
+ * bucket's earlier requests are remembered up to one bucket (1/60 of the window) longer than
+ * needed, so a client at full rate gets at least limit*60/61 per window.
+ *
+ * A check costs a constant number of steps whatever the window holds: buckets form a queue (new
+ * ones at the tail, only the tail is ever written), each bucket is expired once from the head, and
+ * a key idle for a whole window (its newest bucket gone) starts afresh. The last-request times
+ * along the queue never decrease (a new bucket starts no earlier than the one before it), so the
+ * head is always the next bucket to leave. Requests whose clock is behind the tail's bucket (a
+ * lagging instance) go into the tail; a clock ahead opens a bucket "in the future". Both keep
+ * requests counted longer, never shorter.
  */
 export const BUCKETS_PER_WINDOW = 60;
-/** Buckets counted on each check: the current one and BUCKETS_PER_WINDOW before it. */
-export const COUNTED_BUCKETS = BUCKETS_PER_WINDOW + 1;
-
-/** [bucket index, count] */
-export type BucketCount = readonly [number, number];
 
 /** Validates the arguments and returns the window in milliseconds. Bad arguments are bugs: throw. */
 export function windowMsFor(limit: number, windowSeconds: number): number {
@@ -59,66 +64,92 @@ export function bucketIndex(nowMs: number, windowMs: number): number {
   return Math.floor((nowMs * BUCKETS_PER_WINDOW) / windowMs);
 }
 
+/** What a check leaves: the requests counted, and ms until more quota is available (null: nothing counted). */
+export interface WindowState {
+  used: number;
+  waitMs: number | null;
+}
+
 /**
- * Whether a stored bucket still counts at bucket `current`. Buckets ahead of `current` come from
- * an instance whose clock runs ahead; counting them is the conservative choice.
+ * The `t` of the RateLimit header and the Retry-After of a refusal: seconds until more quota is
+ * available, i.e. until the oldest counted bucket leaves (when over the limit, until enough have
+ * left to admit one). With nothing counted no quota will come back, and the whole window is the
+ * honest pace: a client spending `remaining / t` per second then spends its quota evenly. Never
+ * above the window (a clock ahead on another instance could otherwise push it past), never 0.
  */
-export function isCounted(index: number, current: number): boolean {
-  return index >= current - BUCKETS_PER_WINDOW && index <= current + BUCKETS_PER_WINDOW;
+export function secondsUntilMore(waitMs: number | null, windowMs: number): number {
+  const windowSeconds = windowMs / 1000;
+  if (waitMs === null) return windowSeconds;
+  return Math.min(windowSeconds, Math.max(1, Math.ceil(waitMs / 1000)));
 }
 
-/** Milliseconds from now until `used` drops below `limit`, dropping the oldest buckets first. */
-function msUntilAdmission(buckets: readonly BucketCount[], used: number, limit: number, nowMs: number, windowMs: number): number {
-  if (used < limit) return 0;
-  if (limit === 0) return windowMs;
-  const sorted = [...buckets].sort((a, b) => a[0] - b[0]);
-  let left = used;
-  for (const [index, count] of sorted) {
-    left -= count;
-    if (left < limit) {
-      const leavesAt = Math.ceil(((index + COUNTED_BUCKETS) * windowMs) / BUCKETS_PER_WINDOW);
-      return Math.max(1, leavesAt - nowMs);
-    }
-  }
-  return windowMs;
-}
-
-function sum(buckets: readonly BucketCount[]): number {
-  let total = 0;
-  for (const [, count] of buckets) total += count;
-  return total;
-}
-
-/** `buckets` are the counted buckets after this request was (or was not) recorded. */
-export function toDecision(allowed: boolean, limit: number, windowMs: number, nowMs: number, buckets: readonly BucketCount[]): RateLimitDecision {
-  const used = sum(buckets);
-  const remaining = Math.max(0, limit - used);
-  const waitMs = msUntilAdmission(buckets, used, limit, nowMs, windowMs);
-  const resetSeconds = Math.ceil(waitMs / 1000);
+export function toDecision(allowed: boolean, limit: number, windowMs: number, state: WindowState): RateLimitDecision {
+  const resetSeconds = secondsUntilMore(state.waitMs, windowMs);
   return {
     allowed,
     limit,
-    remaining,
-    resetSeconds: allowed ? resetSeconds : Math.max(1, resetSeconds),
-    retryAfterSeconds: allowed ? null : Math.max(1, resetSeconds),
+    remaining: Math.max(0, limit - state.used),
+    resetSeconds,
+    retryAfterSeconds: allowed ? null : resetSeconds,
   };
 }
 
-export function toUsage(limit: number, windowMs: number, nowMs: number, buckets: readonly BucketCount[]): RateLimitUsage {
-  const used = sum(buckets);
+export function toUsage(limit: number, windowMs: number, state: WindowState): RateLimitUsage {
   return {
     limit,
-    used,
-    remaining: Math.max(0, limit - used),
-    resetSeconds: Math.ceil(msUntilAdmission(buckets, used, limit, nowMs, windowMs) / 1000),
+    used: state.used,
+    remaining: Math.max(0, limit - state.used),
+    resetSeconds: secondsUntilMore(state.waitMs, windowMs),
     windowSeconds: windowMs / 1000,
   };
 }
 
+interface Bucket {
+  index: number;
+  count: number;
+  lastMs: number;
+}
+
 interface Entry {
   windowMs: number;
-  /** bucket index -> count */
-  buckets: Map<number, number>;
+  /** oldest first; only the last one is ever written */
+  buckets: Bucket[];
+  /** the sum of the buckets' counts */
+  used: number;
+}
+
+/** Drops the buckets that left the window; false when none is left (the entry can go). */
+function expire(entry: Entry, nowMs: number): boolean {
+  const newest = entry.buckets.at(-1);
+  if (!newest || newest.lastMs + entry.windowMs <= nowMs) return false;
+  while ((entry.buckets[0] as Bucket).lastMs + entry.windowMs <= nowMs) {
+    entry.used -= (entry.buckets.shift() as Bucket).count;
+  }
+  return true;
+}
+
+function record(entry: Entry, nowMs: number): void {
+  const tail = entry.buckets.at(-1);
+  const index = bucketIndex(nowMs, entry.windowMs);
+  if (tail && index <= tail.index) {
+    tail.count += 1;
+    tail.lastMs = Math.max(tail.lastMs, nowMs);
+  } else {
+    entry.buckets.push({ index, count: 1, lastMs: Math.max(nowMs, tail?.lastMs ?? nowMs) });
+  }
+  entry.used += 1;
+}
+
+/** Ms until `used` drops below `limit` (at least one bucket leaving); null when nothing is counted. */
+function waitMs(entry: Entry | undefined, limit: number, nowMs: number): number | null {
+  if (!entry || entry.used === 0) return null;
+  if (limit === 0) return entry.windowMs;
+  let left = entry.used;
+  for (const bucket of entry.buckets) {
+    left -= bucket.count;
+    if (left < limit) return bucket.lastMs + entry.windowMs - nowMs;
+  }
+  return entry.windowMs;
 }
 
 const SWEEP_EVERY_MS = 60_000;
@@ -129,14 +160,13 @@ export function createMemoryRateLimiter(options: { clock?: Clock } = {}): RateLi
   const entries = new Map<string, Entry>();
   let lastSweepMs = clock.now().getTime();
 
-  /** The live buckets of `key`, pruned; undefined if none or if they were counted for another window. */
-  function load(key: string, windowMs: number, current: number): Entry | undefined {
+  /** The key's live entry for this window; undefined if it has none (or was counted for another window). */
+  function load(key: string, windowMs: number, nowMs: number): Entry | undefined {
     const entry = entries.get(key);
     if (!entry || entry.windowMs !== windowMs) return undefined;
-    for (const index of entry.buckets.keys()) {
-      if (!isCounted(index, current)) entry.buckets.delete(index);
-    }
-    return entry;
+    if (expire(entry, nowMs)) return entry;
+    entries.delete(key);
+    return undefined;
   }
 
   // Without this, every key ever seen would stay in memory; a linear pass once a minute is cheap.
@@ -144,11 +174,7 @@ export function createMemoryRateLimiter(options: { clock?: Clock } = {}): RateLi
     if (nowMs - lastSweepMs < SWEEP_EVERY_MS && nowMs >= lastSweepMs) return;
     lastSweepMs = nowMs;
     for (const [key, entry] of entries) {
-      const current = bucketIndex(nowMs, entry.windowMs);
-      for (const index of entry.buckets.keys()) {
-        if (!isCounted(index, current)) entry.buckets.delete(index);
-      }
-      if (entry.buckets.size === 0) entries.delete(key);
+      if (!expire(entry, nowMs)) entries.delete(key);
     }
   }
 
@@ -157,27 +183,26 @@ export function createMemoryRateLimiter(options: { clock?: Clock } = {}): RateLi
       const windowMs = windowMsFor(limit, windowSeconds);
       const nowMs = clock.now().getTime();
       sweep(nowMs);
-      const current = bucketIndex(nowMs, windowMs);
-      // A consume with a changed window starts the key afresh (the old buckets mean nothing now).
-      let entry = load(key, windowMs, current);
-      if (!entry) {
-        entry = { windowMs, buckets: new Map() };
-        entries.set(key, entry);
+      let entry = load(key, windowMs, nowMs);
+      // Nothing live, or counted for another window: the key starts afresh (old buckets mean nothing now).
+      if (!entry) entries.delete(key);
+      const allowed = (entry?.used ?? 0) < limit;
+      if (allowed) {
+        if (!entry) {
+          entry = { windowMs, buckets: [], used: 0 };
+          entries.set(key, entry);
+        }
+        record(entry, nowMs);
       }
-      let used = 0;
-      for (const count of entry.buckets.values()) used += count;
-      const allowed = used < limit;
-      if (allowed) entry.buckets.set(current, (entry.buckets.get(current) ?? 0) + 1);
-      else if (entry.buckets.size === 0) entries.delete(key);
-      return toDecision(allowed, limit, windowMs, nowMs, [...entry.buckets]);
+      return toDecision(allowed, limit, windowMs, { used: entry?.used ?? 0, waitMs: waitMs(entry, limit, nowMs) });
     },
 
     async peek(key, limit, windowSeconds) {
       const windowMs = windowMsFor(limit, windowSeconds);
       const nowMs = clock.now().getTime();
       // A peek with another window reports empty and never resets a live limit.
-      const entry = load(key, windowMs, bucketIndex(nowMs, windowMs));
-      return toUsage(limit, windowMs, nowMs, entry ? [...entry.buckets] : []);
+      const entry = load(key, windowMs, nowMs);
+      return toUsage(limit, windowMs, { used: entry?.used ?? 0, waitMs: waitMs(entry, limit, nowMs) });
     },
 
     backend: () => 'memory' as const,

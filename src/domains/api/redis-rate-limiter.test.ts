@@ -37,7 +37,7 @@ describe('redis rate limiter without Redis', () => {
     const decisions = [];
     for (let i = 0; i < 4; i += 1) decisions.push(await limiter.consume('k', 3, 3600));
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false]);
-    expect(decisions[3]).toMatchObject({ remaining: 0, retryAfterSeconds: 3660 });
+    expect(decisions[3]).toMatchObject({ remaining: 0, retryAfterSeconds: 3600 });
     expect(await limiter.peek('k', 3, 3600)).toMatchObject({ used: 3, remaining: 0 });
 
     expect(limiter.backend()).toBe('memory');
@@ -117,7 +117,7 @@ describe.runIf(redisUrl)('redis rate limiter on Redis', () => {
     expect(await a.peek(key, limit, 3600)).toMatchObject({ used: limit, remaining: 0 });
   });
 
-  it('stores one hash-tagged key per limiter key that expires just over a window', async () => {
+  it('stores one hash-tagged key per limiter key: a running total and a queue of buckets, expiring with its newest request', async () => {
     const clock = createManualClock(new Date(START));
     const limiter = createRedisRateLimiter({ url, clock, keyPrefix: prefix, logger: recordingLogger() });
     open.push(limiter);
@@ -125,18 +125,26 @@ describe.runIf(redisUrl)('redis rate limiter on Redis', () => {
     await limiter.consume(key, 10, 3600);
     clock.advance(5 * 60_000);
     await limiter.consume(key, 10, 3600);
-    const redisKey = `${prefix}rl:{${key}}`;
-    const hash = await (admin as Redis).hgetall(redisKey);
-    const bucket = Math.floor(START / 60_000);
-    expect(hash).toEqual({ [String(bucket)]: '1', [String(bucket + 5)]: '1', w: '3600000' });
-    const ttl = await (admin as Redis).pttl(redisKey);
-    expect(ttl).toBeGreaterThan(3_600_000);
-    expect(ttl).toBeLessThanOrEqual(3_720_000);
-
-    // Stale buckets are dropped on the next check.
-    clock.advance(61 * 60_000);
     await limiter.consume(key, 10, 3600);
-    expect(Object.keys(await (admin as Redis).hgetall(redisKey)).sort()).toEqual([String(bucket + 66), 'w']);
+    const redisKey = `${prefix}rl:{${key}}`;
+    const bucket = Math.floor(START / 60_000);
+    // Bucket 1 (closed) holds "count:last"; bucket 2 is the open one.
+    expect(await (admin as Redis).hgetall(redisKey)).toEqual({
+      window: '3600000', used: '3', head: '1', tail: '2',
+      1: `1:${START}`, index: String(bucket + 5), count: '2', last: String(START + 300_000),
+    });
+    const ttl = await (admin as Redis).pttl(redisKey);
+    expect(ttl).toBeGreaterThan(3_590_000);
+    expect(ttl).toBeLessThanOrEqual(3_600_000);
+
+    // The first bucket leaves one hour after its request; the total follows.
+    clock.set(new Date(START + 3_600_000));
+    expect(await limiter.peek(key, 10, 3600)).toMatchObject({ used: 2, resetSeconds: 300 });
+    expect(await (admin as Redis).hmget(redisKey, 'used', 'head', 'tail', '1')).toEqual(['2', '2', '2', null]);
+    // Idle for a whole window after its newest request: the key starts afresh.
+    clock.set(new Date(START + 3_900_000));
+    expect(await limiter.consume(key, 10, 3600)).toMatchObject({ allowed: true, remaining: 9, resetSeconds: 3600 });
+    expect(await (admin as Redis).hmget(redisKey, 'used', 'head', 'tail', 'count')).toEqual(['1', '1', '1', '1']);
   });
 
   it('falls back during an outage and returns to Redis when it is back', async () => {
@@ -158,7 +166,7 @@ describe.runIf(redisUrl)('redis rate limiter on Redis', () => {
     // Failed reconnects open the breaker, which says so once.
     await until(() => limiter.backend() === 'memory', 'the breaker to open');
     expect(logger.errors).toHaveLength(1);
-    expect(await (admin as Redis).hget(redisKey, String(Math.floor(START / 60_000)))).toBe('1');
+    expect(await (admin as Redis).hget(redisKey, 'used')).toBe('1');
 
     await relay.start(); // same port
     const deadline = Date.now() + 5_000;
@@ -169,7 +177,7 @@ describe.runIf(redisUrl)('redis rate limiter on Redis', () => {
     expect(logger.warnings.map((w) => w.msg)).toEqual([expect.stringMatching(/Redis is back/)]);
     expect(limiter.backend()).toBe('redis');
     expect((await limiter.consume(key, 10, 3600)).remaining).toBe(8);
-    expect(await (admin as Redis).hget(redisKey, String(Math.floor(START / 60_000)))).toBe('2');
+    expect(await (admin as Redis).hget(redisKey, 'used')).toBe('2');
     await limiter.close();
     await relay.stop();
   }, 15_000);

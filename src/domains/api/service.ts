@@ -258,7 +258,8 @@ export function createApiKeyService(deps: {
         used: usage.used,
         remaining: usage.remaining,
         window_seconds: usage.windowSeconds,
-        reset_seconds: usage.resetSeconds,
+        // The portal's figure: seconds until another request is admitted (0 while any remain).
+        reset_seconds: usage.remaining > 0 ? 0 : usage.resetSeconds,
       };
     },
   };

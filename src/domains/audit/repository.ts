@@ -1,5 +1,6 @@
 /** The audit log (`audit_log`): every domain writes its entries through here, inside its own transaction. */
 import type { AuditAction, Executor, NewRow } from '../../db/types.ts';
+import { idFloor } from '../../lib/ids.ts';
 
 export async function insertAuditEvent(db: Executor, entry: NewRow<'audit_log'>): Promise<void> {
   await db.insertInto('audit_log').values(entry).execute();
@@ -37,8 +38,9 @@ export async function listAuditEvents(db: Executor, agencyId: string, filters: A
     ])
     .where('audit_log.agency_id', '=', agencyId);
   if (filters.actions && filters.actions.length > 0) query = query.where('audit_log.action', 'in', filters.actions);
-  if (filters.since) query = query.where('audit_log.created_at', '>=', filters.since);
-  if (filters.until) query = query.where('audit_log.created_at', '<', filters.until);
+  // Ids are time-ordered: the id bounds are what audit_log_agency_idx serves (migrations/0009); created_at keeps them exact.
+  if (filters.since) query = query.where('audit_log.id', '>=', idFloor('audit', filters.since)).where('audit_log.created_at', '>=', filters.since);
+  if (filters.until) query = query.where('audit_log.id', '<', idFloor('audit', filters.until)).where('audit_log.created_at', '<', filters.until);
   if (page.before) query = query.where('audit_log.id', '<', page.before);
   return query.orderBy('audit_log.id', 'desc').limit(page.limit + 1).execute();
 }

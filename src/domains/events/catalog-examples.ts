@@ -116,11 +116,14 @@ const webhookSubscription = {
   updated_at: '2026-03-01T10:00:00.000Z',
   health: {
     deliveries_24h: 40,
-    succeeded_24h: 39,
+    succeeded_24h: 38,
     failed_24h: 1,
-    success_rate_24h: 0.975,
+    retrying_24h: 1,
+    success_rate_24h: 0.95,
     last_delivery_status: 'succeeded',
     last_delivery_at: '2026-03-14T15:09:26.535Z',
+    last_test_status: 'succeeded',
+    last_test_at: '2026-03-14T11:02:41.118Z',
   },
 };
 

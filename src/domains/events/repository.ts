@@ -6,7 +6,7 @@
 import type { Executor, Row } from '../../db/types.ts';
 import { notify } from '../../db/database.ts';
 import { deleteBatchBefore } from '../../db/retention.ts';
-import { newId } from '../../lib/ids.ts';
+import { idFloor, newId } from '../../lib/ids.ts';
 import type { PageRequest } from '../../kit/pagination.ts';
 import type { SubscribableEventType } from './event-types.ts';
 
@@ -70,10 +70,12 @@ export async function listEvents(
 ): Promise<EventRow[]> {
   // Only the types the caller may read, filtered here so has_more and the cursor stay exact.
   if (filters.types.length === 0) return [];
+  // Ids are time-ordered: the id bound is what the list's indexes serve (migrations/0009); created_at keeps it exact.
   let query = db
     .selectFrom('events')
     .selectAll()
     .where('agency_id', '=', agencyId)
+    .where('id', '>=', idFloor('evt', filters.since))
     .where('created_at', '>=', filters.since)
     .where('type', 'in', filters.types);
   if (page.before) query = query.where('id', '<', page.before);
@@ -90,7 +92,7 @@ export async function findEvent(db: Executor, agencyId: string, id: string, sinc
     .executeTakeFirst();
 }
 
-/** Deletes up to `batchSize` events raised before `cutoff` (retention); returns how many. */
+/** Deletes up to `batchSize` events raised before `cutoff` (retention; by id, which is time-ordered); returns how many. */
 export async function pruneEvents(db: Executor, cutoff: Date, batchSize: number): Promise<number> {
-  return deleteBatchBefore(db, 'events', 'created_at', cutoff, batchSize);
+  return deleteBatchBefore(db, 'events', 'id', idFloor('evt', cutoff), batchSize);
 }

@@ -1,5 +1,5 @@
 /**
- * The event stream's reads of the outbox, in commit order (migration 0009): rows ordered by
+ * The event stream's reads of the outbox, in commit order (migration 0010): rows ordered by
  * (tx_id, id) and bounded by the oldest transaction still running, so a reader's cursor never
  * passes an event that commits later. A position is that pair, the transaction id as text.
  */

@@ -59,9 +59,12 @@ export const SubscriptionHealthSchema = Type.Object(
     deliveries_24h: Type.Integer({ minimum: 0, description: 'Deliveries of real events created in the last 24 hours (test sends excluded).' }),
     succeeded_24h: Type.Integer({ minimum: 0 }),
     failed_24h: Type.Integer({ minimum: 0, description: 'Of those, deliveries that ran out of retries.' }),
-    success_rate_24h: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'succeeded / (succeeded + failed), 0–1; null when none has finished.' })),
+    retrying_24h: Type.Integer({ minimum: 0, description: 'Of those, deliveries waiting for another attempt after a failed one.' }),
+    success_rate_24h: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'succeeded / (succeeded + failed + retrying), 0–1: a delivery retrying after a failure is not a success. null when no delivery has been attempted.' })),
     last_delivery_status: Nullable(Type.Enum(DELIVERY_STATUSES)),
     last_delivery_at: Nullable(DateTime('When the latest delivery of a real event was created.')),
+    last_test_status: Nullable(Type.Enum(DELIVERY_STATUSES, { description: 'The latest test send of the last 24 hours (never counted above); null when none.' })),
+    last_test_at: Nullable(DateTime('When that test send was made.')),
   },
   { title: 'WebhookSubscriptionHealth' },
 );

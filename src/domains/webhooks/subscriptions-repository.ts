@@ -10,8 +10,11 @@ export interface HealthRow {
   deliveries: number;
   succeeded: number;
   failed: number;
+  retrying: number;
   last_status: string | null;
   last_created_at: Date | null;
+  last_test_status: string | null;
+  last_test_created_at: Date | null;
 }
 
 export async function insertSubscription(db: Executor, row: NewRow<'webhook_subscriptions'>): Promise<SubscriptionRow> {
@@ -74,8 +77,9 @@ export async function updateSubscription(db: Executor, agencyId: string, id: str
 }
 
 /**
- * 24-hour delivery stats of several subscriptions in one statement (real events only; test
- * sends are left out): counts since `since`, and the latest delivery's status and time.
+ * 24-hour delivery stats of several subscriptions in one statement: counts of real events'
+ * deliveries since `since` (`retrying`: waiting for another attempt after a failed one), the
+ * latest real delivery's status and time, and apart, the latest test send since `since`.
  */
 export async function subscriptionHealth(db: Executor, agencyId: string, ids: string[], since: Date): Promise<HealthRow[]> {
   if (ids.length === 0) return [];
@@ -84,16 +88,27 @@ export async function subscriptionHealth(db: Executor, agencyId: string, ids: st
            coalesce(stats.deliveries, 0) as deliveries,
            coalesce(stats.succeeded, 0) as succeeded,
            coalesce(stats.failed, 0) as failed,
+           coalesce(stats.retrying, 0) as retrying,
            latest.status as last_status,
-           latest.created_at as last_created_at
+           latest.created_at as last_created_at,
+           test.status as last_test_status,
+           test.created_at as last_test_created_at
       from webhook_subscriptions s
       left join lateral (
         select count(*) as deliveries,
                count(*) filter (where d.status = 'succeeded') as succeeded,
-               count(*) filter (where d.status = 'failed') as failed
+               count(*) filter (where d.status = 'failed') as failed,
+               count(*) filter (where d.status in ('pending', 'delivering') and d.last_error is not null) as retrying
           from webhook_deliveries d
          where d.subscription_id = s.id and d.id >= ${idFloor('whdel', since)} and not d.is_test
       ) stats on true
+      left join lateral (
+        select d.status, d.created_at
+          from webhook_deliveries d
+         where d.subscription_id = s.id and d.id >= ${idFloor('whdel', since)} and d.is_test
+         order by d.id desc
+         limit 1
+      ) test on true
       left join lateral (
         select d.status, d.created_at
           from webhook_deliveries d

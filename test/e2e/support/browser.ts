@@ -119,3 +119,73 @@ export async function waitForText(locator: Locator, pattern: RegExp, timeoutMs =
 export async function focused(page: Page): Promise<{ id: string; text: string }> {
   return page.evaluate('({ id: document.activeElement?.id ?? "", text: document.activeElement?.textContent ?? "" })');
 }
+
+/** Just what the reach probe below uses of the DOM (the test tsconfig has no DOM lib). */
+interface ProbeBox {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+  width: number;
+  height: number;
+}
+interface ProbeElement {
+  getBoundingClientRect(): ProbeBox;
+  contains(other: unknown): boolean;
+  parentElement: ProbeElement | null;
+  clientLeft: number;
+  clientWidth: number;
+  scrollLeft: number;
+  ownerDocument: {
+    elementFromPoint(x: number, y: number): unknown;
+    defaultView: {
+      innerWidth: number;
+      innerHeight: number;
+      scrollX: number;
+      scrollBy(x: number, y: number): void;
+      getComputedStyle(element: ProbeElement): { overflowX: string };
+    };
+  };
+}
+
+export interface Reach {
+  /** The whole box is inside the viewport. */
+  inViewport: boolean;
+  /** No ancestor that clips its overflow cuts any part of the box. */
+  unclipped: boolean;
+  /** A click at the box's centre lands on the element (nothing covers it). */
+  hitAtCentre: boolean;
+  /** How far the page and the element's ancestors are scrolled sideways, in px. */
+  sideScroll: number;
+}
+
+/**
+ * What a user sees of `locator` who scrolls the page only up and down: the page is scrolled
+ * vertically (never sideways, nor any container) to bring the element mid-screen, then its box is
+ * checked against the viewport, against every ancestor that clips overflow, and by a hit test.
+ */
+export async function reachAfterVerticalScroll(locator: Locator): Promise<Reach> {
+  return locator.evaluate((el: ProbeElement) => {
+    const doc = el.ownerDocument;
+    const win = doc.defaultView;
+    const before = el.getBoundingClientRect();
+    win.scrollBy(0, before.top + before.height / 2 - win.innerHeight / 2);
+    const box = el.getBoundingClientRect();
+    let unclipped = true;
+    let sideScroll = win.scrollX;
+    for (let node = el.parentElement; node; node = node.parentElement) {
+      sideScroll += node.scrollLeft;
+      if (win.getComputedStyle(node).overflowX === 'visible') continue;
+      const frame = node.getBoundingClientRect();
+      const visibleLeft = frame.left + node.clientLeft;
+      if (box.left < visibleLeft - 0.5 || box.right > visibleLeft + node.clientWidth + 0.5) unclipped = false;
+    }
+    const hit = doc.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    return {
+      inViewport: box.left >= 0 && box.top >= 0 && box.right <= win.innerWidth && box.bottom <= win.innerHeight,
+      unclipped,
+      hitAtCentre: hit !== null && el.contains(hit),
+      sideScroll,
+    };
+  });
+}

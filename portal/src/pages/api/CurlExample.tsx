@@ -1,12 +1,12 @@
 import { useRef } from 'react';
 import { CopyButton } from '../../components/CopyButton.tsx';
+import { apiBaseUrl, curlCommand } from './curl.ts';
 
 const nf = new Intl.NumberFormat();
 
 export function CurlExample({ rateLimit }: { rateLimit: number | null }) {
-  const origin = window.location.origin;
-  const baseUrl = `${origin}/api/v1`;
-  const curl = `curl -H "Authorization: Bearer $FARO_API_KEY" ${baseUrl}/locations`;
+  const baseUrl = apiBaseUrl();
+  const curl = curlCommand('$FARO_API_KEY', '/locations');
   const baseRef = useRef<HTMLElement>(null);
   const curlRef = useRef<HTMLElement>(null);
 

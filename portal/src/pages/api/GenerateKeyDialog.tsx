@@ -3,6 +3,7 @@ import { ApiProblem } from '../../api/client.ts';
 import { keysApi } from '../../api/endpoints.ts';
 import type { NewApiKey, ScopeInfo } from '../../api/types.ts';
 import { Dialog } from '../../components/Dialog.tsx';
+import { TextWithCode } from '../../components/TextWithCode.tsx';
 import { ErrorState, InlineError, Loading } from '../../components/States.tsx';
 import { fromLocalInputValue, toLocalInputValue } from '../../lib/time.ts';
 
@@ -24,6 +25,12 @@ export function GenerateKeyDialog({ scopes, scopesError, onRetryScopes, onClose,
 
   const fieldErrors = { ...(error instanceof ApiProblem ? error.fieldErrors() : {}), ...localErrors };
   const tomorrow = toLocalInputValue(new Date(Date.now() + 86_400_000)).slice(0, 10);
+
+  /** Replaces the selection by every scope that `pick` keeps (the shortcuts above the list). */
+  function selectWhere(pick: (scope: string) => boolean) {
+    setLocalErrors(({ scopes: _scopes, ...rest }) => rest);
+    setSelected(new Set((scopes ?? []).map((s) => s.scope).filter(pick)));
+  }
 
   function toggle(scope: string) {
     setLocalErrors(({ scopes: _scopes, ...rest }) => rest);
@@ -83,21 +90,28 @@ export function GenerateKeyDialog({ scopes, scopesError, onRetryScopes, onClose,
           ) : !scopes ? (
             <Loading label="Loading scopes…" />
           ) : (
-            <ul className="checklist">
-              {scopes.map((s) => (
-                <li key={s.scope}>
-                  <input
-                    type="checkbox"
-                    id={`scope-${s.scope}`}
-                    checked={selected.has(s.scope)}
-                    onChange={() => toggle(s.scope)}
-                    aria-describedby={`scope-${s.scope}-desc`}
-                  />
-                  <label htmlFor={`scope-${s.scope}`}><code>{s.scope}</code></label>
-                  <span id={`scope-${s.scope}-desc`} className="help">{s.description}</span>
-                </li>
-              ))}
-            </ul>
+            <>
+              <div className="toolbar scope-shortcuts">
+                <button type="button" onClick={() => selectWhere((scope) => scope.endsWith(':read'))}>All read scopes</button>
+                <button type="button" onClick={() => selectWhere(() => true)}>All scopes</button>
+                <button type="button" onClick={() => selectWhere(() => false)} disabled={selected.size === 0}>Clear</button>
+              </div>
+              <ul className="checklist">
+                {scopes.map((s) => (
+                  <li key={s.scope}>
+                    <input
+                      type="checkbox"
+                      id={`scope-${s.scope}`}
+                      checked={selected.has(s.scope)}
+                      onChange={() => toggle(s.scope)}
+                      aria-describedby={`scope-${s.scope}-desc`}
+                    />
+                    <label htmlFor={`scope-${s.scope}`}><code>{s.scope}</code></label>
+                    <span id={`scope-${s.scope}-desc`} className="help"><TextWithCode text={s.description} /></span>
+                  </li>
+                ))}
+              </ul>
+            </>
           )}
           {fieldErrors.scopes && <p className="field-error">{fieldErrors.scopes}</p>}
         </fieldset>

@@ -21,18 +21,16 @@ const STATUS_LABEL: Record<string, string> = {
 export function KeysTable({ keys, canWrite, onRotate, onRevoke }: KeysTableProps) {
   return (
     <div className="table-wrap">
-      <table className="table stack-on-phone" aria-label="API keys">
+      <table className="table stack-on-phone sticky-actions" aria-label="API keys">
         <thead>
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Key</th>
             <th scope="col">Scopes</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Expires</th>
+            <th scope="col">Activity</th>
             <th scope="col">Status</th>
             <th scope="col">Usage (last hour)</th>
-            <th scope="col"><span className="visually-hidden">Actions</span></th>
+            <th scope="col" className="actions"><span className="visually-hidden">Actions</span></th>
           </tr>
         </thead>
         <tbody>
@@ -45,13 +43,17 @@ export function KeysTable({ keys, canWrite, onRotate, onRevoke }: KeysTableProps
                 <td data-label="Scopes">
                   <ul className="chips">{key.scopes.map((s) => <li key={s}><code>{s}</code></li>)}</ul>
                 </td>
-                <td data-label="Created">
-                  <RelativeTime iso={key.created_at} />
-                  {key.created_by && <div className="muted small">by {key.created_by.email}</div>}
-                </td>
-                <td data-label="Last used"><RelativeTime iso={key.last_used_at} fallback="Never" /></td>
-                <td data-label="Expires">
-                  {key.revoked_at ? <span className="muted">—</span> : <RelativeTime iso={key.expires_at} fallback="Never" />}
+                <td data-label="Activity" className="activity">
+                  <div data-field="created">
+                    Created <RelativeTime iso={key.created_at} />
+                    {key.created_by && <span className="muted small"> by {key.created_by.email}</span>}
+                  </div>
+                  <div data-field="last-used">Last used <RelativeTime iso={key.last_used_at} fallback="never" /></div>
+                  {!key.revoked_at && (
+                    <div data-field="expires">
+                      {key.expires_at ? <>{Date.parse(key.expires_at) > Date.now() ? 'Expires' : 'Expired'} <RelativeTime iso={key.expires_at} /></> : <span className="muted">Never expires</span>}
+                    </div>
+                  )}
                 </td>
                 <td data-label="Status">
                   <StatusBadge status={key.status} label={STATUS_LABEL[key.status] ?? key.status} />

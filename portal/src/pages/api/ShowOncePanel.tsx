@@ -4,6 +4,7 @@ import type { ApiKey, NewApiKey } from '../../api/types.ts';
 import { CopyButton } from '../../components/CopyButton.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { formatGrace } from '../../lib/time.ts';
+import { curlCommand, firstReadablePath } from './curl.ts';
 
 interface Props {
   created: NewApiKey;
@@ -14,6 +15,9 @@ interface Props {
 
 export function ShowOncePanel({ created, rotated, onClose }: Props) {
   const inputRef = useRef<HTMLInputElement>(null);
+  const curlRef = useRef<HTMLElement>(null);
+  const tryPath = firstReadablePath(created.scopes);
+  const tryCurl = tryPath ? curlCommand(created.key, tryPath) : null;
   useEffect(() => {
     inputRef.current?.select();
   }, []);
@@ -32,6 +36,17 @@ export function ShowOncePanel({ created, rotated, onClose }: Props) {
             <CopyButton text={created.key} target={inputRef} label="Copy key" />
           </div>
         </div>
+        {tryCurl ? (
+          <div className="field">
+            <h3>Try it now</h3>
+            <div className="code-block">
+              <pre><code ref={curlRef} data-testid="show-once-curl">{tryCurl}</code></pre>
+              <CopyButton text={tryCurl} target={curlRef} label="Copy command" />
+            </div>
+          </div>
+        ) : (
+          <p className="help">This key has no read scope, so there is no GET request to try; the API reference shows its requests.</p>
+        )}
         {rotated && (
           <p className="help">
             {rotated.graceSeconds > 0

@@ -1,7 +1,7 @@
 // Requests in the rolling hour against the key's limit.
 import { keysApi } from '../../api/endpoints.ts';
 import { useAsync } from '../../lib/useAsync.ts';
-import { describeError } from '../../api/client.ts';
+import { describeError, requestIdOf } from '../../api/client.ts';
 
 const nf = new Intl.NumberFormat();
 
@@ -10,7 +10,7 @@ export function UsageBar({ keyId, keyName }: { keyId: string; keyName: string })
   if (usage.loading && !usage.data) return <span className="muted">Loading…</span>;
   if (usage.error) {
     return (
-      <span className="inline-error" title={describeError(usage.error)}>
+      <span className="inline-error" title={[describeError(usage.error), requestIdOf(usage.error) && `Request ID ${requestIdOf(usage.error)}`].filter(Boolean).join(' · ')}>
         Unavailable <button type="button" className="link" onClick={usage.reload}>Retry</button>
       </span>
     );

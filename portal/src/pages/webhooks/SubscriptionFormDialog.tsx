@@ -5,6 +5,7 @@ import { webhooksApi } from '../../api/endpoints.ts';
 import type { EventType, SubscribedEvent, Subscription } from '../../api/types.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorState, InlineError, Loading } from '../../components/States.tsx';
+import { TextWithCode } from '../../components/TextWithCode.tsx';
 
 interface Props {
   initial?: Subscription;
@@ -121,7 +122,7 @@ export function SubscriptionFormDialog({ initial, eventTypes, eventTypesError, o
                     aria-describedby={`event-${t.type}-desc`}
                   />
                   <label htmlFor={`event-${t.type}`}><code>{t.type}</code></label>
-                  <span id={`event-${t.type}-desc`} className="help">{t.description}</span>
+                  <span id={`event-${t.type}-desc`} className="help"><TextWithCode text={t.description} /></span>
                 </li>
               ))}
             </ul>

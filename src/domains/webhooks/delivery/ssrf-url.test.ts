@@ -21,6 +21,13 @@ describe('parseWebhookUrl', () => {
     expect(parseWebhookUrl('http://hooks.example.com/', dev)).toMatchObject({ ok: true });
   });
 
+  it.each(['http://localhost:8080/', 'http://app.localhost/', 'http://127.0.0.1:8080/', 'http://[::1]:8080/', 'http://10.1.2.3/'])(
+    'marks plain http to the local target %s as local, so the refusal can say what to do',
+    (url) => {
+      expect(parseWebhookUrl(url, strict)).toEqual({ ok: false, reason: 'URL must use https', local: true });
+    },
+  );
+
   it.each(['ftp://example.com/', 'file:///etc/passwd', 'javascript:alert(1)', 'gopher://example.com/', 'ws://example.com/'])(
     'refuses the scheme of %s even in dev',
     (url) => {
@@ -65,14 +72,14 @@ describe('checkUrlAtCreate with hostnames', () => {
   it('refuses a hostname that resolves to a private address, without naming the address', async () => {
     const resolve = fakeDns({ 'internal.example.com': ['10.0.0.5'] });
     const result = await checkUrlAtCreate('https://internal.example.com/', { ...strict, resolve });
-    expect(result).toEqual({ ok: false, reason: 'internal.example.com resolves to a private or internal address' });
+    expect(result).toEqual({ ok: false, reason: 'internal.example.com resolves to a private or internal address', local: true });
     expect(JSON.stringify(result)).not.toContain('10.0.0.5');
   });
 
   it('refuses when ANY resolved address is blocked, naming none of them', async () => {
     const resolve = fakeDns({ 'mixed.example.com': ['8.8.8.8', '2606:4700::1', '169.254.169.254'] });
     const result = await checkUrlAtCreate('https://mixed.example.com/', { ...strict, resolve });
-    expect(result).toEqual({ ok: false, reason: 'mixed.example.com resolves to a private or internal address' });
+    expect(result).toEqual({ ok: false, reason: 'mixed.example.com resolves to a private or internal address', local: true });
     for (const address of ['8.8.8.8', '2606:4700::1', '169.254.169.254']) expect(JSON.stringify(result)).not.toContain(address);
   });
 
@@ -85,7 +92,7 @@ describe('checkUrlAtCreate with hostnames', () => {
     ['nat64.example.com', ['64:ff9b::a9fe:a9fe'], ['169.254.169.254', 'a9fe']],
   ])('refuses %s resolving to %j, without the address', async (host, addresses, hidden) => {
     const result = await checkUrlAtCreate(`https://${host}/`, { ...strict, resolve: fakeDns({ [host]: addresses }) });
-    expect(result).toEqual({ ok: false, reason: `${host} resolves to a private or internal address` });
+    expect(result).toEqual({ ok: false, reason: `${host} resolves to a private or internal address`, local: true });
     if (!result.ok) {
       // The host itself may contain an address (127.0.0.1.nip.io): look only at what follows it.
       const rest = result.reason.slice(host.length);
@@ -106,7 +113,15 @@ describe('checkUrlAtCreate with hostnames', () => {
   });
 
   it('refuses localhost names without asking DNS', async () => {
-    expect(await checkUrlAtCreate('https://localhost:3000/', strict)).toMatchObject({ ok: false });
+    expect(await checkUrlAtCreate('https://localhost:3000/', strict)).toEqual({ ok: false, reason: 'localhost is a loopback name', local: true });
+  });
+
+  it('marks private targets as local, and other refusals not', async () => {
+    const resolve = fakeDns({ 'internal.example.com': ['10.0.0.7'] });
+    expect(await checkUrlAtCreate('https://internal.example.com/', { ...strict, resolve })).toMatchObject({ ok: false, local: true });
+    expect(await checkUrlAtCreate('https://10.0.0.7/', strict)).toMatchObject({ ok: false, local: true });
+    expect(await checkUrlAtCreate('https://nowhere.invalid/', { ...strict, resolve })).not.toHaveProperty('local');
+    expect(await checkUrlAtCreate('https://u:p@hooks.example.com/', { ...strict, resolve })).not.toHaveProperty('local');
   });
 
   it('with allowPrivate, accepts http and private targets without resolving', async () => {

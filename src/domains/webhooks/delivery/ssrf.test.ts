@@ -155,7 +155,7 @@ describe('checkUrlAtCreate: host literals however written', () => {
   });
 
   it('says which address a literal is', async () => {
-    expect(await check('https://2130706433/')).toEqual({ ok: false, reason: '127.0.0.1 is a loopback address' });
+    expect(await check('https://2130706433/')).toEqual({ ok: false, reason: '127.0.0.1 is a loopback address', local: true });
   });
 });
 

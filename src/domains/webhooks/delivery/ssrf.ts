@@ -18,9 +18,26 @@ export interface UrlPolicy {
   allowPrivate: boolean;
 }
 
-export type UrlCheck =
-  | { ok: true; url: URL; /** hostname without IPv6 brackets */ host: string }
-  | { ok: false; reason: string };
+/**
+ * A refused URL. `local` marks a target on the caller's machine or private network (loopback,
+ * private ranges, `localhost`, plain http to one of those): what a developer tries first, and
+ * what LOCAL_TARGET_ADVICE answers.
+ */
+export interface UrlRefusal {
+  ok: false;
+  reason: string;
+  local?: true;
+}
+
+export type UrlCheck = { ok: true; url: URL; /** hostname without IPv6 brackets */ host: string } | UrlRefusal;
+
+/** The way forward for a refused local target, shown after the reason. */
+export const LOCAL_TARGET_ADVICE =
+  'For local development, receive events on your machine with "faro listen"; on a self-hosted development instance, set FARO_WEBHOOK_ALLOW_PRIVATE=1';
+
+function refusal(reason: string, local: boolean): UrlRefusal {
+  return local ? { ok: false, reason, local: true } : { ok: false, reason };
+}
 
 export interface ResolvedAddress {
   address: string;
@@ -188,6 +205,16 @@ function isLocalhostName(host: string): boolean {
   return name === 'localhost' || name.endsWith('.localhost');
 }
 
+/** True for a host written as a blocked address literal or a localhost name (no DNS). */
+function isLocalHostLiteral(host: string): boolean {
+  if (isIPv4(host) || isIPv6(host)) return isBlockedAddress(host) !== null;
+  return isLocalhostName(host);
+}
+
+function bareHostname(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+}
+
 /** Checks the URL's shape only (no DNS): http(s), https unless allowPrivate, no credentials. */
 export function parseWebhookUrl(raw: string, policy: UrlPolicy): UrlCheck {
   if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, reason: 'URL is required' };
@@ -201,9 +228,9 @@ export function parseWebhookUrl(raw: string, policy: UrlPolicy): UrlCheck {
     return { ok: false, reason: 'URL is not a valid absolute URL' };
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'URL must use https' };
-  if (url.protocol === 'http:' && !policy.allowPrivate) return { ok: false, reason: 'URL must use https' };
+  if (url.protocol === 'http:' && !policy.allowPrivate) return refusal('URL must use https', isLocalHostLiteral(bareHostname(url)));
   if (url.username || url.password) return { ok: false, reason: 'URL must not contain credentials' };
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const host = bareHostname(url);
   if (!host) return { ok: false, reason: 'URL has no host' };
   return { ok: true, url, host };
 }
@@ -213,9 +240,7 @@ export interface CreateCheckOptions extends UrlPolicy {
   resolve?: ResolveHost;
 }
 
-export type CreateCheck =
-  | { ok: true; url: URL; /** the vetted addresses; empty with allowPrivate */ addresses: string[] }
-  | { ok: false; reason: string };
+export type CreateCheck = { ok: true; url: URL; /** the vetted addresses; empty with allowPrivate */ addresses: string[] } | UrlRefusal;
 
 /**
  * The check at subscription create/update: the URL's shape, then (unless allowPrivate) the
@@ -231,9 +256,9 @@ export async function checkUrlAtCreate(raw: string, options: CreateCheckOptions)
 
   if (isIPv4(host) || isIPv6(host)) {
     const reason = findBlockedAddress(host, [host]);
-    return reason ? { ok: false, reason } : { ok: true, url, addresses: [host] };
+    return reason ? refusal(reason, true) : { ok: true, url, addresses: [host] };
   }
-  if (isLocalhostName(host)) return { ok: false, reason: `${host} is a loopback name` };
+  if (isLocalhostName(host)) return refusal(`${host} is a loopback name`, true);
 
   let resolved: ResolvedAddress[];
   try {
@@ -245,5 +270,5 @@ export async function checkUrlAtCreate(raw: string, options: CreateCheckOptions)
   const addresses = resolved.map((r) => r.address);
   if (addresses.length === 0) return { ok: false, reason: `could not resolve ${host}` };
   const reason = findBlockedAddress(host, addresses);
-  return reason ? { ok: false, reason } : { ok: true, url, addresses };
+  return reason ? refusal(reason, true) : { ok: true, url, addresses };
 }
