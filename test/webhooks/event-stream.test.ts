@@ -142,5 +142,5 @@ describe('GET /events/stream: the agency\'s events, live, as Server-Sent Events'
     await own.close();
     await client.waitForComment(/shutting down/);
     expect(client.ended || client.comments.length > 0).toBe(true);
-  });
+  }, 120_000); // a second app on a fresh database: its setup outran 30 s on the loaded machine
 });
