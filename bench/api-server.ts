@@ -42,7 +42,7 @@ async function unauthenticatedPublicApi(scope: App, options: { routes: PublicRou
 await app.register(unauthenticatedPublicApi, {
   prefix: '/bench-noauth/v1',
   routes: publicRoutes,
-  caller: { agencyId, tier: 'enterprise', via: 'api_key', keyId: null, userId: null, role: null, scopes: SCOPES },
+  caller: { agencyId, tier: 'enterprise', via: 'api_key', keyId: null, userId: null, role: null, scopes: SCOPES, livemode: true },
 });
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
 process.send?.({ url });

@@ -25,6 +25,7 @@ import { createWebhookServices } from './domains/webhooks/webhook-services.ts';
 import { createEventsService } from './domains/events/service.ts';
 import { createEventStreamService } from './domains/events/stream-service.ts';
 import { createEventStreamHub } from './domains/events/stream-hub.ts';
+import { createSandboxService } from './domains/testing/sandbox.ts';
 
 /** The services over the five resources (and sync runs) that raise the domain events. */
 export function createResourceServices(deps: { db: Kysely<DB>; clock: Clock }) {
@@ -61,6 +62,7 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
     agencies: createAgencyService(deps),
     sessions: createSessionService({ ...deps, ttlHours: deps.config.sessionTtlHours }),
     simulation: createSimulationService({ db: deps.db, clock: deps.clock, services: resources }),
+    sandboxes: createSandboxService({ db: deps.db, clock: deps.clock, resourcesAt: (clock) => createResourceServices({ db: deps.db, clock }) }),
     apiKeyAuth,
     apiKeys: createApiKeyService({ ...deps, onKeyChanged: (keyId) => apiKeyAuth.keyChanged(keyId), onKeyCreated: (hash) => apiKeyAuth.keyCreated(hash) }),
     idempotency: createIdempotencyService(deps),

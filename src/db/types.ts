@@ -19,6 +19,8 @@ export interface AgenciesTable {
   api_rate_limit: number | null;
   /** Cap on active API keys; null = DEFAULT_MAX_API_KEYS. */
   max_api_keys: number | null;
+  /** Set on a test-mode sandbox: the live agency it belongs to. Null for a live agency. */
+  live_agency_id: ColumnType<string | null, string | null | undefined, never>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -133,6 +135,8 @@ export interface EventsTable {
   agency_id: string;
   type: string;
   data: Json<Record<string, unknown>>;
+  /** False for an event of a test-mode sandbox. */
+  livemode: Generated<boolean>;
   created_at: Timestamp;
   dispatched_at: NullableTimestamp;
   /** The appending transaction (xid8, read as text): the stream's commit order. */

@@ -42,6 +42,13 @@ string: \`Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324"\`. The unquote
 replays the first response with \`Idempotent-Replayed: true\`; the same key with another body is a 422,
 and a retry while the first request still runs is a 409. Failed requests do not use up their key.
 
+## Test mode
+Every agency has a test mode: its own sandbox of data, webhook subscriptions, deliveries, events and
+audit entries, seeded with sample data. A \`faro_test_…\` key works only there, and a live key never
+reaches it. Every response says its mode in the \`Faro-Mode\` header, and every event and webhook
+body in \`livemode\`. \`POST /api/v1/test/events\` (test keys only) makes an event happen for real in
+the sandbox, so an integration can be tried end to end without touching live data.
+
 ## Webhooks
 Events are POSTed to your endpoints signed per [Standard Webhooks](https://www.standardwebhooks.com);
 the \`webhooks\` section describes each event's body, and the [webhook guide](/docs/webhooks) explains receiving them.`;
@@ -58,9 +65,11 @@ export const SECURITY_SCHEMES = {
     scheme: 'bearer',
     bearerFormat: 'faro_live_<32 base62 chars><6-char checksum>',
     description:
-      'An API key created in the portal, sent as `Authorization: Bearer <key>`. Keys look like ' +
+      'An API key created in the portal, sent as `Authorization: Bearer <key>`. Live keys look like ' +
       '`faro_live_` + 32 random base62 characters + a 6-character CRC32 checksum of them, so a mistyped ' +
-      'key is refused at once and secret scanners can recognise leaked ones. The key is shown only once ' +
+      'key is refused at once and secret scanners can recognise leaked ones. Test-mode keys look like ' +
+      '`faro_test_` + the same 38 characters, their checksum taken over `faro_test_` and the random part; they ' +
+      'reach only the agency’s test-mode sandbox, and live keys never reach it. The key is shown only once ' +
       'when created; FARO stores only its SHA-256.\n\n' +
       'Each key carries scopes; each operation names the one it needs (its `x-faro-scope`), and a key without it ' +
       `gets 403 \`insufficient_scope\`. The scopes:\n\n${scopeList}`,
@@ -101,6 +110,13 @@ export const HEADERS = {
     schema: { type: 'string' },
     example: 'Bearer realm="FARO API", error="invalid_token"',
   },
+  'Faro-Mode': {
+    description:
+      'The mode this request ran in: `live`, or `test` for a `faro_test_` key (the agency’s sandbox: its own data, webhooks, deliveries and events). ' +
+      'Test mode never reads or changes live data.',
+    schema: { type: 'string', enum: ['live', 'test'] },
+    example: 'live',
+  },
   'Idempotent-Replayed': {
     description: 'Present, with value `true`, when this response is the stored response of an earlier request with the same `Idempotency-Key`.',
     schema: { type: 'string', enum: ['true'] },
@@ -118,7 +134,7 @@ type HeaderName = keyof typeof HEADERS;
  * before anything can refuse the request) and the challenge of a 401 (every 401 of /api/v1 has
  * one). A response that sends one of them only sometimes declares its own copy (`sometimes`).
  */
-const ALWAYS_SENT: readonly HeaderName[] = ['Request-Id', ...RATE_LIMIT_HEADER_NAMES, 'WWW-Authenticate'];
+const ALWAYS_SENT: readonly HeaderName[] = ['Request-Id', ...RATE_LIMIT_HEADER_NAMES, 'WWW-Authenticate', 'Faro-Mode'];
 
 export const HEADER_COMPONENTS = Object.fromEntries(
   Object.entries(HEADERS).map(([name, header]) => [name, ALWAYS_SENT.includes(name as HeaderName) ? { ...header, required: true } : header]),
@@ -191,7 +207,8 @@ export const ERROR_RESPONSES = {
     ['WWW-Authenticate'],
   ),
   Forbidden: errorResponse(
-    'The key lacks the scope the operation needs (`required_scope` names it), or the agency’s plan does not include the API (`required_tier`).',
+    'The key lacks the scope the operation needs (`required_scope` names it), the agency’s plan does not include the API (`required_tier`), ' +
+      'or a live key called a test-mode-only endpoint (`test_mode_only`).',
     {
       insufficient_scope: {
         summary: 'Missing scope',
@@ -206,13 +223,17 @@ export const ERROR_RESPONSES = {
           current_tier: 'growth',
         }),
       },
+      test_mode_only: {
+        summary: 'Live key on a test-mode endpoint',
+        value: problem('test_mode_only', 'POST /api/v1/test/events works with a faro_test_ key only; a live key never raises test events.', '/api/v1/test/events'),
+      },
     },
     [
       ...limited,
       {
         'WWW-Authenticate': {
           description:
-            'The bearer challenge of a key that lacks the scope (RFC 6750 §3.1): `error="insufficient_scope"` and the missing scopes in `scope`. Not sent for `tier_required`.',
+            'The bearer challenge of a key that lacks the scope (RFC 6750 §3.1): `error="insufficient_scope"` and the missing scopes in `scope`. Not sent for `tier_required` nor `test_mode_only`.',
           schema: { type: 'string' },
           example: 'Bearer realm="FARO API", error="insufficient_scope", scope="reviews:read"',
         },
@@ -317,6 +338,7 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   Leads: 'Prospective customers, tracked through to conversion. The one resource clients can write.',
   Webhooks: 'Subscriptions that receive events by signed HTTP POST, and their deliveries.',
   Events: 'The event log, to catch up on missed webhooks.',
+  'Test mode': 'Raise real events in the agency’s test-mode sandbox, with a `faro_test_` key.',
   'Audit log': 'Who changed API keys and webhook subscriptions, revealed or rotated secrets, and redelivered webhooks: the actor, the request and the target of each change.',
   'Webhook events': 'The requests FARO sends to your webhook endpoints, one per event type.',
 };

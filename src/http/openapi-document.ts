@@ -117,7 +117,7 @@ function publicOperation(path: string, operation: Operation, hoister: ReturnType
           ...response,
           ...(content ? { content } : {}),
           description: generic ? successDescription(status, schema) : response.description,
-          headers: { ...(response.headers as Json), ...headerRefs(['Request-Id', ...RATE_LIMIT_HEADER_NAMES, ...extra]) },
+          headers: { ...(response.headers as Json), ...headerRefs(['Request-Id', ...RATE_LIMIT_HEADER_NAMES, 'Faro-Mode', ...extra]) },
         }
       : { ...response, ...(content ? { content } : {}) };
   }

@@ -61,4 +61,6 @@ export const SCHEMA_EXAMPLES: Record<string, unknown> = {
   UpdateWebhookSubscription: pick(resources.webhook_subscription, ['events', 'enabled']),
   WebhookRecoverRequest: { since: resources.webhook_delivery.created_at },
   WebhookTestRequest: pick(resources.webhook_delivery, ['event_type']),
+  TestEventRequest: { type: 'review.created' },
+  TestEvent: { event_id: catalogEntry('review.created').example.id, type: 'review.created', resource: resources.review },
 };

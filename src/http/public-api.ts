@@ -6,6 +6,7 @@ import { loadPortalSession, SESSION_COOKIE } from './portal-auth.ts';
 import { agencyHourlyLimit, integrationsTierRefusal } from '../domains/agencies/entitlements.ts';
 import { insufficientScope, SCOPES, type PublicAuth, type Scope } from '../domains/api/auth-context.ts';
 import { hashApiKey, isWellFormedApiKey } from '../domains/api/key-format.ts';
+import { MODE_HEADER, modeOf, requestedMode } from '../domains/testing/mode.ts';
 import {
   API_RATE_WINDOW_SECONDS,
   effectiveKeyLimit,
@@ -71,7 +72,7 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     const token = match[1]!;
     // Format and checksum first: a mistyped or invented key never costs a database query.
     if (!isWellFormedApiKey(token)) {
-      throw unauthorized('malformed_api_key', 'The bearer token is not a FARO API key (faro_live_ followed by 38 letters and digits with a valid checksum); check for a copy-paste mistake.');
+      throw unauthorized('malformed_api_key', 'The bearer token is not a FARO API key (faro_live_ or faro_test_ followed by 38 letters and digits with a valid checksum); check for a copy-paste mistake.');
     }
     const hash = hashApiKey(token);
     let key = keyAuth.cached(hash);
@@ -85,7 +86,7 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     }
     keyAuth.touch(key.id);
     return {
-      auth: { agencyId: key.agencyId, tier: key.tier, via: 'api_key', keyId: key.id, userId: null, role: null, scopes: key.scopes },
+      auth: { agencyId: key.agencyId, tier: key.tier, via: 'api_key', keyId: key.id, userId: null, role: null, scopes: key.scopes, livemode: key.livemode },
       limiterKey: limiterKeyForApiKey(key.id),
       limit: effectiveKeyLimit(key.rateLimit, { tier: key.tier, api_rate_limit: key.agencyRateLimit }),
     };
@@ -100,15 +101,19 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
       throw unauthorized('missing_credentials', 'Send an API key as `Authorization: Bearer faro_live_…`.');
     }
     const { user, agency } = session;
+    // The portal's test-mode switch: the same user, in the agency's sandbox (made on first use).
+    const livemode = requestedMode(request.headers[MODE_HEADER]) === 'live';
+    const agencyId = livemode ? agency.id : (await services.sandboxes.ensure(agency.id)).id;
     return {
       auth: {
-        agencyId: agency.id,
+        agencyId,
         tier: agency.tier,
         via: 'session',
         keyId: null,
         userId: user.id,
         role: user.role,
         scopes: user.role === 'member' ? READ_SCOPES : SCOPES,
+        livemode,
       },
       limiterKey: limiterKeyForUser(user.id),
       limit: agencyHourlyLimit(agency),
@@ -118,6 +123,7 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
   async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const caller = await authenticate(request);
     request.auth = caller.auth;
+    void reply.header(MODE_HEADER, modeOf(caller.auth.livemode));
     const scope = request.routeOptions.config.scope;
     const refusal = integrationsTierRefusal(caller.auth.tier, 'The FARO API') ?? (scope && !caller.auth.scopes.includes(scope) ? insufficientScope(caller.auth, [scope]) : null);
     if (refusal) {

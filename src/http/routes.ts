@@ -17,6 +17,7 @@ import { webhookSubscriptionRoutes } from '../domains/webhooks/routes.ts';
 import { eventRoutes } from '../domains/events/routes.ts';
 import { eventStreamRoutes } from '../domains/events/stream-routes.ts';
 import { auditRoutes } from '../domains/audit/routes.ts';
+import { testingRoutes } from '../domains/testing/routes.ts';
 
 /** The /api/v1 route plugins (paths relative to /api/v1); each runs behind key/session auth, scopes and rate limits. */
 export const publicRoutes: PublicRoutes[] = [
@@ -30,6 +31,7 @@ export const publicRoutes: PublicRoutes[] = [
   eventRoutes,
   eventStreamRoutes,
   auditRoutes,
+  testingRoutes,
 ];
 
 /** Every route plugin of the service, in one place. Each is encapsulated (its hooks stay inside). */

@@ -18,6 +18,7 @@ export const PROBLEMS = {
   csrf_failed: { status: 403, title: 'The CSRF token is missing or wrong' },
   tier_required: { status: 403, title: 'This feature needs a higher plan' },
   insufficient_scope: { status: 403, title: 'The API key lacks a required scope' },
+  test_mode_only: { status: 403, title: 'This endpoint works in test mode only' },
   forbidden: { status: 403, title: 'You are not allowed to do this' },
   not_found: { status: 404, title: 'The resource does not exist' },
   route_not_found: { status: 404, title: 'No such endpoint' },

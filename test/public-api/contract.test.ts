@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createApiKey } from '../support/api-keys.ts';
-import { createAgency } from '../support/fixtures.ts';
+import { adminHeaders, createAgency } from '../support/fixtures.ts';
 import { SCOPES } from '../../src/domains/api/auth-context.ts';
 import { createContractChecker, type ContractChecker, type HttpMethod } from '../support/contract.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -56,6 +56,8 @@ interface OperationCases {
   maxBytes?: number;
   success: number;
   special?(w: World): Case[];
+  /** Test-mode only: its cases send faro_test_ keys (a live key is a special case). */
+  testMode?: boolean;
 }
 
 const api = (path: string) => `/api/v1${path}`;
@@ -168,6 +170,16 @@ const OPERATIONS: OperationCases[] = [
     success: 200,
   },
   { method: 'GET', path: '/api/v1/webhook-deliveries/{id}', url: (w) => api(`/webhook-deliveries/${w.delivery}`), ...idOp('webhook-deliveries', 'whdel'), success: 200 },
+  {
+    method: 'POST',
+    path: '/api/v1/test/events',
+    url: () => api('/test/events'),
+    body: () => ({ type: 'review.created' }),
+    maxBytes: BODY_LIMIT_BYTES,
+    success: 201,
+    testMode: true,
+    special: (w) => [{ name: 'a live key', url: api('/test/events'), body: { type: 'review.created' }, headers: w.seed.headers, status: 403 }],
+  },
   {
     method: 'POST',
     path: '/api/v1/webhook-deliveries/{id}/retry',
@@ -299,6 +311,14 @@ beforeAll(async () => {
     .execute();
 }, 180_000); // seeding two agencies takes seconds, minutes on a loaded CI machine
 
+/** A key of either mode, made through the operator API. */
+async function adminKey(agencyId: string, scopes: readonly string[], mode: 'live' | 'test') {
+  if (mode === 'live') return createApiKey(t.app, agencyId, { scopes });
+  const response = await t.app.inject({ method: 'POST', url: `/admin/v1/agencies/${agencyId}/api-keys`, headers: adminHeaders, payload: { name: 'contract test key', scopes, mode } });
+  if (response.statusCode !== 201) throw new Error(`test key: ${response.body}`);
+  return { headers: { authorization: `Bearer ${response.json<{ key: string }>().key}` } };
+}
+
 let otherSubscription = '';
 async function createSubscriptionOf(other: Seeded): Promise<string> {
   const response = await t.app.inject({ method: 'POST', url: api('/webhooks'), headers: other.headers, payload: { url: `${receiver.url}/other`, events: ['*'] } });
@@ -341,8 +361,9 @@ describe('every operation keeps the served contract', () => {
     it(`${op.method} ${op.path}`, async () => {
       const agencyId = world.seed.agency.id;
       const onlyScope = op.path === '/api/v1/audit-events' ? 'locations:read' : 'audit:read';
-      const wrongScope = (await createApiKey(t.app, agencyId, { scopes: [onlyScope] })).headers;
-      const headers = { all: allScopes, none: {}, wrongScope, exhausted };
+      const mode = op.testMode ? 'test' : 'live';
+      const wrongScope = (await adminKey(agencyId, [onlyScope], mode)).headers;
+      const headers = { all: op.testMode ? await adminKey(agencyId, SCOPES, 'test').then((key) => key.headers) : allScopes, none: {}, wrongScope, exhausted };
       for (const { c, headers: who } of casesFor(op, world)) await send(op, c, headers[who]);
     });
   }

@@ -54,11 +54,12 @@ describe('headers the spec requires are always sent', () => {
   it('2xx: Request-Id and the rate-limit state', async () => {
     const list = await t.app.inject({ url: '/api/v1/locations', headers: all });
     expect(list.statusCode).toBe(200);
-    expect(expectDocumentedHeaders(list, 'GET', '/api/v1/locations').required).toEqual(['Request-Id', ...RATE_LIMIT]);
+    expect(expectDocumentedHeaders(list, 'GET', '/api/v1/locations').required).toEqual(['Request-Id', ...RATE_LIMIT, 'Faro-Mode']);
+    expect(list.headers['faro-mode']).toBe('live');
 
     const lead = await t.app.inject({ method: 'POST', url: '/api/v1/leads', headers: { ...all, 'idempotency-key': 'headers-1' }, payload: { location_id: locationId, name: 'Kim' } });
     expect(lead.statusCode).toBe(201);
-    expect(expectDocumentedHeaders(lead, 'POST', '/api/v1/leads')).toEqual({ required: ['Request-Id', ...RATE_LIMIT], optional: ['Idempotent-Replayed'] });
+    expect(expectDocumentedHeaders(lead, 'POST', '/api/v1/leads')).toEqual({ required: ['Request-Id', ...RATE_LIMIT, 'Faro-Mode'], optional: ['Idempotent-Replayed'] });
     const replayed = await t.app.inject({ method: 'POST', url: '/api/v1/leads', headers: { ...all, 'idempotency-key': 'headers-1' }, payload: { location_id: locationId, name: 'Kim' } });
     expectDocumentedHeaders(replayed, 'POST', '/api/v1/leads');
     expect(replayed.headers['idempotent-replayed']).toBe('true');

@@ -27,6 +27,7 @@ const MINIMAL_BODIES = {
   UpdateWebhookSubscription: {},
   WebhookRecoverRequest: { since: '2026-12-01T00:00:00.000Z' },
   WebhookTestRequest: {},
+  TestEventRequest: { type: 'review.created' },
 } satisfies { [Name in keyof Schemas]?: Schemas[Name] };
 
 let t: TestApp;

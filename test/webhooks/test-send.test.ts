@@ -55,9 +55,10 @@ describe('POST /webhooks/:id/test', () => {
       type: 'webhook.test',
       timestamp: expect.any(String),
       agency_id: caller.agency.id,
+      livemode: true,
       data: { message: expect.any(String), subscription_id: sub.id },
     });
-    expect(Object.keys(payload)).toEqual(['id', 'type', 'timestamp', 'agency_id', 'data']);
+    expect(Object.keys(payload)).toEqual(['id', 'type', 'timestamp', 'agency_id', 'livemode', 'data']);
     // Receivers dedupe on webhook-id; it is the envelope's id, as for real events.
     expect(request.headers['webhook-id']).toBe(payload.id);
     expect(Math.abs(Date.parse(payload.timestamp as string) - Date.now())).toBeLessThan(60_000);

@@ -1,6 +1,7 @@
 // The one fetch wrapper every page uses: same-origin cookies, the CSRF header on writes, JSON in
 // and out, and RFC 9457 problem+json turned into an ApiProblem the UI can show.
 import type { FieldError } from './types.ts';
+import { currentMode } from '../lib/mode.ts';
 
 export class ApiProblem extends Error {
   override name = 'ApiProblem';
@@ -72,6 +73,8 @@ export async function request<T>(method: Method, path: string, options: RequestO
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  // The test-mode switch: the server then answers from the agency's sandbox.
+  if (currentMode() === 'test') headers['faro-mode'] = 'test';
 
   let response: Response;
   try {

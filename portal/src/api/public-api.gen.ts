@@ -347,6 +347,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/test/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trigger a test event
+         * @description Test mode only (a `faro_test_` key; a live key gets 403 `test_mode_only`). Runs the real domain action behind the event in the agency’s sandbox, with generated data: a review is created, a lead converted, a conversation started, a message received or a sync run fails. Everything downstream is real: the event is in `GET /api/v1/events` (with `livemode: false`) and is delivered, signed, to the sandbox’s webhook subscriptions to its type. The key needs what reading the event needs: `events:read` and the read scope of the event’s resource (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`); 403 `insufficient_scope` otherwise.
+         *
+         *     Requires the `events:read` scope.
+         */
+        post: operations["triggerTestEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhook-deliveries/{id}": {
         parameters: {
             query?: never;
@@ -883,6 +905,7 @@ export interface components {
          *       "type": "conversation.created",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
          *         "object": "conversation",
@@ -912,6 +935,8 @@ export interface components {
             timestamp: string;
             /** @description The agency the event belongs to. */
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             data: components["schemas"]["Conversation"];
         };
         /**
@@ -1011,6 +1036,7 @@ export interface components {
          *       "type": "review.created",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
          *         "object": "review",
@@ -1038,6 +1064,8 @@ export interface components {
              */
             timestamp: string;
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             /** @description The resource, as in the webhook of this type (see the `webhooks` section). */
             data: {
                 [key: string]: unknown;
@@ -1052,6 +1080,7 @@ export interface components {
          *           "type": "review.created",
          *           "timestamp": "2026-03-14T15:09:26.535Z",
          *           "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *           "livemode": true,
          *           "data": {
          *             "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
          *             "object": "review",
@@ -1130,6 +1159,7 @@ export interface components {
          *       "type": "lead.converted",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
          *         "object": "lead",
@@ -1159,6 +1189,8 @@ export interface components {
             timestamp: string;
             /** @description The agency the event belongs to. */
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             data: components["schemas"]["Lead"];
         };
         /**
@@ -1330,6 +1362,7 @@ export interface components {
          *       "type": "message.received",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
          *         "object": "message",
@@ -1354,6 +1387,8 @@ export interface components {
             timestamp: string;
             /** @description The agency the event belongs to. */
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             data: components["schemas"]["Message"];
         };
         /**
@@ -1389,7 +1424,7 @@ export interface components {
              * @description Stable machine-readable error code.
              * @enum {string}
              */
-            code: "validation_failed" | "malformed_json" | "invalid_cursor" | "invalid_webhook_url" | "missing_credentials" | "malformed_api_key" | "unknown_api_key" | "revoked_api_key" | "expired_api_key" | "invalid_credentials" | "invalid_session" | "invalid_admin_token" | "csrf_failed" | "tier_required" | "insufficient_scope" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limited" | "login_throttled" | "auth_throttled" | "internal_error" | "service_unavailable" | "database_unavailable";
+            code: "validation_failed" | "malformed_json" | "invalid_cursor" | "invalid_webhook_url" | "missing_credentials" | "malformed_api_key" | "unknown_api_key" | "revoked_api_key" | "expired_api_key" | "invalid_credentials" | "invalid_session" | "invalid_admin_token" | "csrf_failed" | "tier_required" | "insufficient_scope" | "test_mode_only" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limited" | "login_throttled" | "auth_throttled" | "internal_error" | "service_unavailable" | "database_unavailable";
             request_id: string;
             errors?: {
                 path: string;
@@ -1450,6 +1485,7 @@ export interface components {
          *       "type": "review.created",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
          *         "object": "review",
@@ -1478,6 +1514,8 @@ export interface components {
             timestamp: string;
             /** @description The agency the event belongs to. */
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             data: components["schemas"]["Review"];
         };
         /**
@@ -1532,6 +1570,7 @@ export interface components {
          *       "type": "sync.failed",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "id": "sync_01jd5s4p7pe6g8j0m2p4r6t8v0",
          *         "object": "sync_run",
@@ -1557,6 +1596,8 @@ export interface components {
             timestamp: string;
             /** @description The agency the event belongs to. */
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             data: components["schemas"]["SyncRun"];
         };
         /**
@@ -1590,6 +1631,52 @@ export interface components {
             finished_at: string | null;
             /** Format: date-time */
             created_at: string;
+        };
+        /**
+         * TestEvent
+         * @description A test event raised by a real domain action in the sandbox.
+         * @example {
+         *       "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+         *       "type": "review.created",
+         *       "resource": {
+         *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+         *         "object": "review",
+         *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *         "source": "google",
+         *         "rating": 5,
+         *         "author_name": "James Carter",
+         *         "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+         *         "reply": null,
+         *         "replied_at": null,
+         *         "published_at": "2026-03-14T15:02:11.000Z",
+         *         "created_at": "2026-03-14T15:09:26.535Z",
+         *         "updated_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
+         */
+        TestEvent: {
+            /** @description The event raised; `GET /api/v1/events/{id}` returns it, and it is the `webhook-id` of its deliveries. */
+            event_id: string;
+            /** @enum {string} */
+            type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed";
+            /** @description The resource the action made or changed, as `GET` returns it and as the event’s `data` carries it. */
+            resource: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * TestEventRequest
+         * @example {
+         *       "type": "review.created"
+         *     }
+         */
+        TestEventRequest: {
+            /**
+             * @description The event to make happen in the sandbox.
+             * @example review.created
+             * @enum {string}
+             */
+            type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed";
         };
         /**
          * UpdateLead
@@ -1742,6 +1829,7 @@ export interface components {
          *         "type": "review.created",
          *         "timestamp": "2026-03-14T15:09:26.535Z",
          *         "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *         "livemode": true,
          *         "data": {
          *           "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
          *           "object": "review",
@@ -1849,6 +1937,7 @@ export interface components {
          *           "type",
          *           "timestamp",
          *           "agency_id",
+         *           "livemode",
          *           "data"
          *         ],
          *         "properties": {
@@ -1869,6 +1958,10 @@ export interface components {
          *           "agency_id": {
          *             "type": "string",
          *             "description": "The agency the event belongs to."
+         *           },
+         *           "livemode": {
+         *             "type": "boolean",
+         *             "description": "true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one."
          *           },
          *           "data": {
          *             "type": "object",
@@ -1900,6 +1993,7 @@ export interface components {
          *             "type": "webhook.test",
          *             "timestamp": "2026-03-14T15:09:26.535Z",
          *             "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *             "livemode": true,
          *             "data": {
          *               "message": "This is a test event sent from FARO.",
          *               "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
@@ -1932,6 +2026,7 @@ export interface components {
          *               "type",
          *               "timestamp",
          *               "agency_id",
+         *               "livemode",
          *               "data"
          *             ],
          *             "properties": {
@@ -1952,6 +2047,10 @@ export interface components {
          *               "agency_id": {
          *                 "type": "string",
          *                 "description": "The agency the event belongs to."
+         *               },
+         *               "livemode": {
+         *                 "type": "boolean",
+         *                 "description": "true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one."
          *               },
          *               "data": {
          *                 "type": "object",
@@ -1983,6 +2082,7 @@ export interface components {
          *                 "type": "webhook.test",
          *                 "timestamp": "2026-03-14T15:09:26.535Z",
          *                 "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *                 "livemode": true,
          *                 "data": {
          *                   "message": "This is a test event sent from FARO.",
          *                   "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
@@ -2231,6 +2331,7 @@ export interface components {
          *       "type": "webhook.test",
          *       "timestamp": "2026-03-14T15:09:26.535Z",
          *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
          *       "data": {
          *         "message": "This is a test event sent from FARO.",
          *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
@@ -2249,6 +2350,8 @@ export interface components {
             timestamp: string;
             /** @description The agency the event belongs to. */
             agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
             data: components["schemas"]["WebhookTestData"];
         };
         /**
@@ -2316,7 +2419,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The key lacks the scope the operation needs (`required_scope` names it), or the agency’s plan does not include the API (`required_tier`). */
+        /** @description The key lacks the scope the operation needs (`required_scope` names it), the agency’s plan does not include the API (`required_tier`), or a live key called a test-mode-only endpoint (`test_mode_only`). */
         Forbidden: {
             headers: {
                 "Request-Id": components["headers"]["Request-Id"];
@@ -2326,7 +2429,7 @@ export interface components {
                 "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                 "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 /**
-                 * @description The bearer challenge of a key that lacks the scope (RFC 6750 §3.1): `error="insufficient_scope"` and the missing scopes in `scope`. Not sent for `tier_required`.
+                 * @description The bearer challenge of a key that lacks the scope (RFC 6750 §3.1): `error="insufficient_scope"` and the missing scopes in `scope`. Not sent for `tier_required` nor `test_mode_only`.
                  * @example Bearer realm="FARO API", error="insufficient_scope", scope="reviews:read"
                  */
                 "WWW-Authenticate"?: string;
@@ -2523,6 +2626,11 @@ export interface components {
          * @example Bearer realm="FARO API", error="invalid_token"
          */
         "WWW-Authenticate": string;
+        /**
+         * @description The mode this request ran in: `live`, or `test` for a `faro_test_` key (the agency’s sandbox: its own data, webhooks, deliveries and events). Test mode never reads or changes live data.
+         * @example live
+         */
+        "Faro-Mode": "live" | "test";
         /** @description Present, with value `true`, when this response is the stored response of an earlier request with the same `Idempotency-Key`. */
         "Idempotent-Replayed": "true";
     };
@@ -2565,6 +2673,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2648,6 +2757,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2708,6 +2818,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2775,6 +2886,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2837,6 +2949,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2848,6 +2961,7 @@ export interface operations {
                      *           "type": "review.created",
                      *           "timestamp": "2026-03-14T15:09:26.535Z",
                      *           "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *           "livemode": true,
                      *           "data": {
                      *             "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
                      *             "object": "review",
@@ -2910,6 +3024,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2952,6 +3067,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2961,6 +3077,7 @@ export interface operations {
                      *       "type": "review.created",
                      *       "timestamp": "2026-03-14T15:09:26.535Z",
                      *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *       "livemode": true,
                      *       "data": {
                      *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
                      *         "object": "review",
@@ -3023,6 +3140,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3097,6 +3215,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
@@ -3156,6 +3275,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3221,6 +3341,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3277,6 +3398,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3339,6 +3461,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3407,6 +3530,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3462,6 +3586,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3528,6 +3653,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3587,6 +3713,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3617,6 +3744,69 @@ export interface operations {
             "5XX": components["responses"]["ServerError"];
         };
     };
+    triggerTestEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "review.created"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TestEventRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; the body is the new resource. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "event_id": "evt_01jd5q7h3kd5f7h9k1m3n5q7s9",
+                     *       "type": "review.created",
+                     *       "resource": {
+                     *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
+                     *         "object": "review",
+                     *         "location_id": "loc_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *         "source": "google",
+                     *         "rating": 5,
+                     *         "author_name": "James Carter",
+                     *         "body": "Friendly staff and they fit me in the same day. Highly recommend.",
+                     *         "reply": null,
+                     *         "replied_at": null,
+                     *         "published_at": "2026-03-14T15:02:11.000Z",
+                     *         "created_at": "2026-03-14T15:09:26.535Z",
+                     *         "updated_at": "2026-03-14T15:09:26.535Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TestEvent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
     getWebhookDelivery: {
         parameters: {
             query?: never;
@@ -3641,6 +3831,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3662,6 +3853,7 @@ export interface operations {
                      *         "type": "review.created",
                      *         "timestamp": "2026-03-14T15:09:26.535Z",
                      *         "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *         "livemode": true,
                      *         "data": {
                      *           "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
                      *           "object": "review",
@@ -3736,6 +3928,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3790,6 +3983,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3867,6 +4061,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3933,6 +4128,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3949,6 +4145,7 @@ export interface operations {
                      *               "type",
                      *               "timestamp",
                      *               "agency_id",
+                     *               "livemode",
                      *               "data"
                      *             ],
                      *             "properties": {
@@ -3969,6 +4166,10 @@ export interface operations {
                      *               "agency_id": {
                      *                 "type": "string",
                      *                 "description": "The agency the event belongs to."
+                     *               },
+                     *               "livemode": {
+                     *                 "type": "boolean",
+                     *                 "description": "true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one."
                      *               },
                      *               "data": {
                      *                 "type": "object",
@@ -4000,6 +4201,7 @@ export interface operations {
                      *                 "type": "webhook.test",
                      *                 "timestamp": "2026-03-14T15:09:26.535Z",
                      *                 "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                     *                 "livemode": true,
                      *                 "data": {
                      *                   "message": "This is a test event sent from FARO.",
                      *                   "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"
@@ -4047,6 +4249,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4111,6 +4314,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4160,6 +4364,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4235,6 +4440,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4304,6 +4510,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4350,6 +4557,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4394,6 +4602,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4446,6 +4655,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4504,6 +4714,7 @@ export interface operations {
                  *       "type": "conversation.created",
                  *       "timestamp": "2026-03-14T15:09:26.535Z",
                  *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
                  *       "data": {
                  *         "id": "conv_01jd5p2f7h8k9m0n1p2q3r4s5t",
                  *         "object": "conversation",
@@ -4579,6 +4790,7 @@ export interface operations {
                  *       "type": "lead.converted",
                  *       "timestamp": "2026-03-14T15:09:26.535Z",
                  *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
                  *       "data": {
                  *         "id": "lead_01jd4w1b5cd8f0h2k4m6p8r0t2",
                  *         "object": "lead",
@@ -4654,6 +4866,7 @@ export interface operations {
                  *       "type": "message.received",
                  *       "timestamp": "2026-03-14T15:09:26.535Z",
                  *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
                  *       "data": {
                  *         "id": "msg_01jd5p2fa0b3d5f7h9k1m3n5q7",
                  *         "object": "message",
@@ -4724,6 +4937,7 @@ export interface operations {
                  *       "type": "review.created",
                  *       "timestamp": "2026-03-14T15:09:26.535Z",
                  *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
                  *       "data": {
                  *         "id": "rev_01jd5q7h3jc4e6g8j0k2m4p6r8",
                  *         "object": "review",
@@ -4798,6 +5012,7 @@ export interface operations {
                  *       "type": "sync.failed",
                  *       "timestamp": "2026-03-14T15:09:26.535Z",
                  *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
                  *       "data": {
                  *         "id": "sync_01jd5s4p7pe6g8j0m2p4r6t8v0",
                  *         "object": "sync_run",
@@ -4869,6 +5084,7 @@ export interface operations {
                  *       "type": "webhook.test",
                  *       "timestamp": "2026-03-14T15:09:26.535Z",
                  *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
                  *       "data": {
                  *         "message": "This is a test event sent from FARO.",
                  *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1"

@@ -3,12 +3,14 @@ import { useState } from 'react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { useSession, useSessionState } from '../auth/SessionContext.tsx';
 import { TIER_LABEL } from '../lib/permissions.ts';
+import { setMode, useMode } from '../lib/mode.ts';
 
 export function Layout() {
   const session = useSession();
   const { logout } = useSessionState();
   const navigate = useNavigate();
   const [signingOut, setSigningOut] = useState(false);
+  const mode = useMode();
 
   async function onLogout() {
     setSigningOut(true);
@@ -20,7 +22,7 @@ export function Layout() {
   }
 
   return (
-    <div className="app">
+    <div className={mode === 'test' ? 'app test-mode' : 'app'}>
       <a className="skip-link" href="#main">Skip to content</a>
       <header className="app-header">
         <div className="brand">
@@ -30,6 +32,16 @@ export function Layout() {
             {TIER_LABEL[session.agency.tier]} plan
           </span>
         </div>
+        <label className="mode-switch" title="Test mode: test keys, test endpoints and sample data, apart from live ones">
+          <input
+            type="checkbox"
+            role="switch"
+            data-testid="test-mode-switch"
+            checked={mode === 'test'}
+            onChange={(event) => setMode(event.target.checked ? 'test' : 'live')}
+          />
+          Test mode
+        </label>
         <div className="user">
           <span className="user-name" title={session.user.email}>
             {session.user.name || session.user.email}
@@ -40,6 +52,11 @@ export function Layout() {
           </button>
         </div>
       </header>
+      {mode === 'test' && (
+        <div className="test-mode-band" role="status" data-testid="test-mode-band">
+          TEST MODE — you are viewing test data: faro_test_ keys, test webhook endpoints and sample events. Nothing here touches live data.
+        </div>
+      )}
       <div className="app-body">
         <nav className="app-nav" aria-label="Settings">
           <p className="nav-heading">Settings</p>
@@ -50,7 +67,8 @@ export function Layout() {
           </ul>
         </nav>
         <main id="main" className="app-main" tabIndex={-1}>
-          <Outlet />
+          {/* Keyed by mode: every page loads again from the other mode's data when it switches. */}
+          <Outlet key={mode} />
         </main>
       </div>
     </div>

@@ -17,7 +17,7 @@ export async function lockAgency(db: Executor, id: string): Promise<AgencyRow | 
 }
 
 export async function countAgencies(db: Executor): Promise<number> {
-  const row = await db.selectFrom('agencies').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+  const row = await db.selectFrom('agencies').select((eb) => eb.fn.countAll<number>().as('count')).where('live_agency_id', 'is', null).executeTakeFirstOrThrow();
   return Number(row.count);
 }
 
@@ -80,4 +80,23 @@ export async function deleteSession(db: Executor, id: string): Promise<void> {
 export async function deleteExpiredSessions(db: Executor, now: Date): Promise<number> {
   const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** The test-mode sandbox of a live agency, if it has one yet. */
+export async function findSandbox(db: Executor, liveAgencyId: string): Promise<AgencyRow | undefined> {
+  return db.selectFrom('agencies').selectAll().where('live_agency_id', '=', liveAgencyId).executeTakeFirst();
+}
+
+/** Inserts the sandbox unless the agency has one; undefined when another transaction got there first. */
+export async function insertSandbox(db: Executor, sandbox: NewRow<'agencies'> & { live_agency_id: string }): Promise<AgencyRow | undefined> {
+  return db.insertInto('agencies').values(sandbox).onConflict((oc) => oc.column('live_agency_id').doNothing()).returningAll().executeTakeFirst();
+}
+
+/** A live agency's plan changed: its sandbox mirrors it (call in the same transaction). */
+export async function mirrorPlanToSandbox(db: Executor, live: AgencyRow): Promise<void> {
+  await db
+    .updateTable('agencies')
+    .set({ tier: live.tier, api_rate_limit: live.api_rate_limit, max_api_keys: live.max_api_keys, updated_at: live.updated_at })
+    .where('live_agency_id', '=', live.id)
+    .execute();
 }

@@ -74,13 +74,14 @@ export function createAgencyService({ db, clock }: { db: Kysely<DB>; clock: Cloc
 
     async getAgency(id: string): Promise<Agency> {
       const row = await repo.findAgency(db, id);
-      if (!row) throw notFound('agency');
+      // A sandbox is reached through its live agency only; operators never see it as an agency.
+      if (!row || row.live_agency_id !== null) throw notFound('agency');
       return toAgency(row);
     },
 
     async updateAgency(id: string, input: UpdateAgencyInput): Promise<Agency> {
       const current = await repo.findAgency(db, id);
-      if (!current) throw notFound('agency');
+      if (!current || current.live_agency_id !== null) throw notFound('agency');
       const tier = input.tier ?? current.tier;
       if (input.api_rate_limit != null && tier !== 'enterprise') {
         throw new ApiError('validation_failed', 'api_rate_limit applies to enterprise agencies only.', {
@@ -89,13 +90,19 @@ export function createAgencyService({ db, clock }: { db: Kysely<DB>; clock: Cloc
       }
       // A custom limit belongs to enterprise only: moving below it drops the custom limit too.
       const dropCustomLimit = tier !== 'enterprise' && input.api_rate_limit === undefined && current.api_rate_limit !== null;
-      const row = await repo.updateAgency(db, id, { ...input, ...(dropCustomLimit ? { api_rate_limit: null } : {}), updated_at: clock.now() });
+      const row = await db.transaction().execute(async (trx) => {
+        const updated = await repo.updateAgency(trx, id, { ...input, ...(dropCustomLimit ? { api_rate_limit: null } : {}), updated_at: clock.now() });
+        if (updated) await repo.mirrorPlanToSandbox(trx, updated);
+        return updated;
+      });
       if (!row) throw notFound('agency');
       return toAgency(row);
     },
 
     async addUser(agencyId: string, input: CreateUserInput): Promise<User> {
-      if (!(await repo.findAgency(db, agencyId))) throw notFound('agency');
+      const agency = await repo.findAgency(db, agencyId);
+      // A sandbox has no users: nobody logs in to it; the portal reaches it from the live agency.
+      if (!agency || agency.live_agency_id !== null) throw notFound('agency');
       return toUser(await addUser(agencyId, input));
     },
 

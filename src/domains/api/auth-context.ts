@@ -34,6 +34,8 @@ export interface PublicAuth {
   role: Role | null;
   /** A session holds every scope its role allows (members: the read scopes only). */
   scopes: readonly Scope[];
+  /** False in test mode: `agencyId` is then the live agency's sandbox. */
+  livemode: boolean;
 }
 
 declare module 'fastify' {

@@ -19,6 +19,8 @@ export interface KeyRecord {
   /** The agency's tier and custom limit, as fresh as the cache entry. */
   tier: Tier;
   agencyRateLimit: number | null;
+  /** False for a test key: its agency is a sandbox (a key's mode is its agency's, fixed at creation). */
+  livemode: boolean;
 }
 
 /*
@@ -52,6 +54,7 @@ function toRecord(row: repo.KeyAuthRow): KeyRecord {
     revokedAtMs: row.revoked_at?.getTime() ?? null,
     tier: row.tier,
     agencyRateLimit: row.agency_rate_limit,
+    livemode: row.live_agency_id === null,
   };
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { API_KEY_LENGTH, API_KEY_PREFIX, generateApiKey, hashApiKey, isWellFormedApiKey, maskApiKey } from './key-format.ts';
+import { API_KEY_LENGTH, API_KEY_PREFIX, apiKeyMode, generateApiKey, hashApiKey, isWellFormedApiKey, maskApiKey, TEST_API_KEY_PREFIX } from './key-format.ts';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -82,5 +82,48 @@ describe('API key format', () => {
     expect(hashApiKey(key)).toMatch(/^[0-9a-f]{64}$/);
     expect(hashApiKey('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect(hashApiKey(key)).toBe(hashApiKey(key));
+  });
+
+  describe('test-mode keys', () => {
+    it('have the live shape and length with the faro_test_ prefix, and say their mode', () => {
+      for (let i = 0; i < 100; i += 1) {
+        const { key, displayPrefix } = generateApiKey('test');
+        expect(key).toMatch(/^faro_test_[0-9A-Za-z]{38}$/);
+        expect(key).toHaveLength(API_KEY_LENGTH);
+        expect(isWellFormedApiKey(key)).toBe(true);
+        expect(apiKeyMode(key)).toBe('test');
+        expect(displayPrefix.startsWith(TEST_API_KEY_PREFIX)).toBe(true);
+      }
+      expect(apiKeyMode(generateApiKey().key)).toBe('live');
+      expect(apiKeyMode('faro_demo_x')).toBeUndefined();
+    });
+
+    it('take the checksum over prefix + random part: a known vector', () => {
+      const zeros = '0'.repeat(32);
+      let expected = '';
+      for (let v = crc32(`${TEST_API_KEY_PREFIX}${zeros}`), i = 0; i < 6; i += 1, v = Math.floor(v / 62)) expected = BASE62.charAt(v % 62) + expected;
+      expect(isWellFormedApiKey(`${TEST_API_KEY_PREFIX}${zeros}${expected}`)).toBe(true);
+      // The same body under the live prefix is not a key (its checksum is over the random part alone).
+      expect(isWellFormedApiKey(`${API_KEY_PREFIX}${zeros}${expected}`)).toBe(false);
+    });
+
+    it('refuse a live body under the test prefix and a test body under the live prefix', () => {
+      for (let i = 0; i < 200; i += 1) {
+        const live = generateApiKey('live').key;
+        const test = generateApiKey('test').key;
+        expect(isWellFormedApiKey(TEST_API_KEY_PREFIX + live.slice(API_KEY_PREFIX.length))).toBe(false);
+        expect(isWellFormedApiKey(API_KEY_PREFIX + test.slice(TEST_API_KEY_PREFIX.length))).toBe(false);
+      }
+    });
+
+    it('reject every one-character change', () => {
+      const { key } = generateApiKey('test');
+      for (let i = TEST_API_KEY_PREFIX.length; i < key.length; i += 1) {
+        for (const ch of BASE62) {
+          if (ch === key[i]) continue;
+          expect(isWellFormedApiKey(key.slice(0, i) + ch + key.slice(i + 1)), `position ${i} -> ${ch}`).toBe(false);
+        }
+      }
+    });
   });
 });

@@ -2,12 +2,16 @@ import { createHash, randomInt } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /*
- * API keys: `faro_live_` + 32 random base62 chars (~190 bits) + 6 base62 chars of CRC32(random).
+ * API keys: `faro_live_` + 32 random base62 chars (~190 bits) + 6 base62 chars of CRC32(random);
+ * test-mode keys: `faro_test_` + the same shape, their checksum taken over prefix + random, so a
+ * live key with its prefix swapped fails the checksum (live keys keep the scheme they were made with).
  * The checksum lets the server refuse a mistyped or made-up key without a database hit, and gives
  * secret scanners a format they can verify. Keys are stored only as SHA-256: with this much
  * entropy a slow hash adds nothing, and the hash doubles as the lookup key.
  */
 export const API_KEY_PREFIX = 'faro_live_';
+export const TEST_API_KEY_PREFIX = 'faro_test_';
+export type KeyMode = 'live' | 'test';
 export const API_KEY_RANDOM_LENGTH = 32;
 export const API_KEY_CHECKSUM_LENGTH = 6;
 export const API_KEY_LENGTH = API_KEY_PREFIX.length + API_KEY_RANDOM_LENGTH + API_KEY_CHECKSUM_LENGTH;
@@ -43,9 +47,14 @@ export function maskApiKey(displayPrefix: string, displaySuffix: string): string
   return `${displayPrefix}…${displaySuffix}`;
 }
 
-export function generateApiKey(): { key: string; hash: string; displayPrefix: string; displaySuffix: string } {
+function checksumOf(mode: KeyMode, randomPart: string): string {
+  return mode === 'live' ? checksum(randomPart) : checksum(TEST_API_KEY_PREFIX + randomPart);
+}
+
+export function generateApiKey(mode: KeyMode = 'live'): { key: string; hash: string; displayPrefix: string; displaySuffix: string } {
   const randomPart = randomBase62(API_KEY_RANDOM_LENGTH);
-  const key = `${API_KEY_PREFIX}${randomPart}${checksum(randomPart)}`;
+  const prefix = mode === 'live' ? API_KEY_PREFIX : TEST_API_KEY_PREFIX;
+  const key = `${prefix}${randomPart}${checksumOf(mode, randomPart)}`;
   return {
     key,
     hash: hashApiKey(key),
@@ -54,11 +63,20 @@ export function generateApiKey(): { key: string; hash: string; displayPrefix: st
   };
 }
 
+/** The mode a key's prefix names, or undefined for neither prefix; says nothing about the rest. */
+export function apiKeyMode(raw: string): KeyMode | undefined {
+  if (raw.startsWith(API_KEY_PREFIX)) return 'live';
+  if (raw.startsWith(TEST_API_KEY_PREFIX)) return 'test';
+  return undefined;
+}
+
 /** Format and checksum only; says nothing about whether the key exists. */
 export function isWellFormedApiKey(raw: string): boolean {
-  if (typeof raw !== 'string' || raw.length !== API_KEY_LENGTH || !raw.startsWith(API_KEY_PREFIX)) return false;
+  if (typeof raw !== 'string' || raw.length !== API_KEY_LENGTH) return false;
+  const mode = apiKeyMode(raw);
+  if (mode === undefined) return false;
   const body = raw.slice(API_KEY_PREFIX.length);
   if (!BODY_PATTERN.test(body)) return false;
   const randomPart = body.slice(0, API_KEY_RANDOM_LENGTH);
-  return body.slice(API_KEY_RANDOM_LENGTH) === checksum(randomPart);
+  return body.slice(API_KEY_RANDOM_LENGTH) === checksumOf(mode, randomPart);
 }

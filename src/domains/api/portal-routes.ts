@@ -5,6 +5,7 @@ import { requirePortalAdmin, requirePortalSession } from '../../http/portal-auth
 import { absentBodyIsEmpty } from '../../http/json-body.ts';
 import { requireIntegrationsTier } from '../agencies/entitlements.ts';
 import type { Actor } from './service.ts';
+import { MODE_HEADER, requestedMode } from '../testing/mode.ts';
 import {
   ApiKeyListSchema,
   ApiKeySchema,
@@ -17,8 +18,14 @@ import {
   ScopeListSchema,
 } from './schemas.ts';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The agency whose keys a portal request manages: the session's, or its sandbox in test mode. */
+    keysAgencyId?: string;
+  }
+}
 
-const agencyOf = (request: FastifyRequest) => request.portalSession!.agency.id;
+const agencyOf = (request: FastifyRequest) => request.keysAgencyId!;
 const actorOf = (request: FastifyRequest): Actor => ({ userId: request.portalSession!.user.id, via: 'portal', requestId: request.id });
 
 /** Settings → API in the portal: keys (their audit log is GET /api/v1/audit-events). Every route needs a session on Scale+. */
@@ -27,6 +34,13 @@ export async function portalApiKeyRoutes(app: App): Promise<void> {
   // onRequest, so a caller without a session (or the plan, or the role) learns nothing about bodies.
   app.addHook('onRequest', requirePortalSession(sessions));
   app.addHook('onRequest', async (request) => requireIntegrationsTier(request.portalSession!.agency.tier, 'API keys', 'your agency'));
+  // The test-mode switch (Faro-Mode: test): the same pages manage the sandbox's faro_test_ keys.
+  app.addHook('onRequest', async (request, reply) => {
+    const live = request.portalSession!.agency.id;
+    const mode = requestedMode(request.headers[MODE_HEADER]);
+    request.keysAgencyId = mode === 'live' ? live : (await app.ctx.services.sandboxes.ensure(live)).id;
+    void reply.header(MODE_HEADER, mode);
+  });
   const adminOnly = async (request: FastifyRequest) => requirePortalAdmin(request);
   const hide = true;
 

@@ -68,6 +68,7 @@ export async function findKeyForAuth(db: Executor, keyHash: string) {
       'api_keys.revoked_at',
       'agencies.tier',
       'agencies.api_rate_limit as agency_rate_limit',
+      'agencies.live_agency_id',
     ])
     .where('api_keys.key_hash', '=', keyHash)
     .executeTakeFirst();

@@ -52,6 +52,17 @@ export const CreateApiKeyBody = Type.Object(
 );
 export type CreateApiKeyInput = Static<typeof CreateApiKeyBody>;
 
+/** The operator API's variant: the same fields, and which mode the key is for. */
+export const AdminCreateApiKeyBody = Type.Object(
+  {
+    ...CreateApiKeyBody.properties,
+    mode: Type.Optional(
+      Type.Enum(['live', 'test'], { description: '`test` makes a `faro_test_` key of the agency’s sandbox (created on first use). Default `live`.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const RotateApiKeyBody = Type.Object(
   {
     grace_period_seconds: Type.Optional(

@@ -32,6 +32,8 @@ interface AgencyLimits {
   id: string;
   tier: Tier;
   api_rate_limit: number | null;
+  /** Set on a sandbox: its keys are test keys. */
+  live_agency_id: string | null;
 }
 
 export function keyStatus(row: { revoked_at: Date | null; expires_at: Date | null }, now: Date): ApiKeyStatus {
@@ -89,12 +91,13 @@ export function createApiKeyService(deps: {
     await recordAudit(trx, { agencyId, actor: auditActor, action, target: { type: 'api_key', id: keyId }, details, at: clock.now() });
   }
 
-  async function insertNewKey(trx: Executor, agencyId: string, fields: { name: string; scopes: string[]; rate_limit: number | null; expires_at: Date | null; created_by: string | null }) {
+  async function insertNewKey(trx: Executor, agency: AgencyLimits, fields: { name: string; scopes: string[]; rate_limit: number | null; expires_at: Date | null; created_by: string | null }) {
     const now = clock.now();
-    const secret = generateApiKey();
+    // A key's mode is its agency's: a sandbox's keys are test keys, a live agency's live ones.
+    const secret = generateApiKey(agency.live_agency_id === null ? 'live' : 'test');
     const row = await repo.insertKey(trx, {
       id: newId('key', now),
-      agency_id: agencyId,
+      agency_id: agency.id,
       key_hash: secret.hash,
       name: fields.name,
       scopes: JSON.stringify(fields.scopes),
@@ -154,7 +157,7 @@ export function createApiKeyService(deps: {
       }
       const { row, key } = await db.transaction().execute(async (trx) => {
         await requireRoomForKey(trx, agencyId, actor);
-        const created = await insertNewKey(trx, agencyId, {
+        const created = await insertNewKey(trx, agency, {
           name: input.name,
           scopes: input.scopes,
           rate_limit: input.rate_limit ?? null,
@@ -213,7 +216,7 @@ export function createApiKeyService(deps: {
             });
           }
         }
-        const created = await insertNewKey(trx, agencyId, {
+        const created = await insertNewKey(trx, agency, {
           name: old.name,
           scopes: old.scopes,
           rate_limit: old.rate_limit,

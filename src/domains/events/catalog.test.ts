@@ -37,25 +37,27 @@ describe('event catalog', () => {
       id: 'evt_01jd5q7h3kd5f7h9k1m3n5q7s9',
       type: 'review.created',
       agency_id: 'agy_01jd5kz8q4n2c7v9w3x5y6z8a0',
+      livemode: false,
       created_at: new Date('2026-03-14T15:09:26.535Z'),
       data: { id: 'rev_1', rating: 5 },
     });
     expect(body).toBe(
-      '{"id":"evt_01jd5q7h3kd5f7h9k1m3n5q7s9","type":"review.created","timestamp":"2026-03-14T15:09:26.535Z","agency_id":"agy_01jd5kz8q4n2c7v9w3x5y6z8a0","data":{"id":"rev_1","rating":5}}',
+      '{"id":"evt_01jd5q7h3kd5f7h9k1m3n5q7s9","type":"review.created","timestamp":"2026-03-14T15:09:26.535Z","agency_id":"agy_01jd5kz8q4n2c7v9w3x5y6z8a0","livemode":false,"data":{"id":"rev_1","rating":5}}',
     );
   });
 
-  it('builds samples for test sends: valid, fresh ids, the given time and agency', () => {
+  it('builds samples for test sends: valid, fresh ids, the given time, agency and mode', () => {
     const at = new Date('2027-01-02T03:04:05.678Z');
-    for (const type of EVENT_TYPES) {
-      const sample = buildSamplePayload(type, { agencyId: 'agy_01jd5kz8q4n2c7v9w3x5y6z8a1', subscriptionId: 'whsub_01jd5kz8q4n2c7v9w3x5y6z8a2', at });
+    for (const [index, type] of EVENT_TYPES.entries()) {
+      const livemode = index % 2 === 0;
+      const sample = buildSamplePayload(type, { agencyId: 'agy_01jd5kz8q4n2c7v9w3x5y6z8a1', livemode, subscriptionId: 'whsub_01jd5kz8q4n2c7v9w3x5y6z8a2', at });
       const payload = JSON.parse(sample.body) as { id: string; timestamp: string; agency_id: string; data: Record<string, unknown> };
       const entry = catalogEntry(type);
       const validate = ajv.compile(entry.schema);
       expect(validate(payload), `${type}: ${JSON.stringify(validate.errors)}`).toBe(true);
       expect(payload.id).toBe(sample.id);
       expect(payload.id).not.toBe(entry.example.id);
-      expect(payload).toMatchObject({ timestamp: at.toISOString(), agency_id: 'agy_01jd5kz8q4n2c7v9w3x5y6z8a1' });
+      expect(payload).toMatchObject({ timestamp: at.toISOString(), agency_id: 'agy_01jd5kz8q4n2c7v9w3x5y6z8a1', livemode });
       if (type === 'webhook.test') {
         expect(payload.data.subscription_id).toBe('whsub_01jd5kz8q4n2c7v9w3x5y6z8a2');
       } else {

@@ -36,8 +36,13 @@ export interface EventEnvelope {
   type: string;
   timestamp: string;
   agency_id: string;
+  livemode: boolean;
   data: Record<string, unknown>;
 }
+
+/** The envelope's `livemode`, one description wherever it is declared. */
+export const LIVEMODE_DESCRIPTION =
+  'true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one.';
 
 const DESCRIPTIONS: Record<EventType, string> = {
   'conversation.created': 'A new conversation started in the unified inbox (first message from a contact on any channel). `data` is the conversation.',
@@ -64,7 +69,7 @@ function titleOf(type: string): string {
 }
 
 function exampleOf(type: EventType): EventEnvelope {
-  return { id: EXAMPLE_EVENT_IDS[type], type, timestamp: EXAMPLE_TIMESTAMP, agency_id: EXAMPLE_AGENCY_ID, data: EXAMPLE_DATA[type] };
+  return { id: EXAMPLE_EVENT_IDS[type], type, timestamp: EXAMPLE_TIMESTAMP, agency_id: EXAMPLE_AGENCY_ID, livemode: true, data: EXAMPLE_DATA[type] };
 }
 
 function envelopeSchema(type: EventType, example: EventEnvelope): TSchema {
@@ -77,6 +82,7 @@ function envelopeSchema(type: EventType, example: EventEnvelope): TSchema {
       type: Type.Literal(type),
       timestamp: DateTime('When the event happened (not when this attempt was sent).'),
       agency_id: Type.String({ description: 'The agency the event belongs to.' }),
+      livemode: Type.Boolean({ description: LIVEMODE_DESCRIPTION }),
       data: DATA_SCHEMAS[type],
     },
     { title: titleOf(type), description: DESCRIPTIONS[type], examples: [example] },
@@ -97,13 +103,14 @@ export interface EventForPayload {
   id: string;
   type: string;
   agency_id: string;
+  livemode: boolean;
   created_at: Date;
   data: Record<string, unknown>;
 }
 
 /**
  * The exact JSON body of a webhook for an outbox event, keys in the documented order
- * (id, type, timestamp, agency_id, data). Stored on the delivery so every retry is byte-identical.
+ * (id, type, timestamp, agency_id, livemode, data). Stored on the delivery so every retry is byte-identical.
  */
 export function buildEventPayload(event: EventForPayload): string {
   return JSON.stringify(toEnvelope(event));
@@ -111,16 +118,16 @@ export function buildEventPayload(event: EventForPayload): string {
 
 /** The envelope of an outbox event as an object (what `GET /api/v1/events/:id` returns). */
 export function toEnvelope(event: EventForPayload): EventEnvelope {
-  return { id: event.id, type: event.type, timestamp: event.created_at.toISOString(), agency_id: event.agency_id, data: event.data };
+  return { id: event.id, type: event.type, timestamp: event.created_at.toISOString(), agency_id: event.agency_id, livemode: event.livemode, data: event.data };
 }
 
 const TIMESTAMP_KEY = /_at$/;
 
 /**
  * A sample body for a test send: the catalog example with a fresh event id, the current time,
- * the caller's agency, a fresh resource id, and every non-null `*_at` of the data set to now.
+ * the caller's agency and mode, a fresh resource id, and every non-null `*_at` of the data set to now.
  */
-export function buildSamplePayload(type: EventType, context: { agencyId: string; subscriptionId: string; at: Date }): { id: string; body: string } {
+export function buildSamplePayload(type: EventType, context: { agencyId: string; livemode: boolean; subscriptionId: string; at: Date }): { id: string; body: string } {
   const example = catalogEntry(type).example;
   const now = context.at.toISOString();
   let data: Record<string, unknown>;
@@ -135,5 +142,5 @@ export function buildSamplePayload(type: EventType, context: { agencyId: string;
     data.id = newId(prefix, context.at);
   }
   const id = newId('evt', context.at);
-  return { id, body: JSON.stringify({ id, type, timestamp: now, agency_id: context.agencyId, data }) };
+  return { id, body: JSON.stringify({ id, type, timestamp: now, agency_id: context.agencyId, livemode: context.livemode, data }) };
 }

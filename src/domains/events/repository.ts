@@ -3,6 +3,7 @@
  * change, the dispatcher claims and marks what it fanned out, the events API reads it, and
  * retention prunes it. Times are parameters from the injected clock, never SQL now().
  */
+import { sql } from 'kysely';
 import type { Executor, Row } from '../../db/types.ts';
 import { notify } from '../../db/database.ts';
 import { deleteBatchBefore } from '../../db/retention.ts';
@@ -30,6 +31,8 @@ export async function appendEvent(
       agency_id: event.agencyId,
       type: event.type,
       data: JSON.stringify(event.data),
+      // The mode is the agency's (a sandbox points at its live agency), read in the same statement.
+      livemode: sql<boolean>`(SELECT live_agency_id IS NULL FROM agencies WHERE id = ${event.agencyId})`,
       created_at: event.at,
     })
     .returningAll()

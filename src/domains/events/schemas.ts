@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { DateTime } from '../../lib/schema.ts';
 import { PageSchema } from '../../kit/pagination.ts';
+import { LIVEMODE_DESCRIPTION } from './catalog.ts';
 import { EVENT_READ_SCOPES, EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from './event-types.ts';
 
 /** For route descriptions: which read scope each event type needs, from the one map in catalog.ts. */
@@ -27,6 +28,7 @@ export const EventSchema = Type.Object(
     type: Type.Enum(SUBSCRIBABLE_EVENT_TYPES),
     timestamp: DateTime('When the event happened.'),
     agency_id: Type.String(),
+    livemode: Type.Boolean({ description: LIVEMODE_DESCRIPTION }),
     data: Type.Record(Type.String(), Type.Unknown(), { description: 'The resource, as in the webhook of this type (see the `webhooks` section).' }),
   },
   { title: 'Event', description: 'An event exactly as its webhook body carries it.' },

@@ -1,5 +1,5 @@
 /**
- * The event stream's reads of the outbox, in commit order (migration 0010): rows ordered by
+ * The event stream's reads of the outbox, in commit order (migration 0011): rows ordered by
  * (tx_id, id) and bounded by the oldest transaction still running, so a reader's cursor never
  * passes an event that commits later. A position is that pair, the transaction id as text.
  */
@@ -70,7 +70,7 @@ export async function readCommittedEvents(
   if (only && only.types.length === 0) return [];
   let query = db
     .selectFrom('events')
-    .select(['id', 'type', 'agency_id', 'created_at', 'data', sql<string>`tx_id::text`.as('tx')])
+    .select(['id', 'type', 'agency_id', 'livemode', 'created_at', 'data', sql<string>`tx_id::text`.as('tx')])
     .where(sql<boolean>`(tx_id, id) > (${after.tx}::xid8, ${after.id})`)
     .where(sql<boolean>`tx_id < ${HORIZON}`);
   if (only) {

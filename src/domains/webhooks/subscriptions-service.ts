@@ -210,12 +210,12 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
      * Send a sample of `eventType` now, signed like any delivery, and report what the endpoint
      * answered. The delivery is recorded (is_test) so it shows in the log; it is never retried.
      */
-    async sendTest(caller: ScopedCaller, id: string, eventType: EventType): Promise<TestOutcome> {
-      const { agencyId } = caller;
+    async sendTest(caller: ScopedCaller & { livemode: boolean }, id: string, eventType: EventType): Promise<TestOutcome> {
+      const { agencyId, livemode } = caller;
       assertMayReceive(caller, [eventType]);
       await load(agencyId, id);
       const now = clock.now();
-      const sample = buildSamplePayload(eventType, { agencyId, subscriptionId: id, at: now });
+      const sample = buildSamplePayload(eventType, { agencyId, livemode, subscriptionId: id, at: now });
       const deliveryId = newId('whdel', now);
       await insertDelivery(db, {
         id: deliveryId,
