@@ -8,6 +8,7 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { simulate } from '../support/fixtures.ts';
 import { runCli, runCliToEnd, type CliProcess } from '../support/cli-process.ts';
+import { createApiKey, type KeyOptions } from '../support/api-keys.ts';
 import { buildEventPayload } from '../../src/domains/events/catalog.ts';
 import { newCaller, type Caller } from '../webhooks/support.ts';
 
@@ -120,6 +121,26 @@ describe('faro listen: the event stream forwarded, signed, to a local receiver',
       expect(results[i]!.stdout).toEqual([]);
     });
   }, 120_000); // ten CLI processes start on a loaded machine
+
+  it('faro trigger with a test key: the event happens in the sandbox and faro listen forwards it, signed', async () => {
+    const testKey = (await createApiKey(t.app, caller.agency.id, { scopes: ['events:read', 'reviews:read'], mode: 'test' } as KeyOptions)).key;
+    const testEnv = { ...env, FARO_API_KEY: testKey };
+    const cli = runCli(['listen', '--forward-to', `${receiver.url}/sandbox`], testEnv);
+    running.push(cli);
+    const secret = secretOf(await cli.waitForLine(/Ready/));
+    const triggered = await runCliToEnd(['trigger', 'review.created'], testEnv);
+    expect(triggered.code).toBe(0);
+    const [, eventId, resourceId] = /^Triggered review\.created: event (evt_\w+), resource (rev_\w+)$/.exec(triggered.stdout[0] ?? '') ?? [];
+    expect(eventId, triggered.stdout.join('\n')).toBeDefined();
+    const request = await receiver.waitFor((r) => r.headers['webhook-id'] === eventId);
+    const body = new Webhook(secret).verify(request.body, request.headers) as { livemode: boolean; data: { id: string } };
+    expect(body).toMatchObject({ livemode: false, data: { id: resourceId } });
+    cli.child.kill('SIGINT');
+    await cli.exited;
+
+    const live = await runCliToEnd(['trigger', 'review.created'], env);
+    expect(live).toMatchObject({ code: 1, stdout: [], stderr: [expect.stringMatching(/^faro: FARO answered 403 \(test_mode_only: /)] });
+  }, 120_000);
 
   it('--help of each command', async () => {
     for (const args of [['--help'], ['listen', '--help'], ['trigger', '--help']]) {
