@@ -23,6 +23,8 @@ import { createIdempotencyService } from './domains/idempotency/service.ts';
 import { createDeliveryRuntime } from './domains/webhooks/delivery/runtime.ts';
 import { createWebhookServices } from './domains/webhooks/webhook-services.ts';
 import { createEventsService } from './domains/events/service.ts';
+import { createEventStreamService } from './domains/events/stream-service.ts';
+import { createEventStreamHub } from './domains/events/stream-hub.ts';
 import { createSandboxService } from './domains/testing/sandbox.ts';
 
 /** The services over the five resources (and sync runs) that raise the domain events. */
@@ -65,6 +67,9 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
     apiKeys: createApiKeyService({ ...deps, onKeyChanged: (keyId) => apiKeyAuth.keyChanged(keyId), onKeyCreated: (hash) => apiKeyAuth.keyCreated(hash) }),
     idempotency: createIdempotencyService(deps),
     events: createEventsService({ ...deps, retentionDays: deps.config.retentionDays }),
+    eventStream: createEventStreamService({ ...deps, retentionDays: deps.config.retentionDays }),
+    // Started by the first stream: a process that serves none holds no LISTEN for it.
+    eventStreamHub: createEventStreamHub({ database: deps.database, logger: deps.logger }),
     audit: createAuditService(deps),
     deliveryEngine,
     ...createWebhookServices({ ...deps, executor: deliveryEngine.executor }),
@@ -88,6 +93,7 @@ export function createAppContext(deps: { config: Config; database: Database; clo
     limiter,
     services,
     async close() {
+      await services.eventStreamHub.close();
       await services.apiKeyAuth.close();
       await services.deliveryEngine.close();
       await limiter.close();

@@ -139,6 +139,8 @@ export interface EventsTable {
   livemode: Generated<boolean>;
   created_at: Timestamp;
   dispatched_at: NullableTimestamp;
+  /** The appending transaction (xid8, read as text): the stream's commit order. */
+  tx_id: Generated<string>;
 }
 
 export interface WebhookSubscriptionsTable {

@@ -15,6 +15,7 @@ import { reviewRoutes } from '../domains/reviews/routes.ts';
 import { leadRoutes } from '../domains/leads/routes.ts';
 import { webhookSubscriptionRoutes } from '../domains/webhooks/routes.ts';
 import { eventRoutes } from '../domains/events/routes.ts';
+import { eventStreamRoutes } from '../domains/events/stream-routes.ts';
 import { auditRoutes } from '../domains/audit/routes.ts';
 import { testingRoutes } from '../domains/testing/routes.ts';
 
@@ -28,6 +29,7 @@ export const publicRoutes: PublicRoutes[] = [
   leadRoutes,
   webhookSubscriptionRoutes,
   eventRoutes,
+  eventStreamRoutes,
   auditRoutes,
   testingRoutes,
 ];

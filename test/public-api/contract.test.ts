@@ -112,6 +112,17 @@ const OPERATIONS: OperationCases[] = [
     success: 200,
   },
   { method: 'GET', path: '/api/v1/events', url: () => api('/events?type=review.created'), success: 200 },
+  {
+    method: 'GET',
+    path: '/api/v1/events/stream',
+    url: () => api('/events/stream?types=review.created'),
+    success: 200,
+    special: (w) => [
+      { name: 'an unknown event type', url: api('/events/stream?types=review.deleted'), status: 400 },
+      { name: 'a Last-Event-ID that names no event', url: api('/events/stream'), headers: { 'last-event-id': newId('evt') }, status: 400 },
+      { name: 'resuming after an event', url: api(`/events/stream?last_event_id=${w.event}`), status: 200 },
+    ],
+  },
   { method: 'GET', path: '/api/v1/events/{id}', url: (w) => api(`/events/${w.event}`), ...idOp('events', 'evt'), otherId: (w) => w.otherEvent, success: 200 },
   { method: 'GET', path: '/api/v1/webhooks', url: () => api('/webhooks'), success: 200 },
   {
@@ -195,13 +206,29 @@ async function send(op: OperationCases, c: Case, headers: Record<string, string>
   const request: InjectOptions = { method: op.method, url: c.url, headers: { ...headers, ...c.headers } };
   if (c.raw) Object.assign(request, { payload: c.raw.payload, headers: { ...request.headers, 'content-type': c.raw.contentType } });
   else if (c.body !== undefined) request.payload = c.body as object;
-  const response = await t.app.inject(request);
+  const response = op.path.endsWith('/stream') && c.status === 200 ? await firstBytesOfStream(request) : await t.app.inject(request);
   const key = `${op.method} ${op.path}`;
   if (!observed.has(key)) observed.set(key, new Set());
   observed.get(key)!.add(response.statusCode);
   expect(checker.violations(op.method, op.path, response), `${key}: ${c.name}`).toEqual([]);
   expect(response.statusCode, `${key}: ${c.name}: ${response.body.slice(0, 300)}`).toBe(c.status);
   return response;
+}
+
+/**
+ * An event stream never ends by itself: its response as far as the first complete messages (the
+ * `connected` comment, and what a resume replays), then the client hangs up.
+ */
+async function firstBytesOfStream(request: InjectOptions): Promise<LightMyRequestResponse> {
+  const response = await t.app.inject({ ...request, payloadAsStream: true });
+  const stream = response.stream();
+  let body = '';
+  for await (const chunk of stream) {
+    body += String(chunk);
+    if (body.includes(': connected\n\n')) break;
+  }
+  stream.destroy();
+  return { ...response, body } as LightMyRequestResponse;
 }
 
 /** The calls every operation gets, from the right call to each way of getting it wrong. */

@@ -98,6 +98,7 @@ export function createContractChecker(document: Json): ContractChecker {
     const media = content[contentType] as Json | undefined;
     if (!media) return [`content type "${contentType}" is not one of ${Object.keys(content).join(', ')}`];
     if (!media.schema) return [];
+    if (contentType === 'text/event-stream') return eventStreamViolations(response.body);
     let body: unknown;
     try {
       body = JSON.parse(response.body);
@@ -107,6 +108,15 @@ export function createContractChecker(document: Json): ContractChecker {
     const validate = validatorFor(`${op.method} ${op.path} ${status} ${contentType}`, media.schema as Json);
     if (validate(body)) return [];
     return (validate.errors ?? []).map((error) => `body${error.instancePath} ${error.message ?? 'is invalid'} (${error.schemaPath})`);
+  }
+
+  /** Server-Sent Events framing: every line a comment or a known field, messages ending in a blank line. */
+  function eventStreamViolations(body: string): string[] {
+    if (!body.endsWith('\n\n')) return ['the event stream does not end its last message with a blank line'];
+    return body
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith(':') && !/^(id|event|data|retry): /.test(line))
+      .map((line) => `the event stream has a line that is neither a comment nor a field: "${line.slice(0, 80)}"`);
   }
 
   return {

@@ -123,6 +123,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream events
+         * @description Every new event of the agency as it commits, in commit order, for integrators who cannot expose a webhook URL (and what `faro listen` uses). Server-Sent Events (text/event-stream, UTF-8). Each event is one message: `id:` the event id, `event:` its type, and one `data:` line holding exactly the JSON body a webhook of that event carries. Comments (lines starting with `:`) carry no data: `: connected` once subscribed, `: heartbeat` every 15 s, and a last comment saying why before the server ends a stream (shutdown, or a client reading too slowly to keep up); reconnect with `Last-Event-ID` to resume. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). Without `types` the stream carries every type the key may read. Authentication, scope and rate-limit refusals are problem responses before the stream starts.
+         *
+         *     Requires the `events:read` scope.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/{id}": {
         parameters: {
             query?: never;
@@ -2961,6 +2983,57 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["EventList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only events of these types, comma-separated (conversation.created, message.received, review.created, lead.converted, sync.failed). An unknown type is a 400; a type whose resource read scope the key lacks is a 403 `insufficient_scope`.
+                 * @example review.created,lead.converted
+                 */
+                types?: string;
+                /**
+                 * @description The `Last-Event-ID` header, for clients that cannot set headers (a browser `EventSource` sends the header itself on reconnect).
+                 * @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9
+                 */
+                last_event_id?: string;
+            };
+            header?: {
+                /** @description Resume after this event: every event of the retention window that committed after it is sent first, then the live stream, with no gap and no repeat. */
+                "Last-Event-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events (text/event-stream, UTF-8). Each event is one message: `id:` the event id, `event:` its type, and one `data:` line holding exactly the JSON body a webhook of that event carries. Comments (lines starting with `:`) carry no data: `: connected` once subscribed, `: heartbeat` every 15 s, and a last comment saying why before the server ends a stream (shutdown, or a client reading too slowly to keep up); reconnect with `Last-Event-ID` to resume. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example id: evt_01jd5q7h3kd5f7h9k1m3n5q7s9
+                     *     event: review.created
+                     *     data: {"id":"evt_01jd5q7h3kd5f7h9k1m3n5q7s9","type":"review.created",…}
+                     */
+                    "text/event-stream": string;
                 };
             };
             400: components["responses"]["BadRequest"];
