@@ -9,6 +9,7 @@ import { CreateApiKeyBody } from '../../src/domains/api/schemas.ts';
 import { CreateAgencyBody, CreateUserBody, LoginBody, UpdateAgencyBody } from '../../src/domains/agencies/schemas.ts';
 import { CreateLeadBody, UpdateLeadBody } from '../../src/domains/leads/schemas.ts';
 import { CreateSubscriptionBody, RecoverBody, TestSendBody, UpdateSubscriptionBody } from '../../src/domains/webhooks/schemas.ts';
+import { TriggerEventBody } from '../../src/domains/testing/schemas.ts';
 import { BODY_LIMIT_BYTES, LEAD_BODY_LIMIT_BYTES, SESSION_BODY_LIMIT_BYTES } from '../../src/http/body-limits.ts';
 import { MAX_JSON_DEPTH } from '../../src/http/json-body.ts';
 
@@ -18,6 +19,7 @@ let t: TestApp;
 let agency: TestAgency;
 let session: PortalLogin;
 let keyHeaders: Record<string, string>;
+let testKeyHeaders: Record<string, string>;
 let locationId: string;
 let leadId: string;
 let subId: string;
@@ -27,6 +29,7 @@ beforeAll(async () => {
   agency = await createAgency(t.app);
   session = await login(t.app, agency.email, agency.password);
   keyHeaders = (await createApiKey(t.app, agency.id, { scopes: SCOPES })).headers;
+  testKeyHeaders = (await createApiKey(t.app, agency.id, { scopes: SCOPES, mode: 'test' })).headers;
   locationId = (await t.ctx.services.locations.create(agency.id, { name: 'North', city: 'Boston' })).id;
   leadId = (await t.ctx.services.leads.create(agency.id, { location_id: locationId, name: 'Cy' })).lead.id;
   const sub = await t.app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: keyHeaders, payload: { url: 'https://93.184.215.14/faro', events: ['review.created'] } });
@@ -160,6 +163,7 @@ describe('NUL characters → 400 naming the field, never a database error', () =
     { operation: 'POST /api/v1/webhooks', request: { method: 'POST', url: '/api/v1/webhooks', headers: keyHeaders }, schema: CreateSubscriptionBody, valid: { url: 'https://93.184.215.14/x', events: ['review.created'], description: 'd' } },
     { operation: 'PATCH /api/v1/webhooks/{id}', request: { method: 'PATCH', url: `/api/v1/webhooks/${subId}`, headers: keyHeaders }, schema: UpdateSubscriptionBody, valid: { url: 'https://93.184.215.14/x', events: ['review.created'], description: 'd' } },
     { operation: 'POST /api/v1/webhooks/{id}/test', request: { method: 'POST', url: `/api/v1/webhooks/${subId}/test`, headers: keyHeaders }, schema: TestSendBody, valid: { event_type: 'webhook.test' } },
+    { operation: 'POST /api/v1/test/events', request: { method: 'POST', url: '/api/v1/test/events', headers: testKeyHeaders }, schema: TriggerEventBody, valid: { type: 'review.created' } },
     { operation: 'POST /api/v1/webhooks/{id}/recover', request: { method: 'POST', url: `/api/v1/webhooks/${subId}/recover`, headers: keyHeaders }, schema: RecoverBody, valid: { since: new Date().toISOString() } },
   ];
 

@@ -23,6 +23,8 @@ export interface KeyOptions {
   name?: string;
   rate_limit?: number;
   expires_at?: string;
+  /** Operators only: a test-mode key (`faro_test_…`) of the agency's sandbox. */
+  mode?: 'live' | 'test';
 }
 
 /**
