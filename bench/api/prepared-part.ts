@@ -29,6 +29,9 @@ export const preparedPart: BenchPart = {
     const database = await createBenchDatabase(context.databaseUrl);
     const prepared = await openPostgres(database.url, 1);
     const plainPool = new pg.Pool({ connectionString: database.url, max: 1 });
+    // pool.end() resolves before its client's socket closes; the database's forced drop then
+    // ends that backend, and an 'error' with no listener would end the run.
+    plainPool.on('error', () => undefined);
     const unprepared = new Kysely<DB>({ dialect: new PostgresDialect({ pool: plainPool }) });
     try {
       const seeded = await seed(database.url, 0);
