@@ -7,12 +7,12 @@
  *   second; planning them anew each time cost as much as running them (docs/benchmarks.md).
  *   Mark only statements with an explicit column list: a prepared `SELECT *` fails with "cached
  *   plan must not change result type" once a migration adds a column under a live connection.
- * - Every other statement with parameters that runs outside a transaction: the public API's reads
- *   (key lookup, find by id, lists) as Kysely builds them, with no change to the code that builds
- *   them. These include `SELECT *`, so a statement that fails with that error is prepared afresh
- *   (under a new name) and run again, once. Outside a transaction that is safe: the error comes
- *   when the statement is bound, before it runs, and there is no transaction for it to abort.
- *   Inside one the statement runs unnamed, as before.
+ * - Every other statement with parameters that runs outside a transaction, list pages excepted
+ *   (PAGED below): the public API's key lookup and reads by id as Kysely builds them, with no
+ *   change to the code that builds them. These include `SELECT *`, so a statement that fails
+ *   with that error is prepared afresh (under a new name) and run again, once. Outside a
+ *   transaction that is safe: the error comes when the statement is bound, before it runs, and
+ *   there is no transaction for it to abort. Inside one the statement runs unnamed, as before.
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
