@@ -6,7 +6,11 @@ import { newId } from '../../lib/ids.ts';
 import { notFound } from '../../kit/errors.ts';
 import { findAgency, findSandbox, insertSandbox, type AgencyRow } from '../agencies/repository.ts';
 import { markAgencyEventsDispatched } from '../events/repository.ts';
-import type { ResourceServices } from '../../services.ts';
+import type { createLocationService } from '../locations/service.ts';
+import type { createConversationService } from '../conversations/service.ts';
+import type { createMessageService } from '../messages/service.ts';
+import type { createReviewService } from '../reviews/service.ts';
+import type { createLeadService } from '../leads/service.ts';
 import * as fake from '../simulation/fake-data.ts';
 
 const DAY = 24 * 3600_000;
@@ -17,7 +21,16 @@ const SEED_DAYS = 14;
  * it. Everything is scoped by agency id, so a sandbox's keys, data, subscriptions, deliveries,
  * events and audit entries never mix with live ones. It is made on first use, seeded like the demo.
  */
-export function createSandboxService(deps: { db: Kysely<DB>; clock: Clock; resourcesAt(clock: Clock): ResourceServices }) {
+/** The resource services the seed writes through (services.ts's, named here so it need not import the composition root). */
+interface SandboxResources {
+  locations: ReturnType<typeof createLocationService>;
+  conversations: ReturnType<typeof createConversationService>;
+  messages: ReturnType<typeof createMessageService>;
+  reviews: ReturnType<typeof createReviewService>;
+  leads: ReturnType<typeof createLeadService>;
+}
+
+export function createSandboxService(deps: { db: Kysely<DB>; clock: Clock; resourcesAt(clock: Clock): SandboxResources }) {
   const { db, clock } = deps;
 
   /** Two weeks of realistic history, written through the domain services in the caller's transaction. */
