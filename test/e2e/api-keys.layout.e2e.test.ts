@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { adminHeaders, startStack, type Stack } from './support/stack.ts';
 import { login } from '../support/fixtures.ts';
+import { SCOPES } from '../../src/domains/api/auth-context.ts';
 import { launchBrowser, loginThroughUi, openPage, reachAfterVerticalScroll, waitForText, type TestPage } from './support/browser.ts';
 
-const ALL_SCOPES = ['locations:read', 'conversations:read', 'messages:read', 'reviews:read', 'leads:read', 'leads:write', 'webhooks:read', 'webhooks:write', 'events:read', 'audit:read'];
 const KEYS = [
-  { name: 'Production CRM sync for the main dental clinic and its three satellite offices', scopes: ALL_SCOPES },
+  { name: 'Production CRM sync for the main dental clinic and its three satellite offices', scopes: SCOPES },
   { name: 'Reviews widget', scopes: ['reviews:read'] },
   { name: 'Lead form', scopes: ['leads:write'] },
 ];
