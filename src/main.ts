@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
-import { DatabaseConfigurationError, describeDatabaseUrl, waitForDatabase } from './db/availability.ts';
+import { DatabaseConfigurationError, describeDatabaseUrl, retryWhileUnavailable } from './db/availability.ts';
 import { migrate } from './db/migrator.ts';
 import { DataDirLockedError, UnfinishedDataDirError } from './db/pglite.ts';
 import { systemClock } from './lib/clock.ts';
@@ -48,8 +48,8 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
   if (!config.adminToken) throw new ConfigError('FARO_ADMIN_TOKEN is required with DATABASE_URL (the operator API needs it)');
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    if (config.databaseUrl) await waitForDatabase(database.db, describeDatabaseUrl(config.databaseUrl), logger);
-    const applied = await migrate(database.db);
+    const migrateAll = () => migrate(database.db);
+    const applied = config.databaseUrl ? await retryWhileUnavailable(database.db, describeDatabaseUrl(config.databaseUrl), logger, migrateAll) : await migrateAll();
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
     let demo: { created: boolean; password: string } | undefined;

@@ -91,3 +91,20 @@ export async function waitForDatabase(db: Kysely<DB>, where: string, logger: Wai
     }
   }
 }
+
+/**
+ * Runs `work` until it completes, waiting out a database that goes away before or during it (a
+ * failover while an instance starts). `work` must be safe to run again after an interruption: the
+ * migrator is, each migration being one transaction that first checks whether it was applied.
+ */
+export async function retryWhileUnavailable<T>(db: Kysely<DB>, where: string, logger: WaitLogger, work: () => Promise<T>): Promise<T> {
+  for (;;) {
+    await waitForDatabase(db, where, logger);
+    try {
+      return await work();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      logger.warn({ database: where, reason: (error as Error).message }, `lost the database at ${where} while starting; retrying`);
+    }
+  }
+}
