@@ -24,7 +24,7 @@ interface CpuProfile {
 const COMPONENTS: [string, RegExp][] = [
   ['rate limiter (limiter + ioredis)', /ioredis|redis-rate-limiter|rate-limiter\.ts|silence-watch|circuit-breaker|denque|redis-parser|@fastify\/rate-limit/],
   ['logging (pino, redaction)', /node_modules\/(pino|@pinojs|sonic-boom|fast-redact|safe-stable-stringify)|log-redaction|request-log/],
-  ['security headers (helmet)', /helmet|security-headers/],
+  ['security headers', /helmet|security-headers/],
   ['API key auth + guard', /public-api\.ts|key-auth\.ts|key-format\.ts|rate-limit-policy\.ts|entitlements\.ts|peer-server\.ts/],
   ['Kysely (build, compile, execute)', /kysely/],
   ['pg driver', /node_modules\/(pg|pg-protocol|pg-pool|pg-types|postgres-[a-z]+)\/|prepared-client/],

@@ -12,7 +12,7 @@ import { registerRoutes } from './routes.ts';
 import { handleUnrouted, MAX_PARAM_LENGTH, routeNotFound } from './not-found.ts';
 import { BODY_LIMIT_BYTES, payloadTooLarge } from './body-limits.ts';
 import { registerJsonParser } from './json-body.ts';
-import { securityHeaders } from './security-headers.ts';
+import { browserHeaders, secretAnswersUncached } from './security-headers.ts';
 import { OneLinePerRequest } from './request-log.ts';
 import { requestIdFor } from './request-id.ts';
 import { traceIdOf } from './trace-context.ts';
@@ -131,10 +131,13 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseL
   app.removeContentTypeParser('text/plain');
   registerJsonParser(app);
   await app.register(cookie);
-  await securityHeaders(app as unknown as App);
+  secretAnswersUncached(app as unknown as App);
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('Request-Id', request.id);
+  // Every answer, errors and 404s included, carries its request id and the browser headers.
+  const everyAnswer = browserHeaders(ctx.config.publicBaseUrl);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(everyAnswer).header('Request-Id', request.id);
+    done();
   });
 
   app.setErrorHandler(sendProblem);

@@ -129,7 +129,7 @@ export async function openApiRoutes(app: App): Promise<void> {
     uiConfig: { deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 0, tryItOutEnabled: false },
     theme: { title: 'FARO API reference' },
     logo: { type: 'image/svg+xml', content: Buffer.from(LOGO_SVG), href: DOCS_PATH, target: '_self' },
-    // Set by the plugin on every /docs response, over the portal's policy that helmet sets.
+    // Set by the plugin on every /docs response, over the portal's policy set on every answer (security-headers.ts).
     staticCSP: docsContentSecurityPolicy(app.ctx.config.publicBaseUrl, [app.ctx.config.publicBaseUrl, PRODUCTION.url]),
   });
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import type { App } from './app-type.ts';
 
 declare module 'fastify' {
@@ -72,21 +71,42 @@ export function docsContentSecurityPolicy(publicBaseUrl: string, serverUrls: str
 export const isHttpsPublished = (publicBaseUrl: string) => publicBaseUrl.startsWith('https:');
 
 /**
- * Browser-facing headers on every response (helmet): CSP, no framing (frame-ancestors 'none' and
- * X-Frame-Options DENY), nosniff, Referrer-Policy, HSTS when published on https; and
- * `Cache-Control: no-store` on the routes flagged `config: { secret: true }`.
+ * The browser-facing headers of every answer, built once: the portal's CSP, no framing
+ * (frame-ancestors 'none' and X-Frame-Options DENY), nosniff, Referrer-Policy, HSTS when published
+ * on https, and helmet's other defaults. Built by hand rather than by @fastify/helmet, which ran
+ * its middleware chain on every request (13–21 µs of a 300 µs authenticated read in bench:api).
  */
-export async function securityHeaders(app: App): Promise<void> {
-  const https = isHttpsPublished(app.ctx.config.publicBaseUrl);
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: withUpgrade(PORTAL_DIRECTIVES, https) },
-    xFrameOptions: { action: 'deny' },
+export function browserHeaders(publicBaseUrl: string): Readonly<Record<string, string>> {
+  const https = isHttpsPublished(publicBaseUrl);
+  return Object.freeze({
+    'content-security-policy': serialize(withUpgrade(PORTAL_DIRECTIVES, https)),
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    'origin-agent-cluster': '?1',
     // same-origin: no URL of ours leaves for another site, yet same-origin POSTs keep a real
     // Origin header (no-referrer would turn it into "null" and defeat Origin-based CSRF checks).
-    referrerPolicy: { policy: 'same-origin' },
-    strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    'referrer-policy': 'same-origin',
+    ...(https ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
+    'x-content-type-options': 'nosniff',
+    'x-dns-prefetch-control': 'off',
+    'x-download-options': 'noopen',
+    'x-frame-options': 'DENY',
+    'x-permitted-cross-domain-policies': 'none',
+    'x-xss-protection': '0',
   });
-  app.addHook('onSend', async (request, reply) => {
-    if (request.routeOptions.config.secret) void reply.header('cache-control', 'no-store');
+}
+
+/**
+ * `Cache-Control: no-store` on the routes flagged `config: { secret: true }`, as a hook of those
+ * routes alone (every other request skips it).
+ */
+export function secretAnswersUncached(app: App): void {
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.secret) return;
+    const noStore = (_request: unknown, reply: { header(name: string, value: string): unknown }, done: () => void) => {
+      reply.header('cache-control', 'no-store');
+      done();
+    };
+    route.onRequest = [...(route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]), noStore as never];
   });
 }

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { SCOPES } from '../../src/domains/api/auth-context.ts';
 import { SWAGGER_LOGO_STYLE } from '../../src/http/security-headers.ts';
 
-/* Browser-facing headers (helmet) on every kind of answer, and no-store on the answers that carry a secret. */
+/* Browser-facing headers on every kind of answer, and no-store on the answers that carry a secret. */
 
 function directives(response: LightMyRequestResponse): Map<string, string[]> {
   const header = response.headers['content-security-policy'];
