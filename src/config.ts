@@ -32,6 +32,8 @@ export interface Config {
     pollIntervalMs: number;
   };
   retentionDays: number;
+  /** Prometheus `/metrics` on its own listener; off (undefined) unless FARO_METRICS_PORT is set. */
+  metrics: { port: number; host: string } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -128,9 +130,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl !== undefined && secretKey === undefined) {
     throw new ConfigError('FARO_SECRET_KEY is required with DATABASE_URL (it encrypts webhook secrets at rest)');
   }
+  const host = read(env, 'HOST') ?? '127.0.0.1';
   return {
     port,
-    host: read(env, 'HOST') ?? '127.0.0.1',
+    host,
     role: oneOf(env, 'FARO_ROLE', ['all', 'api', 'worker'], 'all'),
     databaseUrl,
     dataDir: path.resolve(read(env, 'FARO_DATA_DIR') ?? '.faro'),
@@ -155,5 +158,16 @@ export function loadConfig(env: Env = process.env): Config {
       pollIntervalMs: integer(env, 'FARO_WEBHOOK_POLL_INTERVAL_MS', 5000, 50, 600000),
     },
     retentionDays: integer(env, 'FARO_RETENTION_DAYS', 30, 1, 3650),
+    metrics: metricsListener(env, port, host),
   };
+}
+
+/** The metrics listener: never the public port; bound where the app is unless FARO_METRICS_HOST says otherwise. */
+function metricsListener(env: Env, port: number, host: string): Config['metrics'] {
+  if (read(env, 'FARO_METRICS_PORT') === undefined) return undefined;
+  const metricsPort = integer(env, 'FARO_METRICS_PORT', 0, 0, 65535);
+  if (metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError(`FARO_METRICS_PORT must differ from PORT (${port}): metrics are never served on the public port`);
+  }
+  return { port: metricsPort, host: read(env, 'FARO_METRICS_HOST') ?? host };
 }

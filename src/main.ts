@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Registry } from 'prom-client';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { DatabaseConfigurationError, describeDatabaseUrl, retryWhileUnavailable } from './db/availability.ts';
@@ -14,6 +15,7 @@ import { logSerializers } from './http/log-redaction.ts';
 import { createAppContext, type AppContext } from './services.ts';
 import { DEMO_EMAIL, seedDemo } from './domains/simulation/demo-seed.ts';
 import { startBackgroundJobs } from './jobs/background.ts';
+import { startMetricsServer, type MetricsServer } from './observability/metrics-server.ts';
 
 export function createLogger(level: string): FastifyBaseLogger {
   return pino({
@@ -40,6 +42,8 @@ export interface RunningService {
   app: App;
   context: AppContext;
   url: string;
+  /** The `/metrics` URL when FARO_METRICS_PORT is set. */
+  metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -65,12 +69,14 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
     const context = createAppContext({ config, database, clock: systemClock, logger });
     const app = await buildApp(context, { logger });
     let url = '';
+    let metricsServer: MetricsServer | undefined;
     try {
       if (config.role !== 'worker') {
         url = await listenOrExplain(app, config);
       } else {
         await app.ready();
       }
+      if (context.metrics && config.metrics) metricsServer = await listenForMetrics(context.metrics.registry, config.metrics, logger);
     } catch (error) {
       await app.close().catch(() => undefined);
       await context.close().catch(() => undefined);
@@ -81,13 +87,15 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
     // unref'd reconnect timers are left and Node would exit, with status 0. Stay up until stop().
     const keepAlive = config.role === 'worker' ? setInterval(() => undefined, 3_600_000) : undefined;
 
-    printBanner(config, url, demo, baseConfig.adminToken === undefined);
+    printBanner(config, url, demo, baseConfig.adminToken === undefined, metricsServer?.url);
     return {
       app,
       context,
       url,
+      metricsUrl: metricsServer?.url,
       async stop() {
         clearInterval(keepAlive);
+        await metricsServer?.close();
         await app.close();
         await jobs?.stop();
         await context.close();
@@ -127,12 +135,27 @@ async function listenOrExplain(app: App, config: Config): Promise<string> {
   }
 }
 
-function printBanner(config: Config, url: string, demo: { created: boolean; password: string } | undefined, tokenGenerated: boolean): void {
+async function listenForMetrics(registry: Registry, where: { port: number; host: string }, logger: FastifyBaseLogger): Promise<MetricsServer> {
+  try {
+    const server = await startMetricsServer(registry, { ...where, logger });
+    logger.info({ url: server.url }, 'metrics listening');
+    return server;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new PortUnavailableError(`metrics cannot listen on port ${where.port} on ${where.host} (${String(code)}); set FARO_METRICS_PORT (and FARO_METRICS_HOST) to a free port on an address of this machine`);
+    }
+    throw error;
+  }
+}
+
+function printBanner(config: Config, url: string, demo: { created: boolean; password: string } | undefined, tokenGenerated: boolean, metricsUrl: string | undefined): void {
   const lines = ['', `FARO Integrations (${config.role}) ${config.databaseUrl ? 'on PostgreSQL' : `embedded, data in ${config.dataDir}`}`];
   if (url) {
     lines.push(`  Portal:         ${config.publicBaseUrl}/`);
     lines.push(`  API reference:  ${config.publicBaseUrl}/docs`);
   }
+  if (metricsUrl) lines.push(`  Metrics:        ${metricsUrl}`);
   if (demo) lines.push(`  Demo login:     ${DEMO_EMAIL} / ${demo.password}${demo.created ? '  (demo agency created)' : ''}`);
   // Only a token we generated is shown; one the operator set stays out of stdout and its log shipping.
   lines.push(`  Admin token:    ${tokenGenerated ? config.adminToken : '(from FARO_ADMIN_TOKEN)'}`);

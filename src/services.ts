@@ -26,6 +26,7 @@ import { createEventsService } from './domains/events/service.ts';
 import { createEventStreamService } from './domains/events/stream-service.ts';
 import { createEventStreamHub } from './domains/events/stream-hub.ts';
 import { createSandboxService } from './domains/testing/sandbox.ts';
+import { createServiceMetrics, type ServiceMetrics } from './observability/metrics.ts';
 
 /** The services over the five resources (and sync runs) that raise the domain events. */
 export function createResourceServices(deps: { db: Kysely<DB>; clock: Clock }) {
@@ -48,15 +49,17 @@ export interface AppContext {
   clock: Clock;
   logger: FastifyBaseLogger;
   limiter: RateLimiter;
+  /** Prometheus metrics of this process; undefined unless FARO_METRICS_PORT is set. */
+  metrics: ServiceMetrics | undefined;
   services: ReturnType<typeof createServices>;
   close(): Promise<void>;
 }
 
-function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; limiter: RateLimiter; database: Database; logger: FastifyBaseLogger; redisKeyPrefix: string }) {
+function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; limiter: RateLimiter; database: Database; logger: FastifyBaseLogger; redisKeyPrefix: string; metrics: ServiceMetrics | undefined }) {
   const resources = createResourceServices(deps);
   const apiKeyAuth = createKeyAuthenticator({ ...deps, redisUrl: deps.config.redisUrl, servesRequests: deps.config.role !== 'worker' });
   // One per process: the sender's keep-alive pools serve test sends and the worker alike.
-  const deliveryEngine = createDeliveryRuntime(deps);
+  const deliveryEngine = createDeliveryRuntime({ ...deps, onAttempt: deps.metrics?.webhookAttempt });
   return {
     ...resources,
     agencies: createAgencyService(deps),
@@ -83,7 +86,8 @@ export function createAppContext(deps: { config: Config; database: Database; clo
   const limiter = config.redisUrl && config.role !== 'worker'
     ? createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger })
     : memory;
-  const services = createServices({ db: database.db, clock, config, limiter, database, logger, redisKeyPrefix: deps.redisKeyPrefix ?? 'faro:' });
+  const metrics = config.metrics ? createServiceMetrics({ database, clock, limiter: config.role === 'worker' ? undefined : limiter }) : undefined;
+  const services = createServices({ db: database.db, clock, config, limiter, database, logger, redisKeyPrefix: deps.redisKeyPrefix ?? 'faro:', metrics });
   return {
     config,
     database,
@@ -91,6 +95,7 @@ export function createAppContext(deps: { config: Config; database: Database; clo
     clock,
     logger,
     limiter,
+    metrics,
     services,
     async close() {
       await services.eventStreamHub.close();

@@ -18,7 +18,20 @@ export interface Database {
    * connection is re-established by itself; `events` hear about it (see db/listener.ts).
    */
   listen(channel: string, onPayload: (payload: string) => void, events?: Omit<ListenHandlers, 'onPayload'>): Promise<() => Promise<void>>;
+  /** Connections right now, for the metrics (absent on a detached database, which has none). */
+  poolStats?(): PoolStats;
   close(): Promise<void>;
+}
+
+/**
+ * The connection pool's state. PGlite has one connection that callers take turns on (a pool of
+ * one): `total` is 1, `idle` 1 while no statement or transaction holds it, `waiting` the queue.
+ */
+export interface PoolStats {
+  max: number;
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 /** Raise a NOTIFY; inside a transaction it is delivered only if and when that transaction commits. */
@@ -48,10 +61,12 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
     client.on('error', () => undefined);
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const poolStats = (): PoolStats => ({ max: poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   const listeners = new Set<() => Promise<void>>();
   return {
     db,
     kind: 'postgres',
+    poolStats,
     async listen(channel, onPayload, events = {}) {
       const unlisten = await listenWithReconnect({ connectionString, types }, channel, { onPayload, ...events });
       listeners.add(unlisten);
@@ -73,10 +88,12 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
  * Kysely instance closes PGlite too; `onClose` runs after (e.g. to release the data-dir lock).
  */
 export function wrapPglite(pglite: PGlite, onClose: () => Promise<void> = async () => undefined): Database {
-  const db = new Kysely<DB>({ dialect: new SerializedPGliteDialect(pglite) });
+  const dialect = new SerializedPGliteDialect(pglite);
+  const db = new Kysely<DB>({ dialect });
   return {
     db,
     kind: 'pglite',
+    poolStats: () => ({ max: 1, total: 1, idle: dialect.turns.holding ? 0 : 1, waiting: dialect.turns.waiting }),
     async listen(channel, onPayload) {
       return pglite.listen(channel, onPayload);
     },

@@ -14,12 +14,21 @@ import { isProcessAlive, makePrivateDir, removeLeftoversOfDeadProcesses } from '
 class SerializedPGliteDriver extends PGliteDriver {
   #tail: Promise<void> = Promise.resolve();
   #release: (() => void) | undefined;
+  readonly #turns: ConnectionTurns;
+
+  constructor(config: ConstructorParameters<typeof PGliteDriver>[0], turns: ConnectionTurns) {
+    super(config);
+    this.#turns = turns;
+  }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const previous = this.#tail;
     let release!: () => void;
     this.#tail = new Promise<void>((resolve) => (release = resolve));
+    this.#turns.waiting++;
     await previous;
+    this.#turns.waiting--;
+    this.#turns.holding = true;
     this.#release = release;
     return super.acquireConnection();
   }
@@ -27,18 +36,26 @@ class SerializedPGliteDriver extends PGliteDriver {
   override async releaseConnection(): Promise<void> {
     const release = this.#release;
     this.#release = undefined;
+    this.#turns.holding = false;
     release?.();
   }
 }
 
+/** Who has the one connection: read by the pool metrics. */
+export interface ConnectionTurns {
+  holding: boolean;
+  waiting: number;
+}
+
 export class SerializedPGliteDialect extends PGliteDialect {
   readonly #pglite: PGlite;
+  readonly turns: ConnectionTurns = { holding: false, waiting: 0 };
   constructor(pglite: PGlite) {
     super({ pglite });
     this.#pglite = pglite;
   }
   override createDriver() {
-    return new SerializedPGliteDriver({ pglite: this.#pglite });
+    return new SerializedPGliteDriver({ pglite: this.#pglite }, this.turns);
   }
 }
 

@@ -17,6 +17,7 @@ import { OneLinePerRequest } from './request-log.ts';
 import { requestIdFor } from './request-id.ts';
 import { traceIdOf } from './trace-context.ts';
 import type { App } from './app-type.ts';
+import { recordHttpMetrics } from '../observability/http-metrics.ts';
 
 /** The bearer challenge realm of every 401 and of an API key's 403 insufficient_scope. */
 const API_REALM = 'Bearer realm="FARO API"';
@@ -140,6 +141,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseL
     done();
   });
 
+  recordHttpMetrics(app, ctx.metrics);
   app.setErrorHandler(sendProblem);
 
   app.setNotFoundHandler(handleUnrouted(app as unknown as App));

@@ -142,6 +142,7 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
       throw refusal;
     }
     const decision = await limiter.consume(caller.limiterKey, caller.limit, API_RATE_WINDOW_SECONDS);
+    app.ctx.metrics?.rateLimitDecision(decision.allowed);
     void reply.headers(rateLimitHeaders(decision, clock.now().getTime()));
     if (!decision.allowed) {
       const retryAfter = decision.retryAfterSeconds ?? 1;

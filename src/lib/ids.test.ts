@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idFloor, isId, newId } from './ids.ts';
+import { idFloor, isId, newId, timeOfId } from './ids.ts';
 
 describe('newId', () => {
   it('never repeats across many refills of the random pool', () => {
@@ -26,5 +26,14 @@ describe('idFloor', () => {
     const floor = idFloor('whdel', at);
     expect(before.every((id) => id < floor)).toBe(true);
     expect(atOrAfter.every((id) => id >= floor)).toBe(true);
+  });
+});
+
+describe('timeOfId', () => {
+  it('reads back the moment an id was made, and NaN from what is not an id', () => {
+    const at = new Date('2026-12-05T17:20:00.123Z');
+    expect(timeOfId(newId('evt', at))).toBe(at.getTime());
+    expect(timeOfId('evt_!!')).toBeNaN();
+    expect(timeOfId('evt_0123')).toBeNaN();
   });
 });

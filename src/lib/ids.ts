@@ -50,6 +50,18 @@ export function idFloor(prefix: IdPrefix, at: Date): string {
   return `${prefix}_${timePart}`;
 }
 
+/** When an id was made: the milliseconds its time part holds (NaN for a string that is not an id). */
+export function timeOfId(id: string): number {
+  const timePart = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 11);
+  let time = 0;
+  for (const char of timePart) {
+    const digit = CROCKFORD.indexOf(char);
+    if (digit < 0) return Number.NaN;
+    time = time * 32 + digit;
+  }
+  return timePart.length === 10 ? time : Number.NaN;
+}
+
 const ID_BODY = /^[0-9a-hjkmnp-tv-z]{26}$/;
 
 /** True when `value` looks like an id of this type; used to answer 404 without a query. */

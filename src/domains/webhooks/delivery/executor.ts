@@ -11,7 +11,7 @@ import type { DB } from '../../../db/types.ts';
 import type { Clock } from '../../../lib/clock.ts';
 import { buildWebhookHeaders } from './signer.ts';
 import type { SecretBox } from '../secret-box.ts';
-import type { SendErrorKind, WebhookSender } from './sender.ts';
+import type { SendErrorKind, SendOutcome, WebhookSender } from './sender.ts';
 import { claimDeliveryById, releaseDeliveries, type ClaimedDelivery } from './queue-repository.ts';
 import { createAttemptRecorder } from './attempt-recorder.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
@@ -26,6 +26,9 @@ export interface AttemptOutcome {
   error_kind: SendErrorKind | null;
   error_message: string | null;
 }
+
+/** Told of every attempt whose exchange is over (the metrics count them); must not throw. */
+export type AttemptObserver = (attempt: { delivery: ClaimedDelivery; outcome: SendOutcome; finishedAt: Date }) => void;
 
 export class DeliveryNotClaimableError extends Error {
   override name = 'DeliveryNotClaimableError';
@@ -42,6 +45,7 @@ export interface DeliveryExecutorDeps {
   leaseMs?: number;
   /** Randomness of the retry jitter (tests pass a fixed one). */
   random?: () => number;
+  onAttempt?: AttemptObserver | undefined;
 }
 
 export function createDeliveryExecutor(deps: DeliveryExecutorDeps) {
@@ -130,7 +134,9 @@ export function createDeliveryExecutor(deps: DeliveryExecutorDeps) {
     const outcome = await sender.send({ url: delivery.url, headers, body: delivery.payload });
     leases.releasing(delivery.id);
     hooks.onSent?.();
-    await recorder.record({ delivery, workerId, startedAt, finishedAt: clock.now(), requestHeaders: headers, outcome });
+    const finishedAt = clock.now();
+    deps.onAttempt?.({ delivery, outcome, finishedAt });
+    await recorder.record({ delivery, workerId, startedAt, finishedAt, requestHeaders: headers, outcome });
     return {
       delivery_id: delivery.id,
       success: outcome.ok,

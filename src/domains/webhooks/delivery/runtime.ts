@@ -32,7 +32,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../../config.ts';
 import type { DB } from '../../../db/types.ts';
 import type { Clock } from '../../../lib/clock.ts';
-import { createDeliveryExecutor, type DeliveryExecutor } from './executor.ts';
+import { createDeliveryExecutor, type AttemptObserver, type DeliveryExecutor } from './executor.ts';
 import { secretBoxFromConfig } from '../secret-box.ts';
 import { createWebhookSender, type WebhookSender } from './sender.ts';
 
@@ -49,6 +49,8 @@ export function createDeliveryRuntime(deps: {
   clock: Clock;
   config: Pick<Config, 'secretKey' | 'previousSecretKeys' | 'webhooks'>;
   logger: FastifyBaseLogger;
+  /** The metrics' observer of attempts, when metrics are on. */
+  onAttempt?: AttemptObserver | undefined;
 }): DeliveryRuntime {
   const { webhooks } = deps.config;
   const sender = createWebhookSender({
