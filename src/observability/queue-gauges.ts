@@ -94,10 +94,11 @@ export function registerQueueGauges(registry: Registry, cache: QueueStatsCache, 
     const reading = await cache.read();
     databaseUp.set(reading.ok ? 1 : 0);
     if (!reading.ok) {
-      // Unknown is not zero: no sample rather than a reassuring one.
+      // Unknown is not zero: no depth samples, and NaN lags (an unlabelled gauge always has a
+      // sample), rather than reassuring zeros.
       depth.reset();
-      queueLag.reset();
-      outboxLag.reset();
+      queueLag.set(Number.NaN);
+      outboxLag.set(Number.NaN);
       return;
     }
     const { stats } = reading;
