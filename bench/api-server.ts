@@ -3,7 +3,8 @@
 // with authentication, the tier check and rate limiting switched off: a variant of the public API
 // that exists only here, so the production guard has no way around it.
 // argv: database URL, Redis URL, agency id, limiter key prefix, logger (`silent`, or `production`:
-// the logger `npm start` builds, at the default level, writing to this process's stdout).
+// the logger `npm start` builds, at the default level, writing to this process's stdout), and
+// optionally `metrics`: Prometheus metrics on, served on a port of their own (FARO_METRICS_PORT).
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { loadConfig } from '../src/config.ts';
@@ -16,14 +17,16 @@ import { systemClock } from '../src/lib/clock.ts';
 import { insufficientScope, SCOPES, type PublicAuth } from '../src/domains/api/auth-context.ts';
 import { createAppContext } from '../src/services.ts';
 import { createLogger } from '../src/main.ts';
+import { startMetricsServer } from '../src/observability/metrics-server.ts';
 
-const [databaseUrl, redisUrl, agencyId, redisKeyPrefix, loggerKind] = process.argv.slice(2) as [string, string, string, string, 'silent' | 'production'];
+const [databaseUrl, redisUrl, agencyId, redisKeyPrefix, loggerKind, metrics] = process.argv.slice(2) as [string, string, string, string, 'silent' | 'production', 'metrics' | undefined];
 const config = loadConfig({
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
   FARO_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
   FARO_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
   ...(loggerKind === 'silent' ? { LOG_LEVEL: 'silent' } : {}),
+  ...(metrics === 'metrics' ? { FARO_METRICS_PORT: '0' } : {}),
 });
 const logger = loggerKind === 'production' ? createLogger(config.logLevel) : (pino({ level: 'silent' }) as FastifyBaseLogger);
 const database = await openPostgres(databaseUrl, 10);
@@ -48,7 +51,8 @@ await app.register(unauthenticatedPublicApi, {
   caller: { agencyId, tier: 'enterprise', via: 'api_key', keyId: null, userId: null, role: null, scopes: SCOPES, livemode: true },
 });
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
-process.send?.({ url });
+const metricsServer = ctx.metrics ? await startMetricsServer(ctx.metrics.registry, { port: 0, host: '127.0.0.1' }) : undefined;
+process.send?.({ url, metricsUrl: metricsServer?.url });
 process.on('SIGTERM', () => {
   void app.close().then(() => ctx.close()).then(() => database.close()).then(() => process.exit(0));
 });

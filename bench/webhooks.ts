@@ -6,7 +6,8 @@
 //   the Postgres CPU it cost;
 // - event → delivery latency at a steady half of FARO's throughput, then at an idle receiver;
 // - memory while a 100,000-delivery backlog drains;
-// - the noisy neighbour: one agency's latency alone and beside an agency whose endpoints hang.
+// - the noisy neighbour: one agency's latency alone and beside an agency whose endpoints hang;
+// - what Prometheus metrics cost delivery: throughput rounds with metrics on and off, alternating.
 // Prints a table and records it in docs/benchmarks.md.
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
@@ -24,6 +25,7 @@ import { runPgBossRound } from './webhooks/pgboss-peer.ts';
 import { runLatencyAndDrain } from './webhooks/latency.ts';
 import { runNoisyNeighbour } from './webhooks/noisy-neighbour.ts';
 import { renderReport } from './webhooks/table.ts';
+import { renderMetricsCost, runMetricsCost } from './webhooks/metrics-cost.ts';
 import type { BenchContext, RoundResult } from './webhooks/context.ts';
 
 const env = process.env;
@@ -46,7 +48,9 @@ const NOISY = {
   noisySubscriptions: 20, noisyEvents: 20, quietEvents: Number(env.BENCH_NOISY_EVENTS ?? 50), gapMs: 200,
   budgetSeconds: Number(env.BENCH_NOISY_BUDGET_S ?? 150),
 };
-const SKIP = new Set((env.BENCH_SKIP ?? '').split(',').filter(Boolean)); // throughput, latency, noisy
+const SKIP = new Set((env.BENCH_SKIP ?? '').split(',').filter(Boolean)); // throughput, latency, noisy, metrics
+const METRICS_EVENTS = Number(env.BENCH_METRICS_EVENTS ?? 5_000);
+const METRICS_ROUNDS = Number(env.BENCH_METRICS_ROUNDS ?? 3);
 const CEILING_S = 5;
 const IDLE_GAP_MS = 200;
 
@@ -125,12 +129,18 @@ try {
   // ---- the noisy neighbour ---------------------------------------------------------------------
   const noisy = SKIP.has('noisy') ? null : await runNoisyNeighbour(ctx, NOISY);
 
+  // ---- metrics on vs off -------------------------------------------------------------------------
+  const metricsCost = SKIP.has('metrics') ? null : await runMetricsCost(ctx, { events: METRICS_EVENTS, subscriptions: SUBSCRIPTIONS, rounds: METRICS_ROUNDS });
+
   const { rows: [{ server_version: postgresVersion }] } = await databases.admin.query('SHOW server_version');
-  const report = renderReport({
-    postgresVersion, config: config.webhooks, subscriptions: SUBSCRIPTIONS, events: EVENTS, workerConcurrency,
-    ceilings, ceilingWide, faro, pgboss, pgbossSettings: PGBOSS, latency, steadySeconds: STEADY_S, idleGapMs: IDLE_GAP_MS,
-    noisy, noisyOptions: NOISY,
-  });
+  const report = [
+    renderReport({
+      postgresVersion, config: config.webhooks, subscriptions: SUBSCRIPTIONS, events: EVENTS, workerConcurrency,
+      ceilings, ceilingWide, faro, pgboss, pgbossSettings: PGBOSS, latency, steadySeconds: STEADY_S, idleGapMs: IDLE_GAP_MS,
+      noisy, noisyOptions: NOISY,
+    }),
+    ...(metricsCost ? [renderMetricsCost(metricsCost)] : []),
+  ].join('\n\n');
   process.stdout.write(`\n${report}\n`);
   if (SKIP.size === 0 && env.BENCH_NO_RECORD !== '1') writeBenchmarkSection('bench:webhooks', report);
 } finally {

@@ -8,6 +8,8 @@ const bench = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface Server {
   url: string;
+  /** The `/metrics` URL of a FARO server started with metrics on. */
+  metricsUrl?: string;
   pid: number;
   stop(): Promise<void>;
 }
@@ -31,13 +33,14 @@ async function start(script: string, args: string[], options: ServerOptions): Pr
   const execArgv = [...process.execArgv, ...perfMap, ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [])];
   const child = fork(script, args, { stdio: ['ignore', stdout, 'inherit', 'ipc'], execArgv });
   if (typeof stdout === 'number') fs.closeSync(stdout);
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { url: string }).url));
+  const { url, metricsUrl } = await new Promise<{ url: string; metricsUrl?: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { url: string; metricsUrl?: string }));
     child.once('exit', (code) => reject(new Error(`${path.basename(script)} exited (${code}) before listening`)));
   });
   if (perfMap.length > 0) console.log(`${path.basename(script)} ${args.at(-1)}: pid ${child.pid}`);
   return {
     url,
+    ...(metricsUrl ? { metricsUrl } : {}),
     pid: child.pid!,
     async stop() {
       if (child.exitCode !== null) return;
@@ -54,11 +57,14 @@ export interface FaroServerArgs {
   agencyId: string;
   redisKeyPrefix: string;
   logger: 'silent' | 'production';
+  /** Prometheus metrics on (FARO_METRICS_PORT), their listener on a port of its own. */
+  metrics?: boolean;
 }
 
 /** The real app (bench/api-server.ts), plus the public routes without their guard under /bench-noauth/v1. */
 export function startFaro(args: FaroServerArgs, options: ServerOptions = {}): Promise<Server> {
-  return start(path.join(bench, 'api-server.ts'), [args.databaseUrl, args.redisUrl, args.agencyId, args.redisKeyPrefix, args.logger], options);
+  const metrics = args.metrics ? ['metrics'] : [];
+  return start(path.join(bench, 'api-server.ts'), [args.databaseUrl, args.redisUrl, args.agencyId, args.redisKeyPrefix, args.logger, ...metrics], options);
 }
 
 /** The minimal Fastify + pg peer (bench/api/peer-server.ts), with /limited behind a key and @fastify/rate-limit. */

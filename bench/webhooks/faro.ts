@@ -2,16 +2,18 @@
 // process, with the process's one delivery runtime (sender + executor).
 import { systemClock } from '../../src/lib/clock.ts';
 import { createDeliveryRuntime } from '../../src/domains/webhooks/delivery/runtime.ts';
+import type { AttemptObserver } from '../../src/domains/webhooks/delivery/executor.ts';
 import { createDispatcher } from '../../src/domains/webhooks/delivery/dispatcher.ts';
 import { createDeliveryWorker } from '../../src/domains/webhooks/delivery/worker.ts';
 import type { FreshDatabase } from './databases.ts';
 import { countSucceededAttempts, createAgencyWithSubscriptions, insertEvents } from './databases.ts';
 import { timeRound, type BenchContext, type RoundResult } from './context.ts';
 
-export function createFaroEngine(ctx: BenchContext, fresh: FreshDatabase) {
+/** `onAttempt`: the metrics' observer, when the round measures FARO with metrics on (metrics-cost.ts). */
+export function createFaroEngine(ctx: BenchContext, fresh: FreshDatabase, onAttempt?: AttemptObserver) {
   const { db } = fresh.database;
   const deps = { db, database: fresh.database, clock: systemClock, config: ctx.config, logger: ctx.logger };
-  const runtime = createDeliveryRuntime(deps);
+  const runtime = createDeliveryRuntime({ ...deps, onAttempt });
   const dispatcher = createDispatcher(deps);
   const newWorker = () => createDeliveryWorker({ ...deps, executor: runtime.executor });
   let worker = newWorker();
