@@ -50,7 +50,7 @@ function scrapeEvery(url: string, ms: number): { stop(): Promise<number> } {
  * make, timed in a loop over realistic labels. Unlike the throughput ratio it does not move with
  * the machine's load, so it says what the ratio would be on a quiet machine.
  */
-async function instrumentationUs(databaseUrl: string): Promise<number> {
+export async function instrumentationUs(databaseUrl: string): Promise<number> {
   const database = await openPostgres(databaseUrl, 1);
   try {
     const metrics = createServiceMetrics({ database, clock: systemClock, limiter: undefined });
