@@ -7,9 +7,11 @@ import type { ServiceMetrics } from './metrics.ts';
  */
 export function recordHttpMetrics(app: FastifyInstance, metrics: ServiceMetrics | undefined): void {
   if (!metrics) return;
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     // Unrouted requests (the not-found handler) have no route template.
     const route = request.is404 ? undefined : request.routeOptions.url;
     metrics.httpRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 }
