@@ -43,8 +43,9 @@ function startRequestSpan(request: IncomingMessage, response: ServerResponse) {
 
 /**
  * Fastify's own HTTP/1 server (the same options applied), with each request handled inside its
- * span's context. The request and response emitters are bound to it too: Fastify reads the body
- * and finishes the reply from their events, which Node runs in the connection's context.
+ * span's context. The request and response emitters are bound to it too, as OpenTelemetry's own
+ * HTTP instrumentation does: Fastify reads the body and finishes the reply from their events, and
+ * an event that comes from a later read of the socket would otherwise run in the connection's context.
  */
 export const tracedServerFactory: FastifyServerFactory = (handler, options) => {
   const server = http.createServer((options.http ?? {}) as http.ServerOptions, (request, response) => {
