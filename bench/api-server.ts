@@ -23,6 +23,8 @@ import { startDiscardingTracing } from './api/discarding-tracing.ts';
 
 const [databaseUrl, redisUrl, agencyId, redisKeyPrefix, loggerKind, tracingKind = 'off'] = process.argv.slice(2) as [string, string, string, string, 'silent' | 'production', string?];
 const otlpEnv = tracingKind === 'off' || tracingKind === 'discard' ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: tracingKind };
+// The SDK reads its exporter settings from process.env itself.
+Object.assign(process.env, otlpEnv);
 const config = loadConfig({
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
@@ -31,9 +33,9 @@ const config = loadConfig({
   ...(loggerKind === 'silent' ? { LOG_LEVEL: 'silent' } : {}),
   ...otlpEnv,
 });
-const tracingOn = tracingKind !== 'off';
-const tracing = tracingKind === 'discard' ? startDiscardingTracing() : tracingOn ? startTracing({ ...process.env, ...otlpEnv }) : undefined;
 const logger = loggerKind === 'production' ? createLogger(config.logLevel) : (pino({ level: 'silent' }) as FastifyBaseLogger);
+const tracingOn = tracingKind !== 'off';
+const tracing = tracingKind === 'discard' ? startDiscardingTracing() : tracingOn ? startTracing(logger) : undefined;
 const database = await openPostgres(databaseUrl, 10, { traced: tracingOn });
 const ctx = createAppContext({ config: { ...config, tracing: tracingOn }, database, clock: systemClock, logger, redisKeyPrefix }); // each server its own limiter state
 const app = await buildApp(ctx, { logger });

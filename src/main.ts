@@ -47,9 +47,9 @@ export interface RunningService {
 export async function startService(baseConfig: Config, logger = createLogger(baseConfig.logLevel)): Promise<RunningService> {
   const config = resolveLocalSecrets(baseConfig);
   if (!config.adminToken) throw new ConfigError('FARO_ADMIN_TOKEN is required with DATABASE_URL (the operator API needs it)');
-  const tracing = config.tracing ? startTracing() : undefined;
+  const tracing = config.tracing ? startTracing(logger) : undefined;
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, traced: config.tracing }).catch(async (error: unknown) => {
-    await tracing?.shutdown().catch(() => undefined);
+    await tracing?.shutdown();
     throw error;
   });
   try {
@@ -102,7 +102,7 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
     };
   } catch (error) {
     await database.close().catch(() => undefined);
-    await tracing?.shutdown().catch(() => undefined);
+    await tracing?.shutdown();
     throw error;
   }
 }

@@ -4,7 +4,7 @@ import { context, ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Spa
  * FARO's tracer. Until a tracer provider is registered (tracing.ts, or a test's) it makes
  * non-recording spans; callers still only make spans when `config.tracing` is on.
  */
-export const tracer = trace.getTracer('faro-integrations');
+export const tracer = trace.getTracer('faro/observability');
 
 /** Whether a span started now would have a parent: database and Redis calls outside any request or attempt are not traced. */
 export function hasActiveSpan(): boolean {

@@ -13,8 +13,12 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 export const DEFAULT_SERVICE_NAME = 'faro-integrations';
 
 export interface Tracing {
-  /** Exports the spans still buffered, then stops; later spans are dropped. */
+  /** Exports the spans still buffered, then stops; later spans are dropped. Never rejects: a collector that is gone costs the last spans, not a clean stop. */
   shutdown(): Promise<void>;
+}
+
+export interface TracingLogger {
+  warn(obj: object, msg: string): void;
 }
 
 type Env = Record<string, string | undefined>;
@@ -26,7 +30,8 @@ function serviceNameDefault(env: Env): string | undefined {
   return named ? undefined : DEFAULT_SERVICE_NAME;
 }
 
-export function startTracing(env: Env = process.env): Tracing {
+/** `env` must be the environment the SDK reads (process.env); it is passed to read the service name from the same place. */
+export function startTracing(logger: TracingLogger, env: Env = process.env): Tracing {
   const serviceName = serviceNameDefault(env);
   const sdk = new NodeSDK({
     ...(serviceName ? { serviceName } : {}),
@@ -34,5 +39,8 @@ export function startTracing(env: Env = process.env): Tracing {
     logRecordProcessors: [],
   });
   sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  return {
+    shutdown: () =>
+      sdk.shutdown().catch((err: unknown) => logger.warn({ err }, 'TRACING: the last spans could not be exported (is the OTLP collector reachable?)')),
+  };
 }

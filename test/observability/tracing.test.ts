@@ -83,7 +83,6 @@ beforeEach(() => tracing.reset());
 const idsOf = (span: ReadableSpan) => span.spanContext();
 const childrenOf = (parent: ReadableSpan) =>
   tracing.spans().filter((span) => span.parentSpanContext?.spanId === idsOf(parent).spanId && idsOf(span).traceId === idsOf(parent).traceId);
-const serverSpans = () => tracing.spans().filter((span) => span.kind === SpanKind.SERVER);
 const linesOf = (requestId: string) => log.lines().filter((line) => line.reqId === requestId);
 
 /** The first span that matches, once one has ended. */

@@ -253,11 +253,12 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     started = true;
   });
 
+  const untracedScript = (key: string, nowMs: number, windowMs: number, limit: number, cost: number) =>
+    client.faroRateLimit(`${keyPrefix}rl:{${key}}`, nowMs, windowMs, limit, cost);
   const target = options.traced ? redisTarget(options.url) : undefined;
-  const script = (key: string, nowMs: number, windowMs: number, limit: number, cost: number) => {
-    const call = () => client.faroRateLimit(`${keyPrefix}rl:{${key}}`, nowMs, windowMs, limit, cost);
-    return target ? inRedisSpan('EVALSHA', target, call) : call();
-  };
+  const script: typeof untracedScript = target
+    ? (...args) => inRedisSpan('EVALSHA', target, () => untracedScript(...args))
+    : untracedScript;
 
   async function run(key: string, limit: number, windowMs: number, nowMs: number, cost: number) {
     if (!started) await startup;
