@@ -47,7 +47,7 @@ async function tracedRequest(env: Record<string, string>): Promise<{ code: numbe
   return { code, output: service.stdout() + service.stderr() };
 }
 
-describe('OTLP export from the running service', () => {
+describe('OTLP export from the running service', { timeout: 180_000 }, () => {
   it('exports the request span over http/protobuf, named by its route, in the caller\'s trace, as faro-integrations', async () => {
     exports.length = 0;
     const { code } = await tracedRequest({ OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl });
