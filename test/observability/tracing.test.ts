@@ -6,7 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase } from '../support/database.ts';
-import { createAgency, simulate } from '../support/fixtures.ts';
+import { adminHeaders, createAgency, simulate } from '../support/fixtures.ts';
 import { createApiKey } from '../support/api-keys.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { until } from '../support/eventually.ts';
@@ -230,6 +230,20 @@ describe('a traced request', () => {
     expect(span.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(span.spanContext().traceId).not.toBe('0'.repeat(32));
     for (const line of linesOf(requestId)) expect(line.trace_id).toBe(span.spanContext().traceId);
+  });
+
+  it('a key revocation publishes the change on Redis in a span of the request (on Postgres + Redis; NOTIFY, a statement, otherwise)', async () => {
+    const doomed = await createApiKey(t.app, agencyId);
+    const response = await fetch(`${t.url}/admin/v1/agencies/${agencyId}/api-keys/${doomed.id}/revoke`, { method: 'POST', headers: adminHeaders });
+    expect(response.status).toBe(200);
+    const span = await requestSpan(response.headers.get('request-id')!);
+    expect(span.name).toBe('POST /admin/v1/agencies/:id/api-keys/:key_id/revoke');
+    const children = childrenOf(span);
+    if (usingRedis) {
+      expect(children.find((child) => child.name === 'PUBLISH')?.attributes).toMatchObject({ 'db.system': 'redis', 'db.operation.name': 'PUBLISH' });
+    } else {
+      expect(children.some((child) => /pg_notify/.test(String(child.attributes['db.query.text'])))).toBe(true);
+    }
   });
 
   it('a test send made by a request is a child of its span', async () => {
