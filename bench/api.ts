@@ -26,6 +26,7 @@ const context: BenchContext = {
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
   durationS: Number(process.env.BENCH_DURATION_S ?? 6),
   rounds: Number(process.env.BENCH_ROUNDS ?? 5),
+  cpuProfileDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
   log: (line) => console.log(line),
 };
 

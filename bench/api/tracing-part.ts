@@ -59,7 +59,7 @@ export const tracingPart: BenchPart = {
         servers.set(variant, await startFaro({
           databaseUrl: database.url, redisUrl: context.redisUrl, agencyId: seeded.agencyId,
           redisKeyPrefix: `faro:bench:${run}:${variant}:`, logger: 'silent', tracing: tracing[variant],
-        }));
+        }, { cpuProfileDir: context.cpuProfileDir }));
       }
       const meters = { admin: database.admin, databaseName: database.name, redis };
       const target = (variant: Variant) => ({
