@@ -3,7 +3,9 @@
 // with authentication, the tier check and rate limiting switched off: a variant of the public API
 // that exists only here, so the production guard has no way around it.
 // argv: database URL, Redis URL, agency id, limiter key prefix, logger (`silent`, or `production`:
-// the logger `npm start` builds, at the default level, writing to this process's stdout).
+// the logger `npm start` builds, at the default level, writing to this process's stdout), tracing
+// (`off`; `discard`: the SDK records every span and drops it instead of exporting; or an OTLP URL
+// to export to over http/protobuf, as OTEL_EXPORTER_OTLP_ENDPOINT).
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { loadConfig } from '../src/config.ts';
@@ -16,18 +18,26 @@ import { systemClock } from '../src/lib/clock.ts';
 import { insufficientScope, SCOPES, type PublicAuth } from '../src/domains/api/auth-context.ts';
 import { createAppContext } from '../src/services.ts';
 import { createLogger } from '../src/main.ts';
+import { startTracing } from '../src/observability/tracing.ts';
+import { startDiscardingTracing } from './api/discarding-tracing.ts';
 
-const [databaseUrl, redisUrl, agencyId, redisKeyPrefix, loggerKind] = process.argv.slice(2) as [string, string, string, string, 'silent' | 'production'];
+const [databaseUrl, redisUrl, agencyId, redisKeyPrefix, loggerKind, tracingKind = 'off'] = process.argv.slice(2) as [string, string, string, string, 'silent' | 'production', string?];
+const otlpEnv = tracingKind === 'off' || tracingKind === 'discard' ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: tracingKind };
+// The SDK reads its exporter settings from process.env itself.
+Object.assign(process.env, otlpEnv);
 const config = loadConfig({
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
   FARO_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
   FARO_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
   ...(loggerKind === 'silent' ? { LOG_LEVEL: 'silent' } : {}),
+  ...otlpEnv,
 });
 const logger = loggerKind === 'production' ? createLogger(config.logLevel) : (pino({ level: 'silent' }) as FastifyBaseLogger);
-const database = await openPostgres(databaseUrl, 10);
-const ctx = createAppContext({ config, database, clock: systemClock, logger, redisKeyPrefix }); // each server its own limiter state
+const tracingOn = tracingKind !== 'off';
+const tracing = tracingKind === 'discard' ? startDiscardingTracing() : tracingOn ? startTracing(logger) : undefined;
+const database = await openPostgres(databaseUrl, 10, { traced: tracingOn });
+const ctx = createAppContext({ config: { ...config, tracing: tracingOn }, database, clock: systemClock, logger, redisKeyPrefix }); // each server its own limiter state
 const app = await buildApp(ctx, { logger });
 
 /** The public route plugins behind a fixed caller instead of publicApi's guard; scopes still apply. */
@@ -50,5 +60,5 @@ await app.register(unauthenticatedPublicApi, {
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
 process.send?.({ url });
 process.on('SIGTERM', () => {
-  void app.close().then(() => ctx.close()).then(() => database.close()).then(() => process.exit(0));
+  void app.close().then(() => ctx.close()).then(() => database.close()).then(() => tracing?.shutdown()).then(() => process.exit(0));
 });

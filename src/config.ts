@@ -32,6 +32,11 @@ export interface Config {
     pollIntervalMs: number;
   };
   retentionDays: number;
+  /**
+   * Record OpenTelemetry spans and export them over OTLP: on when an OTLP endpoint is set and
+   * OTEL_SDK_DISABLED is not true. The SDK reads the other OTEL_* variables itself.
+   */
+  tracing: boolean;
 }
 
 export class ConfigError extends Error {
@@ -155,5 +160,12 @@ export function loadConfig(env: Env = process.env): Config {
       pollIntervalMs: integer(env, 'FARO_WEBHOOK_POLL_INTERVAL_MS', 5000, 50, 600000),
     },
     retentionDays: integer(env, 'FARO_RETENTION_DAYS', 30, 1, 3650),
+    tracing: tracingRequested(env),
   };
+}
+
+/** The OTLP endpoint variables, read as the OpenTelemetry SDK reads them (any value, `true` case-insensitive). */
+function tracingRequested(env: Env): boolean {
+  const endpoint = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  return endpoint !== undefined && read(env, 'OTEL_SDK_DISABLED')?.toLowerCase() !== 'true';
 }

@@ -54,7 +54,7 @@ export interface AppContext {
 
 function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; limiter: RateLimiter; database: Database; logger: FastifyBaseLogger; redisKeyPrefix: string }) {
   const resources = createResourceServices(deps);
-  const apiKeyAuth = createKeyAuthenticator({ ...deps, redisUrl: deps.config.redisUrl, servesRequests: deps.config.role !== 'worker' });
+  const apiKeyAuth = createKeyAuthenticator({ ...deps, redisUrl: deps.config.redisUrl, servesRequests: deps.config.role !== 'worker', traced: deps.config.tracing });
   // One per process: the sender's keep-alive pools serve test sends and the worker alike.
   const deliveryEngine = createDeliveryRuntime(deps);
   return {
@@ -81,7 +81,7 @@ export function createAppContext(deps: { config: Config; database: Database; clo
   const memory = createMemoryRateLimiter({ clock });
   // A worker serves no requests: it needs no shared counters, so it opens no Redis connection.
   const limiter = config.redisUrl && config.role !== 'worker'
-    ? createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger })
+    ? createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger, traced: config.tracing })
     : memory;
   const services = createServices({ db: database.db, clock, config, limiter, database, logger, redisKeyPrefix: deps.redisKeyPrefix ?? 'faro:' });
   return {
