@@ -3,8 +3,10 @@
 // with authentication, the tier check and rate limiting switched off: a variant of the public API
 // that exists only here, so the production guard has no way around it.
 // argv: database URL, Redis URL, agency id, limiter key prefix, logger (`silent`, or `production`:
-// the logger `npm start` builds, at the default level, writing to this process's stdout), and
-// optionally `metrics`: Prometheus metrics on, served on a port of their own (FARO_METRICS_PORT).
+// the logger `npm start` builds, at the default level, writing to this process's stdout), tracing
+// (`off`; `discard`: the SDK records every span and drops it instead of exporting; or an OTLP URL
+// to export to over http/protobuf, as OTEL_EXPORTER_OTLP_ENDPOINT), and optionally `metrics`:
+// Prometheus metrics on, served on a port of their own (FARO_METRICS_PORT).
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { loadConfig } from '../src/config.ts';
@@ -18,8 +20,13 @@ import { insufficientScope, SCOPES, type PublicAuth } from '../src/domains/api/a
 import { createAppContext } from '../src/services.ts';
 import { createLogger } from '../src/main.ts';
 import { startMetricsServer } from '../src/observability/metrics-server.ts';
+import { startTracing } from '../src/observability/tracing.ts';
+import { startDiscardingTracing } from './api/discarding-tracing.ts';
 
-const [databaseUrl, redisUrl, agencyId, redisKeyPrefix, loggerKind, metrics] = process.argv.slice(2) as [string, string, string, string, 'silent' | 'production', 'metrics' | undefined];
+const [databaseUrl, redisUrl, agencyId, redisKeyPrefix, loggerKind, tracingKind = 'off', metrics] = process.argv.slice(2) as [string, string, string, string, 'silent' | 'production', string?, ('metrics' | undefined)?];
+const otlpEnv = tracingKind === 'off' || tracingKind === 'discard' ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: tracingKind };
+// The SDK reads its exporter settings from process.env itself.
+Object.assign(process.env, otlpEnv);
 const config = loadConfig({
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
@@ -27,10 +34,13 @@ const config = loadConfig({
   FARO_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
   ...(loggerKind === 'silent' ? { LOG_LEVEL: 'silent' } : {}),
   ...(metrics === 'metrics' ? { FARO_METRICS_PORT: '0' } : {}),
+  ...otlpEnv,
 });
 const logger = loggerKind === 'production' ? createLogger(config.logLevel) : (pino({ level: 'silent' }) as FastifyBaseLogger);
-const database = await openPostgres(databaseUrl, 10);
-const ctx = createAppContext({ config, database, clock: systemClock, logger, redisKeyPrefix }); // each server its own limiter state
+const tracingOn = tracingKind !== 'off';
+const tracing = tracingKind === 'discard' ? startDiscardingTracing() : tracingOn ? startTracing(logger) : undefined;
+const database = await openPostgres(databaseUrl, 10, { traced: tracingOn });
+const ctx = createAppContext({ config: { ...config, tracing: tracingOn }, database, clock: systemClock, logger, redisKeyPrefix }); // each server its own limiter state
 const app = await buildApp(ctx, { logger });
 
 /** The public route plugins behind a fixed caller instead of publicApi's guard; scopes still apply. */
@@ -54,5 +64,5 @@ const url = await app.listen({ port: 0, host: '127.0.0.1' });
 const metricsServer = ctx.metrics ? await startMetricsServer(ctx.metrics.registry, { port: 0, host: '127.0.0.1' }) : undefined;
 process.send?.({ url, metricsUrl: metricsServer?.url });
 process.on('SIGTERM', () => {
-  void app.close().then(() => ctx.close()).then(() => database.close()).then(() => process.exit(0));
+  void app.close().then(() => ctx.close()).then(() => database.close()).then(() => tracing?.shutdown()).then(() => process.exit(0));
 });

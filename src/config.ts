@@ -34,6 +34,11 @@ export interface Config {
   retentionDays: number;
   /** Prometheus `/metrics` on its own listener; off (undefined) unless FARO_METRICS_PORT is set. */
   metrics: { port: number; host: string } | undefined;
+  /**
+   * Record OpenTelemetry spans and export them over OTLP: on when an OTLP endpoint is set and
+   * OTEL_SDK_DISABLED is not true. The SDK reads the other OTEL_* variables itself.
+   */
+  tracing: boolean;
 }
 
 export class ConfigError extends Error {
@@ -159,6 +164,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     retentionDays: integer(env, 'FARO_RETENTION_DAYS', 30, 1, 3650),
     metrics: metricsListener(env, port, host),
+    tracing: tracingRequested(env),
   };
 }
 
@@ -170,4 +176,10 @@ function metricsListener(env: Env, port: number, host: string): Config['metrics'
     throw new ConfigError(`FARO_METRICS_PORT must differ from PORT (${port}): metrics are never served on the public port`);
   }
   return { port: metricsPort, host: read(env, 'FARO_METRICS_HOST') ?? host };
+}
+
+/** The OTLP endpoint variables, read as the OpenTelemetry SDK reads them (any value, `true` case-insensitive). */
+function tracingRequested(env: Env): boolean {
+  const endpoint = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  return endpoint !== undefined && read(env, 'OTEL_SDK_DISABLED')?.toLowerCase() !== 'true';
 }

@@ -16,6 +16,7 @@ import { createAppContext, type AppContext } from './services.ts';
 import { DEMO_EMAIL, seedDemo } from './domains/simulation/demo-seed.ts';
 import { startBackgroundJobs } from './jobs/background.ts';
 import { startMetricsServer, type MetricsServer } from './observability/metrics-server.ts';
+import { startTracing } from './observability/tracing.ts';
 
 export function createLogger(level: string): FastifyBaseLogger {
   return pino({
@@ -50,7 +51,11 @@ export interface RunningService {
 export async function startService(baseConfig: Config, logger = createLogger(baseConfig.logLevel)): Promise<RunningService> {
   const config = resolveLocalSecrets(baseConfig);
   if (!config.adminToken) throw new ConfigError('FARO_ADMIN_TOKEN is required with DATABASE_URL (the operator API needs it)');
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const tracing = config.tracing ? startTracing(logger) : undefined;
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, traced: config.tracing }).catch(async (error: unknown) => {
+    await tracing?.shutdown();
+    throw error;
+  });
   try {
     const migrateAll = () => migrate(database.db);
     const applied = config.databaseUrl ? await retryWhileUnavailable(database.db, describeDatabaseUrl(config.databaseUrl), logger, migrateAll) : await migrateAll();
@@ -100,10 +105,12 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
         await jobs?.stop();
         await context.close();
         await database.close();
+        await tracing?.shutdown();
       },
     };
   } catch (error) {
     await database.close().catch(() => undefined);
+    await tracing?.shutdown();
     throw error;
   }
 }

@@ -57,7 +57,7 @@ export interface AppContext {
 
 function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; limiter: RateLimiter; database: Database; logger: FastifyBaseLogger; redisKeyPrefix: string; metrics: ServiceMetrics | undefined }) {
   const resources = createResourceServices(deps);
-  const apiKeyAuth = createKeyAuthenticator({ ...deps, redisUrl: deps.config.redisUrl, servesRequests: deps.config.role !== 'worker' });
+  const apiKeyAuth = createKeyAuthenticator({ ...deps, redisUrl: deps.config.redisUrl, servesRequests: deps.config.role !== 'worker', traced: deps.config.tracing });
   // One per process: the sender's keep-alive pools serve test sends and the worker alike.
   const deliveryEngine = createDeliveryRuntime({ ...deps, onAttempt: deps.metrics?.webhookAttempt });
   return {
@@ -84,7 +84,7 @@ export function createAppContext(deps: { config: Config; database: Database; clo
   const memory = createMemoryRateLimiter({ clock });
   // A worker serves no requests: it needs no shared counters, so it opens no Redis connection.
   const limiter = config.redisUrl && config.role !== 'worker'
-    ? createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger })
+    ? createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger, traced: config.tracing })
     : memory;
   const metrics = config.metrics ? createServiceMetrics({ database, clock, limiter: config.role === 'worker' ? undefined : limiter }) : undefined;
   const services = createServices({ db: database.db, clock, config, limiter, database, logger, redisKeyPrefix: deps.redisKeyPrefix ?? 'faro:', metrics });

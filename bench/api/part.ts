@@ -7,6 +7,8 @@ export interface BenchContext {
   redisUrl: string;
   durationS: number;
   rounds: number;
+  /** BENCH_CPU_PROF: where the servers write V8 CPU profiles (parts that support it). */
+  cpuProfileDir?: string | undefined;
   /** Progress lines, printed as the run goes. */
   log(line: string): void;
 }

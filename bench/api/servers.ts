@@ -57,14 +57,16 @@ export interface FaroServerArgs {
   agencyId: string;
   redisKeyPrefix: string;
   logger: 'silent' | 'production';
+  /** OpenTelemetry tracing (bench/api/tracing-part.ts): off (default), on with spans discarded, or on exporting OTLP to this URL. */
+  tracing?: 'off' | 'discard' | { otlpEndpoint: string };
   /** Prometheus metrics on (FARO_METRICS_PORT), their listener on a port of its own. */
   metrics?: boolean;
 }
 
 /** The real app (bench/api-server.ts), plus the public routes without their guard under /bench-noauth/v1. */
 export function startFaro(args: FaroServerArgs, options: ServerOptions = {}): Promise<Server> {
-  const metrics = args.metrics ? ['metrics'] : [];
-  return start(path.join(bench, 'api-server.ts'), [args.databaseUrl, args.redisUrl, args.agencyId, args.redisKeyPrefix, args.logger, ...metrics], options);
+  const tracing = typeof args.tracing === 'object' ? args.tracing.otlpEndpoint : (args.tracing ?? 'off');
+  return start(path.join(bench, 'api-server.ts'), [args.databaseUrl, args.redisUrl, args.agencyId, args.redisKeyPrefix, args.logger, tracing, ...(args.metrics ? ['metrics'] : [])], options);
 }
 
 /** The minimal Fastify + pg peer (bench/api/peer-server.ts), with /limited behind a key and @fastify/rate-limit. */

@@ -1,10 +1,11 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import type { DB, Executor } from './types.ts';
 import { openEmbeddedPglite, SerializedPGliteDialect } from './pglite.ts';
 import { PreparingClient } from './prepared-client.ts';
 import { listenWithReconnect, type ListenHandlers } from './listener.ts';
+import { tracedDialect } from '../observability/database-spans.ts';
 
 /**
  * The database handle shared by every domain. `kind` tells the two backends apart only where
@@ -41,7 +42,14 @@ export async function notify(executor: Executor, channel: string, payload = ''):
 
 const INT8 = 20;
 
-export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
+/** `traced`: a span per statement run inside a request or webhook attempt (config.tracing). */
+export interface DatabaseOptions {
+  traced?: boolean;
+}
+
+const dialectFor = (dialect: Dialect, options: DatabaseOptions) => (options.traced ? tracedDialect(dialect) : dialect);
+
+export async function openPostgres(connectionString: string, poolSize = 10, options: DatabaseOptions = {}): Promise<Database> {
   const types = {
     getTypeParser(oid: number, format?: string) {
       // counts come back as int8; they fit a JS number by far.
@@ -60,7 +68,7 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
     // listener that kills the process. Its next query fails instead, and the pool drops it.
     client.on('error', () => undefined);
   });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: dialectFor(new PostgresDialect({ pool }), options) });
   const poolStats = (): PoolStats => ({ max: poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   const listeners = new Set<() => Promise<void>>();
   return {
@@ -87,9 +95,9 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
  * Wrap an open PGlite (embedded mode and tests) in the same Database interface. Closing the
  * Kysely instance closes PGlite too; `onClose` runs after (e.g. to release the data-dir lock).
  */
-export function wrapPglite(pglite: PGlite, onClose: () => Promise<void> = async () => undefined): Database {
+export function wrapPglite(pglite: PGlite, onClose: () => Promise<void> = async () => undefined, options: DatabaseOptions = {}): Database {
   const dialect = new SerializedPGliteDialect(pglite);
-  const db = new Kysely<DB>({ dialect });
+  const db = new Kysely<DB>({ dialect: dialectFor(dialect, options) });
   return {
     db,
     kind: 'pglite',
@@ -104,8 +112,8 @@ export function wrapPglite(pglite: PGlite, onClose: () => Promise<void> = async 
   };
 }
 
-export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir: string }): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir: string } & DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, undefined, options);
   const embedded = await openEmbeddedPglite(options.dataDir);
-  return wrapPglite(embedded.pglite, embedded.close);
+  return wrapPglite(embedded.pglite, embedded.close, options);
 }

@@ -18,6 +18,7 @@ import { requestIdFor } from './request-id.ts';
 import { traceIdOf } from './trace-context.ts';
 import type { App } from './app-type.ts';
 import { recordHttpMetrics } from '../observability/http-metrics.ts';
+import { nameRequestSpan, requestSpanIds, tracedServerFactory } from '../observability/http-spans.ts';
 
 /** The bearer challenge realm of every 401 and of an API key's 403 insufficient_scope. */
 const API_REALM = 'Bearer realm="FARO API"';
@@ -46,6 +47,13 @@ function requestLogger(
 ): FastifyBaseLogger {
   const traceId = traceIdOf(rawRequest.headers.traceparent);
   return logger.child(traceId ? { ...bindings, trace_id: traceId } : bindings, options);
+}
+
+/** With tracing on: the request span's trace id (the caller's trace, when it sent a valid `traceparent`) and span id. */
+function tracedRequestLogger(...[logger, bindings, options, rawRequest]: Parameters<typeof requestLogger>): FastifyBaseLogger {
+  const span = requestSpanIds(rawRequest);
+  if (!span) return requestLogger(logger, bindings, options, rawRequest);
+  return logger.child({ ...bindings, trace_id: span.traceId, span_id: span.spanId }, options);
 }
 
 const hopsTrusted = (hops: number) => (_address: string, hop: number) => hop < hops;
@@ -110,6 +118,7 @@ function sendProblem(error: FastifyError, request: FastifyRequest, reply: Fastif
 }
 
 export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseLogger } = {}): Promise<App> {
+  const tracing = ctx.config.tracing;
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new OneLinePerRequest(),
@@ -117,7 +126,8 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseL
     // A hop count N trusts the N proxies nearest to us (proxy-addr's "hops" rule).
     trustProxy: typeof ctx.config.trustProxy === 'number' ? hopsTrusted(ctx.config.trustProxy) : ctx.config.trustProxy,
     genReqId: requestIdFor,
-    childLoggerFactory: requestLogger,
+    childLoggerFactory: tracing ? tracedRequestLogger : requestLogger,
+    ...(tracing ? { serverFactory: tracedServerFactory } : {}),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
@@ -140,6 +150,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyBaseL
     reply.headers(everyAnswer).header('Request-Id', request.id);
     done();
   });
+  if (tracing) app.addHook('onRequest', nameRequestSpan);
 
   recordHttpMetrics(app, ctx.metrics);
   app.setErrorHandler(sendProblem);

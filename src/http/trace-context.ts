@@ -1,7 +1,9 @@
 /*
- * W3C Trace Context (https://www.w3.org/TR/trace-context/), `traceparent` only: its trace id goes
- * on every log line of the request (`trace_id`), so a request can be found from the caller's
- * trace. FARO does not sample, record spans or forward the header; `tracestate` is ignored.
+ * W3C Trace Context (https://www.w3.org/TR/trace-context/), `traceparent` only: with tracing off
+ * (the default), its trace id goes on every log line of the request (`trace_id`), so a request can
+ * be found from the caller's trace; `tracestate` is ignored. With tracing on, the OpenTelemetry
+ * propagator reads the headers instead and the request's span continues the trace
+ * (src/observability/http-spans.ts).
  */
 
 /** version-traceid-parentid-flags, lower-case hex; later versions may append `-…`. */

@@ -5,6 +5,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/database.ts';
+import { outsideAnyTrace } from '../observability/tracer.ts';
 
 export interface WakeableLoopOptions {
   name: string;
@@ -60,7 +61,7 @@ export function createWakeableLoop(options: WakeableLoopOptions): WakeableLoop {
       again = true;
       return;
     }
-    current = pass().finally(() => {
+    current = outsideAnyTrace(pass).finally(() => {
       current = null;
     });
   }

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { inject } from 'vitest';
-import { openPostgres, wrapPglite, type Database } from '../../src/db/database.ts';
+import { openPostgres, wrapPglite, type Database, type DatabaseOptions } from '../../src/db/database.ts';
 import { pgliteParsers } from '../../src/db/pglite.ts';
 
 export const usingPostgres = () => Boolean(process.env.TEST_DATABASE_URL);
@@ -18,9 +18,9 @@ function withDatabase(url: string, database: string): string {
 /**
  * A fresh, migrated database of its own: a clone of the run's template on Postgres
  * (TEST_DATABASE_URL), an in-memory PGlite loaded from the migrated tarball otherwise.
- * Closing it drops the clone.
+ * Closing it drops the clone. `traced`: a span per statement, as with tracing on.
  */
-export async function createTestDatabase(): Promise<Database & { url?: string }> {
+export async function createTestDatabase(options: DatabaseOptions = {}): Promise<Database & { url?: string }> {
   const template = inject('databaseTemplate');
   const postgresUrl = process.env.TEST_DATABASE_URL;
   if (postgresUrl) {
@@ -33,7 +33,7 @@ export async function createTestDatabase(): Promise<Database & { url?: string }>
       await admin.end();
     }
     const url = withDatabase(postgresUrl, name);
-    const database = await openPostgres(url, 5);
+    const database = await openPostgres(url, 5, options);
     return {
       ...database,
       url,
@@ -51,7 +51,7 @@ export async function createTestDatabase(): Promise<Database & { url?: string }>
     parsers: pgliteParsers,
   });
   await pglite.waitReady;
-  return wrapPglite(pglite);
+  return wrapPglite(pglite, undefined, options);
 }
 
 /** Ends, from the server side, every LISTEN connection to this database (as a restart or failover would). */

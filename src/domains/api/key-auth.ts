@@ -69,6 +69,8 @@ export function createKeyAuthenticator(deps: {
   limiter: RateLimiter;
   /** False in a process that serves no API requests: it then opens no connection for key changes. */
   servesRequests?: boolean;
+  /** A span per key-change message published on Redis inside a traced request. */
+  traced?: boolean;
 }) {
   const { db, clock, logger } = deps;
   const byHash = new Map<string, Entry>();

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { notify, type Database } from '../../db/database.ts';
+import { inRedisSpan, redisTarget } from '../../observability/redis-spans.ts';
 
 /*
  * Tells every instance that an API key changed (revoked, rotated) so it drops its cached copy.
@@ -32,12 +33,12 @@ const LOG_EVERY_MS = 10_000;
 
 /** `transport: 'none'` for a process that neither serves API keys nor changes them (the worker role). */
 export function createKeyInvalidationBus(
-  deps: { database: Database; redisUrl: string | undefined; redisKeyPrefix: string; logger: BusLogger; transport?: 'auto' | 'none' },
+  deps: { database: Database; redisUrl: string | undefined; redisKeyPrefix: string; logger: BusLogger; transport?: 'auto' | 'none'; traced?: boolean },
   handlers: BusHandlers,
 ): KeyInvalidationBus {
   if (deps.transport === 'none') return { ready: Promise.resolve(), publish: async () => undefined, close: async () => undefined };
   return deps.redisUrl
-    ? createRedisBus(deps.redisUrl, `${deps.redisKeyPrefix}api-keys:changed`, deps.logger, handlers)
+    ? createRedisBus(deps.redisUrl, `${deps.redisKeyPrefix}api-keys:changed`, deps.logger, handlers, deps.traced ?? false)
     : createPostgresBus(deps.database, deps.logger, handlers);
 }
 
@@ -71,7 +72,7 @@ function createPostgresBus(database: Database, logger: BusLogger, handlers: BusH
   };
 }
 
-function createRedisBus(url: string, channel: string, logger: BusLogger, handlers: BusHandlers): KeyInvalidationBus {
+function createRedisBus(url: string, channel: string, logger: BusLogger, handlers: BusHandlers, traced: boolean): KeyInvalidationBus {
   let lastLogMs = Number.NEGATIVE_INFINITY;
   const logThrottled = (err: unknown, msg: string) => {
     const now = Date.now();
@@ -108,12 +109,15 @@ function createRedisBus(url: string, channel: string, logger: BusLogger, handler
     delay(READY_TIMEOUT_MS, undefined, { ref: false }),
   ]);
 
+  const target = traced ? redisTarget(url) : undefined;
+  const publishChange = (keyId: string) => (target ? inRedisSpan('PUBLISH', target, () => publisher.publish(channel, keyId)) : publisher.publish(channel, keyId));
+
   return {
     ready,
     async publish(keyId) {
       try {
         if (publisher.status !== 'ready') await publisherUp;
-        await publisher.publish(channel, keyId);
+        await publishChange(keyId);
       } catch (err) {
         logger.error({ err, keyId }, 'API KEYS: publishing a key change to Redis failed; other instances notice it when their cache expires');
       }

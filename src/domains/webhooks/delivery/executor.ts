@@ -15,6 +15,7 @@ import type { SendErrorKind, SendOutcome, WebhookSender } from './sender.ts';
 import { claimDeliveryById, releaseDeliveries, type ClaimedDelivery } from './queue-repository.ts';
 import { createAttemptRecorder } from './attempt-recorder.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
+import { inAttemptSpan } from '../../../observability/webhook-spans.ts';
 
 /** What one attempt did; the answer of a test send. */
 export interface AttemptOutcome {
@@ -46,6 +47,8 @@ export interface DeliveryExecutorDeps {
   /** Randomness of the retry jitter (tests pass a fixed one). */
   random?: () => number;
   onAttempt?: AttemptObserver | undefined;
+  /** A span per attempt (config.tracing). */
+  traced?: boolean;
 }
 
 export function createDeliveryExecutor(deps: DeliveryExecutorDeps) {
@@ -96,6 +99,7 @@ export function createDeliveryExecutor(deps: DeliveryExecutorDeps) {
   async function attemptClaimed(delivery: ClaimedDelivery, workerId: string, hooks: { onSent?: () => void } = {}): Promise<AttemptOutcome> {
     leases.hold({ id: delivery.id, workerId, attempts: delivery.attempts });
     try {
+      if (deps.traced) return await inAttemptSpan(delivery, () => attemptHeld(delivery, workerId, hooks));
       return await attemptHeld(delivery, workerId, hooks);
     } finally {
       leases.drop(delivery.id);

@@ -47,7 +47,7 @@ export interface DeliveryRuntime {
 export function createDeliveryRuntime(deps: {
   db: Kysely<DB>;
   clock: Clock;
-  config: Pick<Config, 'secretKey' | 'previousSecretKeys' | 'webhooks'>;
+  config: Pick<Config, 'secretKey' | 'previousSecretKeys' | 'webhooks' | 'tracing'>;
   logger: FastifyBaseLogger;
   /** The metrics' observer of attempts, when metrics are on. */
   onAttempt?: AttemptObserver | undefined;
@@ -59,7 +59,7 @@ export function createDeliveryRuntime(deps: {
     connectTimeoutMs: webhooks.connectTimeoutMs,
     clock: deps.clock,
   });
-  const executor = createDeliveryExecutor({ ...deps, sender, secretBox: secretBoxFromConfig(deps.config) });
+  const executor = createDeliveryExecutor({ ...deps, sender, secretBox: secretBoxFromConfig(deps.config), traced: deps.config.tracing });
   return {
     sender,
     executor,
