@@ -15,6 +15,9 @@ export interface MetricsServer {
 
 export async function startMetricsServer(registry: Registry, options: { port: number; host: string; logger?: FastifyBaseLogger }): Promise<MetricsServer> {
   const server = http.createServer((request, response) => {
+    // A scrape every 15 s or so outlives any keep-alive: a fresh connection each time costs little
+    // and never meets one the server is closing at that moment (ECONNRESET).
+    response.shouldKeepAlive = false;
     const path = (request.url ?? '/').split('?')[0];
     if (path !== '/metrics') {
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found: the metrics are at /metrics\n');
