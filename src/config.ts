@@ -32,6 +32,15 @@ export interface Config {
     pollIntervalMs: number;
   };
   retentionDays: number;
+  /** Usage history and the request log of the public API (src/domains/usage). */
+  usage: {
+    /** How often each instance writes its counted usage and buffered log rows. */
+    flushIntervalMs: number;
+    /** Log rows an instance holds while the database is away; beyond it the oldest are dropped. */
+    requestLogBuffer: number;
+    usageRetentionDays: number;
+    requestLogRetentionDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -155,5 +164,11 @@ export function loadConfig(env: Env = process.env): Config {
       pollIntervalMs: integer(env, 'FARO_WEBHOOK_POLL_INTERVAL_MS', 5000, 50, 600000),
     },
     retentionDays: integer(env, 'FARO_RETENTION_DAYS', 30, 1, 3650),
+    usage: {
+      flushIntervalMs: integer(env, 'FARO_USAGE_FLUSH_INTERVAL_MS', 5000, 50, 600000),
+      requestLogBuffer: integer(env, 'FARO_REQUEST_LOG_BUFFER', 20000, 100, 1000000),
+      usageRetentionDays: integer(env, 'FARO_USAGE_RETENTION_DAYS', 30, 1, 3650),
+      requestLogRetentionDays: integer(env, 'FARO_REQUEST_LOG_RETENTION_DAYS', 7, 1, 365),
+    },
   };
 }

@@ -1,0 +1,179 @@
+/**
+ * Counts and logs public API requests off the hot path. Recording a request is a Map increment
+ * and an array push; every `flushIntervalMs` (and on stop) the counts go out as one upsert that
+ * adds to the hourly rows, and the buffered log rows as one multi-row insert. A flush that fails
+ * (the database is away) keeps what it held and the next one tries again: counts merge back
+ * (one entry per key and hour, so they stay small), log rows are bounded by `requestLogBuffer`
+ * with the oldest dropped first and counted. Requests never wait on any of it.
+ */
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { DB, NewRow } from '../../db/types.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { newId } from '../../lib/ids.ts';
+import * as repo from './repository.ts';
+
+const HOUR_MS = 3600_000;
+/** Rows per insert statement: 10 parameters a row stays far below Postgres's 65,535. */
+const LOG_ROWS_PER_INSERT = 2000;
+/**
+ * Key-hours counted while flushes fail. One entry per key per hour: 100,000 is 100 keys through a
+ * 40-day outage; past it new key-hours are dropped (and counted) rather than memory growing.
+ */
+const MAX_PENDING_KEY_HOURS = 100_000;
+
+/** What the request hook hands over once the response has gone out. */
+export interface RecordedRequest {
+  agencyId: string;
+  keyId: string;
+  method: string;
+  /** Path and query, credentials already redacted. */
+  path: string;
+  status: number;
+  durationMs: number;
+  requestId: string;
+  clientIp: string | null;
+}
+
+type Outcome = keyof repo.UsageCounts;
+
+export function outcomeOf(status: number): Outcome {
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'server_errors';
+  if (status >= 400) return 'client_errors';
+  return 'succeeded';
+}
+
+type PendingHour = repo.HourlyUsage;
+
+export interface UsageRecorderStats {
+  /** Log rows dropped because the buffer was full (the database was away too long). */
+  droppedLogs: number;
+  /** Key-hours of counts dropped because too many were pending. */
+  droppedKeyHours: number;
+  failedFlushes: number;
+  pendingLogs: number;
+  pendingKeyHours: number;
+}
+
+export function createUsageRecorder(deps: {
+  db: Kysely<DB>;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+  config: { flushIntervalMs: number; requestLogBuffer: number };
+}) {
+  const { db, clock, logger, config } = deps;
+  let counts = new Map<string, PendingHour>();
+  let logs: NewRow<'api_request_log'>[] = [];
+  const stats = { droppedLogs: 0, droppedKeyHours: 0, failedFlushes: 0 };
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | null = null;
+
+  function add(into: Map<string, PendingHour>, key: string, row: PendingHour): void {
+    const pending = into.get(key);
+    if (pending) {
+      pending.succeeded += row.succeeded;
+      pending.client_errors += row.client_errors;
+      pending.rate_limited += row.rate_limited;
+      pending.server_errors += row.server_errors;
+    } else if (into.size < MAX_PENDING_KEY_HOURS) {
+      into.set(key, row);
+    } else {
+      stats.droppedKeyHours++;
+    }
+  }
+
+  function keepLogs(rows: NewRow<'api_request_log'>[]): void {
+    const overflow = rows.length - config.requestLogBuffer;
+    if (overflow > 0) {
+      stats.droppedLogs += overflow;
+      rows.splice(0, overflow);
+    }
+  }
+
+  function ensureTimer(): void {
+    if (timer) return;
+    timer = setInterval(() => void flush(), config.flushIntervalMs);
+    timer.unref();
+  }
+
+  async function flushOnce(): Promise<void> {
+    if (counts.size === 0 && logs.length === 0) return;
+    const batch = counts;
+    const rows = logs;
+    counts = new Map();
+    logs = [];
+    let written = 0;
+    try {
+      await repo.addHourlyUsage(db, [...batch.values()]);
+      // Counts are written: a failure below must not put them back (they would be added twice).
+      batch.clear();
+      for (; written < rows.length; written += LOG_ROWS_PER_INSERT) {
+        await repo.insertRequestLogs(db, rows.slice(written, written + LOG_ROWS_PER_INSERT));
+      }
+    } catch (error) {
+      stats.failedFlushes++;
+      // What this flush held goes back ahead of what arrived meanwhile.
+      for (const [key, row] of batch) add(counts, key, row);
+      logs = rows.slice(written).concat(logs);
+      keepLogs(logs);
+      logger.warn({ err: error, pending_logs: logs.length, pending_key_hours: counts.size, dropped_logs: stats.droppedLogs }, 'usage: flush failed; kept for the next one');
+    }
+  }
+
+  /** One flush at a time; a call during a flush waits for it and then flushes what came since. */
+  async function flush(): Promise<void> {
+    while (flushing) await flushing;
+    flushing = flushOnce().finally(() => {
+      flushing = null;
+    });
+    await flushing;
+  }
+
+  return {
+    record(request: RecordedRequest): void {
+      const now = clock.now();
+      const nowMs = now.getTime();
+      const hourMs = nowMs - (nowMs % HOUR_MS);
+      const key = `${request.keyId} ${hourMs}`;
+      const outcome = outcomeOf(request.status);
+      const pending = counts.get(key);
+      if (pending) {
+        pending[outcome]++;
+      } else {
+        const row: PendingHour = { agency_id: request.agencyId, key_id: request.keyId, hour: new Date(hourMs), succeeded: 0, client_errors: 0, rate_limited: 0, server_errors: 0 };
+        row[outcome] = 1;
+        add(counts, key, row);
+      }
+      // The row's time is when the request arrived.
+      const startedAt = new Date(nowMs - Math.round(request.durationMs));
+      logs.push({
+        id: newId('reqlog', startedAt),
+        agency_id: request.agencyId,
+        key_id: request.keyId,
+        method: request.method,
+        path: request.path,
+        status: request.status,
+        duration_ms: request.durationMs,
+        request_id: request.requestId,
+        client_ip: request.clientIp,
+        created_at: startedAt,
+      });
+      if (logs.length > config.requestLogBuffer) keepLogs(logs);
+      ensureTimer();
+    },
+    flush,
+    stats(): UsageRecorderStats {
+      return { ...stats, pendingLogs: logs.length, pendingKeyHours: counts.size };
+    },
+    /** Stops the timer and writes what is pending (one last try; what fails then is logged, not kept). */
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      timer = undefined;
+      await flush();
+      if (counts.size > 0 || logs.length > 0) logger.warn({ pending_logs: logs.length, pending_key_hours: counts.size }, 'usage: stopped with unwritten usage');
+    },
+  };
+}
+
+export type UsageRecorder = ReturnType<typeof createUsageRecorder>;
