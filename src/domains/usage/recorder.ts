@@ -132,9 +132,9 @@ export function createUsageRecorder(deps: {
 
   return {
     record(request: RecordedRequest): void {
-      const now = clock.now();
-      const nowMs = now.getTime();
-      const hourMs = nowMs - (nowMs % HOUR_MS);
+      // A request counts in the hour it arrived, the hour its log row says.
+      const arrivedMs = clock.now().getTime() - Math.round(request.durationMs);
+      const hourMs = arrivedMs - (arrivedMs % HOUR_MS);
       const key = `${request.keyId} ${hourMs}`;
       const outcome = outcomeOf(request.status);
       const pending = counts.get(key);
@@ -145,10 +145,9 @@ export function createUsageRecorder(deps: {
         row[outcome] = 1;
         add(counts, key, row);
       }
-      // The row's time is when the request arrived.
-      const startedAt = new Date(nowMs - Math.round(request.durationMs));
+      const arrivedAt = new Date(arrivedMs);
       logs.push({
-        id: newId('reqlog', startedAt),
+        id: newId('reqlog', arrivedAt),
         agency_id: request.agencyId,
         key_id: request.keyId,
         method: request.method,
@@ -157,7 +156,7 @@ export function createUsageRecorder(deps: {
         duration_ms: request.durationMs,
         request_id: request.requestId,
         client_ip: request.clientIp,
-        created_at: startedAt,
+        created_at: arrivedAt,
       });
       if (logs.length > config.requestLogBuffer) keepLogs(logs);
       ensureTimer();

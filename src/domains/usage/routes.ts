@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../http/app-type.ts';
 import { PageSchema, pageRequest } from '../../kit/pagination.ts';
-import { ProblemResponses } from '../../http/problem-schema.ts';
+import { ProblemResponses, ProblemSchema } from '../../http/problem-schema.ts';
 import { IdParams, ListQuery, NoQuery, requireId } from '../../http/public-schemas.ts';
 import { redactUrl } from '../../http/log-redaction.ts';
 import { RequestLogFilters, RequestLogSchema, UsageQuery, UsageSchema } from './schemas.ts';
@@ -48,7 +48,8 @@ export async function usageRoutes(app: App): Promise<void> {
         `Every bucket of the range is listed, oldest first; usage is kept 30 days. ${RECORDED}`,
       tags: USAGE_TAGS,
       querystring: UsageQuery,
-      response: { 200: UsageSchema, ...ProblemResponses },
+      // 404: `key_id` names no key of this agency in this mode.
+      response: { 200: UsageSchema, 404: ProblemSchema, ...ProblemResponses },
     },
     handler: async (request) => services.usage.usage(request.auth.agencyId, request.query),
   });
