@@ -86,7 +86,7 @@ export function UsageChart({ usage, keyName }: { usage: ApiUsage; keyName: strin
         {limitInScale && (
           <g className="limit-line" data-testid="usage-limit-line">
             <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(usage.hourly_limit)} y2={y(usage.hourly_limit)} />
-            <text x={WIDTH - PAD.right} y={y(usage.hourly_limit) - 4} textAnchor="end">{`Limit ${nf.format(usage.hourly_limit)}/h`}</text>
+            <text x={PAD.left + 4} y={y(usage.hourly_limit) - 4}>{`Limit ${nf.format(usage.hourly_limit)}/h`}</text>
           </g>
         )}
       </svg>
