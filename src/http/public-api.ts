@@ -154,7 +154,7 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
   }
 
   app.addHook('onRequest', guard);
-  app.addHook('onResponse', recordApiRequest(services.usageRecorder));
+  if (app.ctx.config.usage.recording) app.addHook('onResponse', recordApiRequest(services.usageRecorder));
   // One rule for query strings: a route that names none takes none, so `?anything` is a 400 on
   // every operation, writes included, never silently ignored.
   app.addHook('onRoute', (route) => {

@@ -18,7 +18,7 @@ const START = new Date('2026-12-01T10:20:00.000Z');
 const clock = createManualClock(START);
 const silent = pino({ level: 'silent' }) as FastifyBaseLogger;
 /** Flushes happen when the test says so. */
-const usageConfig = { flushIntervalMs: 600_000, requestLogBuffer: 1000, usageRetentionDays: 30, requestLogRetentionDays: 7 };
+const usageConfig = { flushIntervalMs: 600_000, requestLogBuffer: 1000 };
 
 interface UsageBody {
   key_id: string;
@@ -50,7 +50,7 @@ let agencyId: string;
 let key: CreatedKey;
 
 beforeAll(async () => {
-  t = await createTestApp({ clock, config: { usage: usageConfig } });
+  t = await createTestApp({ clock, env: { FARO_USAGE_FLUSH_INTERVAL_MS: String(usageConfig.flushIntervalMs) } });
   agencyId = (await createAgency(t.app, { tier: 'enterprise', api_rate_limit: 5 })).id;
   key = await createApiKey(t.app, agencyId, { scopes: ['locations:read', 'usage:read'] });
 });
@@ -191,5 +191,19 @@ describe('usage recording', () => {
     expect(now.getTime() - oldest).toBeLessThanOrEqual(30 * DAY);
     expect(hours.some((row) => row.hour.getTime() === new Date('2026-11-21T12:00:00.000Z').getTime())).toBe(true);
     expect(pruned.api_usage_hours).toBeGreaterThanOrEqual(1);
+  });
+
+  it('records nothing with FARO_USAGE_RECORDING=off', async () => {
+    const off = await createTestApp({ clock, database: t.database, env: { FARO_USAGE_RECORDING: 'off' } });
+    try {
+      const quiet = await createApiKey(off.app, agencyId, { scopes: ['locations:read'] });
+      expect((await off.app.inject({ method: 'GET', url: PROBE, headers: quiet.headers })).statusCode).toBe(200);
+      await off.ctx.services.usageRecorder.flush();
+      expect(off.ctx.services.usageRecorder.stats()).toMatchObject({ pendingLogs: 0, pendingKeyHours: 0 });
+      const rows = await t.ctx.db.selectFrom('api_request_log').select('id').where('key_id', '=', quiet.id).execute();
+      expect(rows).toEqual([]);
+    } finally {
+      await off.close();
+    }
   });
 });

@@ -54,7 +54,8 @@ async function list(query: string, headers: Record<string, string> = reader.head
 }
 
 beforeAll(async () => {
-  t = await createTestApp({ clock, config: { usage: { flushIntervalMs: 600_000, requestLogBuffer: 1000, usageRetentionDays: 30, requestLogRetentionDays: 7 } } });
+  // Flushes happen when the test says so.
+  t = await createTestApp({ clock, env: { FARO_USAGE_FLUSH_INTERVAL_MS: '600000' } });
   const agency = await createAgency(t.app);
   owner = await login(t.app, agency.email, agency.password);
   reader = await createApiKey(t.app, agency.id, { name: 'Reader', scopes: ['locations:read', 'usage:read'] });
