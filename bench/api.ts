@@ -4,10 +4,12 @@
 // The authenticated hot path (bench/api/hot-path-part.ts): a list and a cheap single-row read,
 // with and without the API-key guard and rate limit, with a full-window key, with the production
 // logger, and the same read on a minimal Fastify + pg peer with and without @fastify/rate-limit,
-// in alternating rounds. Then what preparing the hot queries saves Postgres (bench/api/prepared-part.ts).
+// in alternating rounds. Then what preparing the hot queries saves Postgres (bench/api/prepared-part.ts),
+// and what usage and request-log recording costs the cheap read (bench/api/recording-part.ts).
 //
 // BENCH_DURATION_S (6), BENCH_ROUNDS (5), BENCH_STEADY_RPS (500) shape the run. For profiling and
-// quick checks: BENCH_ONLY=<variant ids> runs some hot-path variants only (printed, not recorded);
+// quick checks: BENCH_ONLY=<variant ids> runs some hot-path variants only, BENCH_PARTS=<part names>
+// some parts only (both printed, not recorded);
 // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each server process there (summarised by
 // `node bench/api/profile.ts <file>`); BENCH_PERF=1 lets `perf record` name JavaScript frames.
 import path from 'node:path';
@@ -15,6 +17,7 @@ import { writeBenchmarkSection, machineDescription } from './report.ts';
 import type { BenchContext, BenchPart } from './api/part.ts';
 import { hotPathPart } from './api/hot-path-part.ts';
 import { preparedPart } from './api/prepared-part.ts';
+import { recordingPart } from './api/recording-part.ts';
 import type { VariantId } from './api/hot-path.ts';
 
 const only = process.env.BENCH_ONLY?.split(',').map((id) => id.trim()) as VariantId[] | undefined;
@@ -34,15 +37,20 @@ const hotPath = hotPathPart({
 const parts: BenchPart[] = [
   hotPath,
   preparedPart,
+  recordingPart,
   // bench/api-polling.ts adds its part here: the list filters' p50 at 10k / 300k / 1M rows.
 ];
 
+// BENCH_PARTS=<part names, comma-separated> runs those parts only (printed, not recorded).
+const partNames = process.env.BENCH_PARTS?.split(',').map((name) => name.trim());
+const chosen = only ? [hotPath] : partNames ? parts.filter((part) => partNames.includes(part.name)) : parts;
+if (chosen.length === 0) throw new Error(`BENCH_PARTS names no part; the parts are: ${parts.map((part) => part.name).join(', ')}`);
 const sections: string[] = [];
 // BENCH_ONLY picks hot-path variants: the other parts sit that run out.
-for (const part of only ? [hotPath] : parts) {
+for (const part of chosen) {
   context.log(`— ${part.name}`);
   sections.push(`### ${part.name[0]!.toUpperCase()}${part.name.slice(1)}\n\n${await part.run(context)}`);
 }
 const body = sections.join('\n\n');
 console.log(`\n${machineDescription()}\n\n${body}\n`);
-if (!only) writeBenchmarkSection('bench:api', body);
+if (!only && !partNames) writeBenchmarkSection('bench:api', body);
