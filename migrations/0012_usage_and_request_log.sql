@@ -1,15 +1,17 @@
--- Usage history and the request log of the public API (src/domains/usage).
---
--- api_usage_hourly: requests per API key per hour by outcome. Each API instance counts in memory
--- and adds its counts every few seconds with one upsert (`requests = t.requests + excluded.requests`),
--- so any number of instances add into the same row safely. Kept 30 days by the retention job.
--- No foreign key to api_keys: a key is deleted only with its agency, and a counted row must never
--- make a flush fail; the agency reference cascades.
+-- Usage history and the request log of the public API (src/domains/usage). Both are written in
+-- batches by every API instance (src/domains/usage/recorder.ts) and pruned by the retention job.
+-- Neither references agencies or api_keys: a foreign key check on every written row cost as much
+-- as the insert itself (bench:api), a counted row must never make a flush fail, and rows of a
+-- deleted agency or key go with retention.
+
+-- Requests per API key per hour by outcome. Each instance adds its counts with one upsert
+-- (`succeeded = t.succeeded + excluded.succeeded`…), so any number of instances count into the
+-- same row. Kept FARO_USAGE_RETENTION_DAYS (30).
 CREATE TABLE api_usage_hourly (
   key_id        text NOT NULL,
   hour          timestamptz NOT NULL,
-  agency_id     text NOT NULL REFERENCES agencies (id) ON DELETE CASCADE,
-  -- status < 400 (2xx), 4xx other than 429, 429, 5xx
+  agency_id     text NOT NULL,
+  -- status < 400, 4xx other than 429, 429, 5xx
   succeeded     bigint NOT NULL DEFAULT 0,
   client_errors bigint NOT NULL DEFAULT 0,
   rate_limited  bigint NOT NULL DEFAULT 0,
@@ -18,13 +20,15 @@ CREATE TABLE api_usage_hourly (
 );
 CREATE INDEX api_usage_hourly_hour_idx ON api_usage_hourly (hour);
 
--- api_request_log: one row per API request made with a key: never a body, a header or a
--- credential (the path's query goes through the access log's redaction). Written in batches,
--- kept FARO_REQUEST_LOG_RETENTION_DAYS (7 by default). Ids are time-ordered (`reqlog_…`), so
--- newest first and time bounds are ranges of the primary key.
+-- One row per API request made with a key: never a body, a header or a credential (the path's
+-- query goes through the access log's redaction). Kept FARO_REQUEST_LOG_RETENTION_DAYS (7).
+-- Ids are time-ordered (`reqlog_…`), so the primary key serves newest-first pages, time bounds
+-- and lookups by id within an agency. It is the only B-tree: every index is paid on every
+-- request, and the filters (key, status, path) read the agency's newest rows in key order until
+-- a page is full. The BRIN index lets retention find old rows cheaply (rows arrive in time order).
 CREATE TABLE api_request_log (
-  id          text PRIMARY KEY,
-  agency_id   text NOT NULL REFERENCES agencies (id) ON DELETE CASCADE,
+  agency_id   text NOT NULL,
+  id          text NOT NULL,
   key_id      text NOT NULL,
   method      text NOT NULL,
   path        text NOT NULL,
@@ -32,7 +36,7 @@ CREATE TABLE api_request_log (
   duration_ms real NOT NULL,
   request_id  text NOT NULL,
   client_ip   text,
-  created_at  timestamptz NOT NULL
+  created_at  timestamptz NOT NULL,
+  PRIMARY KEY (agency_id, id)
 );
-CREATE INDEX api_request_log_agency_idx ON api_request_log (agency_id, id DESC);
-CREATE INDEX api_request_log_agency_key_idx ON api_request_log (agency_id, key_id, id DESC);
+CREATE INDEX api_request_log_created_brin ON api_request_log USING brin (created_at);

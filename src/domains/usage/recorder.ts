@@ -8,14 +8,14 @@
  */
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
-import type { DB, NewRow } from '../../db/types.ts';
+import type { DB } from '../../db/types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import * as repo from './repository.ts';
 
 const HOUR_MS = 3600_000;
-/** Rows per insert statement: 10 parameters a row stays far below Postgres's 65,535. */
-const LOG_ROWS_PER_INSERT = 2000;
+/** Rows per insert statement (ten arrays of this length), so one statement stays a few hundred kB. */
+const LOG_ROWS_PER_INSERT = 5000;
 /**
  * Key-hours counted while flushes fail. One entry per key per hour: 100,000 is 100 keys through a
  * 40-day outage; past it new key-hours are dropped (and counted) rather than memory growing.
@@ -46,6 +46,28 @@ export function outcomeOf(status: number): Outcome {
 
 type PendingHour = repo.HourlyUsage;
 
+/** A request waiting to be logged; its row (id, timestamp) is made when it is written. */
+interface PendingLog {
+  request: RecordedRequest;
+  arrivedMs: number;
+}
+
+function toLogRow({ request, arrivedMs }: PendingLog): repo.NewRequestLog {
+  const arrivedAt = new Date(arrivedMs);
+  return {
+    id: newId('reqlog', arrivedAt),
+    agency_id: request.agencyId,
+    key_id: request.keyId,
+    method: request.method,
+    path: request.path,
+    status: request.status,
+    duration_ms: request.durationMs,
+    request_id: request.requestId,
+    client_ip: request.clientIp,
+    created_at: arrivedAt.toISOString(),
+  };
+}
+
 export interface UsageRecorderStats {
   /** Log rows dropped because the buffer was full (the database was away too long). */
   droppedLogs: number;
@@ -64,7 +86,7 @@ export function createUsageRecorder(deps: {
 }) {
   const { db, clock, logger, config } = deps;
   let counts = new Map<string, PendingHour>();
-  let logs: NewRow<'api_request_log'>[] = [];
+  let logs: PendingLog[] = [];
   const stats = { droppedLogs: 0, droppedKeyHours: 0, failedFlushes: 0 };
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | null = null;
@@ -83,7 +105,7 @@ export function createUsageRecorder(deps: {
     }
   }
 
-  function keepLogs(rows: NewRow<'api_request_log'>[]): void {
+  function keepLogs(rows: PendingLog[]): void {
     const overflow = rows.length - config.requestLogBuffer;
     if (overflow > 0) {
       stats.droppedLogs += overflow;
@@ -109,7 +131,7 @@ export function createUsageRecorder(deps: {
       // Counts are written: a failure below must not put them back (they would be added twice).
       batch.clear();
       for (; written < rows.length; written += LOG_ROWS_PER_INSERT) {
-        await repo.insertRequestLogs(db, rows.slice(written, written + LOG_ROWS_PER_INSERT));
+        await repo.insertRequestLogs(db, rows.slice(written, written + LOG_ROWS_PER_INSERT).map(toLogRow));
       }
     } catch (error) {
       stats.failedFlushes++;
@@ -145,19 +167,7 @@ export function createUsageRecorder(deps: {
         row[outcome] = 1;
         add(counts, key, row);
       }
-      const arrivedAt = new Date(arrivedMs);
-      logs.push({
-        id: newId('reqlog', arrivedAt),
-        agency_id: request.agencyId,
-        key_id: request.keyId,
-        method: request.method,
-        path: request.path,
-        status: request.status,
-        duration_ms: request.durationMs,
-        request_id: request.requestId,
-        client_ip: request.clientIp,
-        created_at: arrivedAt,
-      });
+      logs.push({ request, arrivedMs });
       if (logs.length > config.requestLogBuffer) keepLogs(logs);
       ensureTimer();
     },

@@ -1,8 +1,7 @@
 /** The usage history (`api_usage_hourly`) and the request log (`api_request_log`) of the public API. */
 import { sql } from 'kysely';
-import type { Executor, NewRow } from '../../db/types.ts';
+import type { Executor } from '../../db/types.ts';
 import { idFloor } from '../../lib/ids.ts';
-import { deleteBatchBefore } from '../../db/retention.ts';
 
 export interface UsageCounts {
   succeeded: number;
@@ -19,22 +18,23 @@ export interface HourlyUsage extends UsageCounts {
 
 /**
  * Adds counted requests to their hourly rows in one statement. Every instance adds rather than
- * sets, so any number of them can flush into the same hour.
+ * sets, so any number of them can flush into the same hour. Rows go in as one array per column
+ * (`unnest`): one short statement whatever the batch size, where a VALUES list would be a new
+ * text, parsed and planned afresh, for every size. At most one row per key and hour.
  */
 export async function addHourlyUsage(db: Executor, rows: readonly HourlyUsage[]): Promise<void> {
   if (rows.length === 0) return;
-  await db
-    .insertInto('api_usage_hourly')
-    .values(rows.map((row) => ({ ...row })))
-    .onConflict((conflict) =>
-      conflict.columns(['key_id', 'hour']).doUpdateSet({
-        succeeded: sql`api_usage_hourly.succeeded + excluded.succeeded`,
-        client_errors: sql`api_usage_hourly.client_errors + excluded.client_errors`,
-        rate_limited: sql`api_usage_hourly.rate_limited + excluded.rate_limited`,
-        server_errors: sql`api_usage_hourly.server_errors + excluded.server_errors`,
-      }),
-    )
-    .execute();
+  const column = <T>(pick: (row: HourlyUsage) => T) => rows.map(pick);
+  await sql`
+    INSERT INTO api_usage_hourly AS t (key_id, hour, agency_id, succeeded, client_errors, rate_limited, server_errors)
+    SELECT * FROM unnest(
+      ${column((r) => r.key_id)}::text[], ${column((r) => r.hour.toISOString())}::timestamptz[], ${column((r) => r.agency_id)}::text[],
+      ${column((r) => r.succeeded)}::int8[], ${column((r) => r.client_errors)}::int8[], ${column((r) => r.rate_limited)}::int8[], ${column((r) => r.server_errors)}::int8[])
+    ON CONFLICT (key_id, hour) DO UPDATE SET
+      succeeded = t.succeeded + excluded.succeeded,
+      client_errors = t.client_errors + excluded.client_errors,
+      rate_limited = t.rate_limited + excluded.rate_limited,
+      server_errors = t.server_errors + excluded.server_errors`.execute(db);
 }
 
 export type UsageBucket = UsageCounts & { start: Date };
@@ -71,10 +71,30 @@ export async function pruneUsage(db: Executor, cutoff: Date, batchSize: number):
   return Number(result.numAffectedRows ?? 0);
 }
 
-/** One multi-row insert per flush. */
-export async function insertRequestLogs(db: Executor, rows: readonly NewRow<'api_request_log'>[]): Promise<void> {
+/** A request-log row as the recorder holds it until it is written. */
+export interface NewRequestLog {
+  id: string;
+  agency_id: string;
+  key_id: string;
+  method: string;
+  path: string;
+  status: number;
+  duration_ms: number;
+  request_id: string;
+  client_ip: string | null;
+  created_at: string;
+}
+
+/** One insert per flush, rows as one array per column (see addHourlyUsage). */
+export async function insertRequestLogs(db: Executor, rows: readonly NewRequestLog[]): Promise<void> {
   if (rows.length === 0) return;
-  await db.insertInto('api_request_log').values(rows as NewRow<'api_request_log'>[]).execute();
+  const column = <T>(pick: (row: NewRequestLog) => T) => rows.map(pick);
+  await sql`
+    INSERT INTO api_request_log (id, agency_id, key_id, method, path, status, duration_ms, request_id, client_ip, created_at)
+    SELECT * FROM unnest(
+      ${column((r) => r.id)}::text[], ${column((r) => r.agency_id)}::text[], ${column((r) => r.key_id)}::text[], ${column((r) => r.method)}::text[],
+      ${column((r) => r.path)}::text[], ${column((r) => r.status)}::int2[], ${column((r) => r.duration_ms)}::real[], ${column((r) => r.request_id)}::text[],
+      ${column((r) => r.client_ip)}::text[], ${column((r) => r.created_at)}::timestamptz[])`.execute(db);
 }
 
 export interface RequestLogFilters {
@@ -89,7 +109,7 @@ export interface RequestLogFilters {
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
 
-/** An agency's requests, newest first. Time bounds are id ranges (ids are time-ordered), which the (agency_id[, key_id], id) indexes serve. */
+/** An agency's requests, newest first. Time bounds are id ranges (ids are time-ordered) of the (agency_id, id) primary key. */
 export async function listRequestLogs(db: Executor, agencyId: string, filters: RequestLogFilters, page: { limit: number; before?: string | undefined }) {
   let query = db.selectFrom('api_request_log').selectAll().where('agency_id', '=', agencyId);
   if (filters.keyId) query = query.where('key_id', '=', filters.keyId);
@@ -108,5 +128,8 @@ export async function findRequestLog(db: Executor, agencyId: string, id: string)
 
 /** Deletes up to `batchSize` log rows written before `cutoff`; returns how many. */
 export async function pruneRequestLogs(db: Executor, cutoff: Date, batchSize: number): Promise<number> {
-  return deleteBatchBefore(db, 'api_request_log', 'id', idFloor('reqlog', cutoff), batchSize);
+  const result = await sql`
+    DELETE FROM api_request_log WHERE (agency_id, id) IN (
+      SELECT agency_id, id FROM api_request_log WHERE created_at < ${cutoff}::timestamptz LIMIT ${batchSize}::int)`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }
