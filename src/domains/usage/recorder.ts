@@ -85,21 +85,28 @@ export function createUsageRecorder(deps: {
   config: { flushIntervalMs: number; requestLogBuffer: number };
 }) {
   const { db, clock, logger, config } = deps;
-  let counts = new Map<string, PendingHour>();
+  // By key id, then hour: the key id is the cached key's own string, whose hash V8 keeps, so the
+  // lookup per request hashes no new string.
+  let counts = new Map<string, Map<number, PendingHour>>();
+  let pendingKeyHours = 0;
   let logs: PendingLog[] = [];
   const stats = { droppedLogs: 0, droppedKeyHours: 0, failedFlushes: 0 };
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | null = null;
 
-  function add(into: Map<string, PendingHour>, key: string, row: PendingHour): void {
-    const pending = into.get(key);
+  /** Adds a key-hour's counts to what is pending (a new one only while under the bound). */
+  function add(row: PendingHour): void {
+    let hours = counts.get(row.key_id);
+    const pending = hours?.get(row.hour.getTime());
     if (pending) {
       pending.succeeded += row.succeeded;
       pending.client_errors += row.client_errors;
       pending.rate_limited += row.rate_limited;
       pending.server_errors += row.server_errors;
-    } else if (into.size < MAX_PENDING_KEY_HOURS) {
-      into.set(key, row);
+    } else if (pendingKeyHours < MAX_PENDING_KEY_HOURS) {
+      if (!hours) counts.set(row.key_id, (hours = new Map()));
+      hours.set(row.hour.getTime(), row);
+      pendingKeyHours++;
     } else {
       stats.droppedKeyHours++;
     }
@@ -120,26 +127,27 @@ export function createUsageRecorder(deps: {
   }
 
   async function flushOnce(): Promise<void> {
-    if (counts.size === 0 && logs.length === 0) return;
-    const batch = counts;
+    if (pendingKeyHours === 0 && logs.length === 0) return;
+    const batch = [...counts.values()].flatMap((hours) => [...hours.values()]);
     const rows = logs;
     counts = new Map();
+    pendingKeyHours = 0;
     logs = [];
     let written = 0;
     try {
-      await repo.addHourlyUsage(db, [...batch.values()]);
+      await repo.addHourlyUsage(db, batch);
       // Counts are written: a failure below must not put them back (they would be added twice).
-      batch.clear();
+      batch.length = 0;
       for (; written < rows.length; written += LOG_ROWS_PER_INSERT) {
         await repo.insertRequestLogs(db, rows.slice(written, written + LOG_ROWS_PER_INSERT).map(toLogRow));
       }
     } catch (error) {
       stats.failedFlushes++;
       // What this flush held goes back ahead of what arrived meanwhile.
-      for (const [key, row] of batch) add(counts, key, row);
+      for (const row of batch) add(row);
       logs = rows.slice(written).concat(logs);
       keepLogs(logs);
-      logger.warn({ err: error, pending_logs: logs.length, pending_key_hours: counts.size, dropped_logs: stats.droppedLogs }, 'usage: flush failed; kept for the next one');
+      logger.warn({ err: error, pending_logs: logs.length, pending_key_hours: pendingKeyHours, dropped_logs: stats.droppedLogs }, 'usage: flush failed; kept for the next one');
     }
   }
 
@@ -157,15 +165,14 @@ export function createUsageRecorder(deps: {
       // A request counts in the hour it arrived, the hour its log row says.
       const arrivedMs = clock.now().getTime() - Math.round(request.durationMs);
       const hourMs = arrivedMs - (arrivedMs % HOUR_MS);
-      const key = `${request.keyId} ${hourMs}`;
       const outcome = outcomeOf(request.status);
-      const pending = counts.get(key);
+      const pending = counts.get(request.keyId)?.get(hourMs);
       if (pending) {
         pending[outcome]++;
       } else {
         const row: PendingHour = { agency_id: request.agencyId, key_id: request.keyId, hour: new Date(hourMs), succeeded: 0, client_errors: 0, rate_limited: 0, server_errors: 0 };
         row[outcome] = 1;
-        add(counts, key, row);
+        add(row);
       }
       logs.push({ request, arrivedMs });
       if (logs.length > config.requestLogBuffer) keepLogs(logs);
@@ -173,14 +180,14 @@ export function createUsageRecorder(deps: {
     },
     flush,
     stats(): UsageRecorderStats {
-      return { ...stats, pendingLogs: logs.length, pendingKeyHours: counts.size };
+      return { ...stats, pendingLogs: logs.length, pendingKeyHours };
     },
     /** Stops the timer and writes what is pending (one last try; what fails then is logged, not kept). */
     async stop(): Promise<void> {
       clearInterval(timer);
       timer = undefined;
       await flush();
-      if (counts.size > 0 || logs.length > 0) logger.warn({ pending_logs: logs.length, pending_key_hours: counts.size }, 'usage: stopped with unwritten usage');
+      if (pendingKeyHours > 0 || logs.length > 0) logger.warn({ pending_logs: logs.length, pending_key_hours: pendingKeyHours }, 'usage: stopped with unwritten usage');
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { App } from '../../http/app-type.ts';
 import { PageSchema, pageRequest } from '../../kit/pagination.ts';
 import { ProblemResponses, ProblemSchema } from '../../http/problem-schema.ts';
@@ -16,11 +16,12 @@ const RECORDED =
 /**
  * The onResponse hook of the public API: records each request made with an API key. Cheap on
  * purpose (a Map increment and an array push in the recorder); the writes happen in batches.
+ * A callback hook, not an async one: no promise per request.
  */
 export function recordApiRequest(recorder: UsageRecorder) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const auth = request.auth;
-    if (!auth || auth.keyId === null) return;
+    if (!auth || auth.keyId === null) return done();
     recorder.record({
       agencyId: auth.agencyId,
       keyId: auth.keyId,
@@ -31,6 +32,7 @@ export function recordApiRequest(recorder: UsageRecorder) {
       requestId: request.id,
       clientIp: request.ip ?? null,
     });
+    done();
   };
 }
 
