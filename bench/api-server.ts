@@ -32,6 +32,8 @@ const config = loadConfig({
   FARO_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
   ...(loggerKind === 'silent' ? { LOG_LEVEL: 'silent' } : {}),
   ...otlpEnv,
+  // bench/api/recording-part.ts runs servers with recording on and off.
+  ...(process.env.FARO_USAGE_RECORDING ? { FARO_USAGE_RECORDING: process.env.FARO_USAGE_RECORDING } : {}),
 });
 const logger = loggerKind === 'production' ? createLogger(config.logLevel) : (pino({ level: 'silent' }) as FastifyBaseLogger);
 const tracingOn = tracingKind !== 'off';

@@ -7,6 +7,7 @@ import { agencyHourlyLimit, integrationsTierRefusal } from '../domains/agencies/
 import { insufficientScope, SCOPES, type PublicAuth, type Scope } from '../domains/api/auth-context.ts';
 import { API_KEY_LENGTH, hashApiKey, isWellFormedApiKey } from '../domains/api/key-format.ts';
 import type { KeyRecord } from '../domains/api/key-auth.ts';
+import { recordApiRequest } from '../domains/usage/routes.ts';
 import { MODE_HEADER, modeOf, requestedMode } from '../domains/testing/mode.ts';
 import {
   API_RATE_WINDOW_SECONDS,
@@ -153,6 +154,7 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
   }
 
   app.addHook('onRequest', guard);
+  if (app.ctx.config.usage.recording) app.addHook('onResponse', recordApiRequest(services.usageRecorder));
   // One rule for query strings: a route that names none takes none, so `?anything` is a 400 on
   // every operation, writes included, never silently ignored.
   app.addHook('onRoute', (route) => {

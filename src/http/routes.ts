@@ -18,6 +18,7 @@ import { eventRoutes } from '../domains/events/routes.ts';
 import { eventStreamRoutes } from '../domains/events/stream-routes.ts';
 import { auditRoutes } from '../domains/audit/routes.ts';
 import { testingRoutes } from '../domains/testing/routes.ts';
+import { usageRoutes } from '../domains/usage/routes.ts';
 
 /** The /api/v1 route plugins (paths relative to /api/v1); each runs behind key/session auth, scopes and rate limits. */
 export const publicRoutes: PublicRoutes[] = [
@@ -32,6 +33,7 @@ export const publicRoutes: PublicRoutes[] = [
   eventStreamRoutes,
   auditRoutes,
   testingRoutes,
+  usageRoutes,
 ];
 
 /** Every route plugin of the service, in one place. Each is encapsulated (its hooks stay inside). */

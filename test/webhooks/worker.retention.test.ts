@@ -52,6 +52,6 @@ describe('retention job', () => {
     expect(attempts.every((a) => a.started_at.getTime() >= today.getTime() - 30 * DAY)).toBe(true);
     expect(await db.selectFrom('sessions').select('id').execute()).toHaveLength(1);
 
-    expect(await job.runOnce()).toEqual({ attempts: 0, deliveries: 0, events: 0, sessions: 0, idempotency_keys: 0 });
+    expect(await job.runOnce()).toEqual({ attempts: 0, deliveries: 0, events: 0, api_usage_hours: 0, api_request_logs: 0, sessions: 0, idempotency_keys: 0 });
   });
 });

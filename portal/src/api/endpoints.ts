@@ -1,7 +1,7 @@
 // Typed calls to the service, one function per endpoint of the contract.
 import { api } from './client.ts';
 import type {
-  ApiKey, ApiKeyList, AuditAction, AuditEventList, Delivery, DeliveryDetail, DeliveryList, EventTypeList, KeyUsage, NewApiKey,
+  ApiKey, ApiKeyList, ApiUsage, AuditAction, AuditEventList, RequestLog, RequestLogList, Delivery, DeliveryDetail, DeliveryList, EventTypeList, KeyUsage, NewApiKey,
   NewApiKeyInput, RecoverResult, RotatedSecret, ScopeList, Session, Subscription, SubscriptionInput, SubscriptionList,
   SubscriptionSecret, SubscriptionUpdate, SubscriptionWithSecret, TestOutcome,
 } from './types.ts';
@@ -69,4 +69,34 @@ export const auditApi = {
       query: { action: filter.action, created_since: filter.created_since, created_before: filter.created_before, cursor: filter.cursor, limit: filter.limit ?? 25 },
       signal,
     }),
+};
+
+export interface RequestLogFilter {
+  key_id?: string;
+  /** One status (`404`) or a class (`4xx`). */
+  status?: string;
+  /** Path prefix, e.g. `/api/v1/leads`. */
+  path?: string;
+  created_since?: string;
+  created_before?: string;
+  cursor?: string | null;
+  limit?: number;
+}
+
+export const usageApi = {
+  /** Hourly usage of one key: the last `hours` hours, the current one included. */
+  hourly: (keyId: string, hours: number, signal?: AbortSignal) =>
+    api.get<ApiUsage>('/api/v1/usage', {
+      query: { key_id: keyId, granularity: 'hour', from: new Date(Date.now() - (hours - 1) * 3600_000).toISOString() },
+      signal,
+    }),
+  requestLogs: (filter: RequestLogFilter, signal?: AbortSignal) =>
+    api.get<RequestLogList>('/api/v1/request-logs', {
+      query: {
+        key_id: filter.key_id, status: filter.status, path: filter.path, created_since: filter.created_since, created_before: filter.created_before,
+        cursor: filter.cursor, limit: filter.limit ?? 50,
+      },
+      signal,
+    }),
+  requestLog: (id: string, signal?: AbortSignal) => api.get<RequestLog>(`/api/v1/request-logs/${enc(id)}`, { signal }),
 };

@@ -163,7 +163,7 @@ export interface paths {
                                 name: string;
                                 /** @example faro_live_aB3d…x9Yz */
                                 masked_key: string;
-                                scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read")[];
+                                scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read")[];
                                 /**
                                  * @description `expiring`: works until `expires_at` (e.g. the old key during a rotation grace period).
                                  * @enum {unknown}
@@ -201,7 +201,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
-                        scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read")[];
+                        scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read")[];
                         /**
                          * Format: date-time
                          * @description Must be in the future.
@@ -225,7 +225,7 @@ export interface paths {
                             name: string;
                             /** @example faro_live_aB3d…x9Yz */
                             masked_key: string;
-                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read")[];
+                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read")[];
                             /**
                              * @description `expiring`: works until `expires_at` (e.g. the old key during a rotation grace period).
                              * @enum {unknown}
@@ -286,7 +286,7 @@ export interface paths {
                                  * @description A permission an API key carries.
                                  * @enum {unknown}
                                  */
-                                scope: "locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read";
+                                scope: "locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read";
                                 description: string;
                             }[];
                         };
@@ -332,7 +332,7 @@ export interface paths {
                             name: string;
                             /** @example faro_live_aB3d…x9Yz */
                             masked_key: string;
-                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read")[];
+                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read")[];
                             /**
                              * @description `expiring`: works until `expires_at` (e.g. the old key during a rotation grace period).
                              * @enum {unknown}
@@ -404,7 +404,7 @@ export interface paths {
                             name: string;
                             /** @example faro_live_aB3d…x9Yz */
                             masked_key: string;
-                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read")[];
+                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read")[];
                             /**
                              * @description `expiring`: works until `expires_at` (e.g. the old key during a rotation grace period).
                              * @enum {unknown}
@@ -473,7 +473,7 @@ export interface paths {
                             name: string;
                             /** @example faro_live_aB3d…x9Yz */
                             masked_key: string;
-                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read")[];
+                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read")[];
                             /**
                              * @description `expiring`: works until `expires_at` (e.g. the old key during a rotation grace period).
                              * @enum {unknown}

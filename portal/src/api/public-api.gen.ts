@@ -305,6 +305,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/request-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List API requests
+         * @description The API requests of the last 7 days (by default; the operator may keep them longer or shorter), newest first: key, method, path, status, duration, request id and client address. Never a body, a header or a credential. Filter by key, status or status class, path prefix and time. Requests made with an API key are recorded (those of the portal, made with a session, are not); a request refused before its key was recognised (401) belongs to no key and is not recorded. Each instance writes what it recorded every few seconds, so the last seconds may not show yet.
+         *
+         *     Requires the `usage:read` scope.
+         */
+        get: operations["listRequestLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/request-logs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an API request
+         * @description One entry of the request log.
+         *
+         *     Requires the `usage:read` scope.
+         */
+        get: operations["getRequestLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reviews": {
         parameters: {
             query?: never;
@@ -363,6 +407,28 @@ export interface paths {
          *     Requires the `events:read` scope.
          */
         post: operations["triggerTestEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an API key’s usage
+         * @description Requests one API key made per hour or per UTC day, by outcome (succeeded, client errors, rate limited, server errors), with the key’s hourly limit. Every bucket of the range is listed, oldest first; usage is kept 30 days. Requests made with an API key are recorded (those of the portal, made with a session, are not); a request refused before its key was recognised (401) belongs to no key and is not recorded. Each instance writes what it recorded every few seconds, so the last seconds may not show yet.
+         *
+         *     Requires the `usage:read` scope.
+         */
+        get: operations["getKeyUsage"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -742,6 +808,89 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /**
+         * ApiUsage
+         * @example {
+         *       "key_id": "key_01jd5h3k4m5n6p7q8r9s0t1v2w",
+         *       "granularity": "hour",
+         *       "from": "2026-03-14T13:00:00.000Z",
+         *       "to": "2026-03-14T16:00:00.000Z",
+         *       "hourly_limit": 1000,
+         *       "data": [
+         *         {
+         *           "start": "2026-03-14T13:00:00.000Z",
+         *           "requests": 415,
+         *           "succeeded": 412,
+         *           "client_errors": 3,
+         *           "rate_limited": 0,
+         *           "server_errors": 0
+         *         },
+         *         {
+         *           "start": "2026-03-14T14:00:00.000Z",
+         *           "requests": 1001,
+         *           "succeeded": 981,
+         *           "client_errors": 7,
+         *           "rate_limited": 12,
+         *           "server_errors": 1
+         *         },
+         *         {
+         *           "start": "2026-03-14T15:00:00.000Z",
+         *           "requests": 233,
+         *           "succeeded": 233,
+         *           "client_errors": 0,
+         *           "rate_limited": 0,
+         *           "server_errors": 0
+         *         }
+         *       ]
+         *     }
+         */
+        ApiUsage: {
+            key_id: string;
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            /**
+             * Format: date-time
+             * @description Start of the first bucket.
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description End of the last bucket (exclusive).
+             */
+            to: string;
+            /** @description The requests per rolling hour the key gets now (its own limit or the agency’s). */
+            hourly_limit: number;
+            /** @description Every bucket of the range, oldest first, empty ones included (all counts 0). */
+            data: components["schemas"]["ApiUsageBucket"][];
+        };
+        /**
+         * ApiUsageBucket
+         * @example {
+         *       "start": "2026-03-14T14:00:00.000Z",
+         *       "requests": 1001,
+         *       "succeeded": 981,
+         *       "client_errors": 7,
+         *       "rate_limited": 12,
+         *       "server_errors": 1
+         *     }
+         */
+        ApiUsageBucket: {
+            /**
+             * Format: date-time
+             * @description Start of the bucket (its hour, or its UTC day).
+             */
+            start: string;
+            /** @description Every request the key made in the bucket. */
+            requests: number;
+            /** @description Answered 2xx (or any status below 400). */
+            succeeded: number;
+            /** @description Refused with a 4xx other than 429 (bad input, not found, missing scope…). */
+            client_errors: number;
+            /** @description Refused with 429: over the key’s hourly limit. */
+            rate_limited: number;
+            /** @description Failed with a 5xx. */
+            server_errors: number;
+        };
         /**
          * AuditActor
          * @example {
@@ -1432,6 +1581,68 @@ export interface components {
             }[];
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * RequestLog
+         * @example {
+         *       "id": "reqlog_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "key_id": "key_01jd5h3k4m5n6p7q8r9s0t1v2w",
+         *       "method": "GET",
+         *       "path": "/api/v1/leads?status=new&limit=50",
+         *       "status": 200,
+         *       "duration_ms": 12.4,
+         *       "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+         *       "client_ip": "203.0.113.24",
+         *       "created_at": "2026-03-14T15:09:26.535Z"
+         *     }
+         */
+        RequestLog: {
+            /** @example reqlog_01jd5m0d9d6v3fw8p3n4q7r2s1 */
+            id: string;
+            /** @description The API key that made the request. */
+            key_id: string;
+            /** @example GET */
+            method: string;
+            /** @description The path and query string as requested, with credentials (API keys, secrets, parameters named like tokens) replaced by `[redacted]`. */
+            path: string;
+            /** @description The HTTP status of the response. */
+            status: number;
+            /** @description Time from the request’s arrival to the end of its response, in milliseconds. */
+            duration_ms: number;
+            /** @description The `Request-Id` of the response: quote it to FARO support. */
+            request_id: string;
+            client_ip: string | null;
+            /**
+             * Format: date-time
+             * @description When the request arrived.
+             */
+            created_at: string;
+        };
+        /**
+         * RequestLogList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "reqlog_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *           "key_id": "key_01jd5h3k4m5n6p7q8r9s0t1v2w",
+         *           "method": "GET",
+         *           "path": "/api/v1/leads?status=new&limit=50",
+         *           "status": 200,
+         *           "duration_ms": 12.4,
+         *           "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+         *           "client_ip": "203.0.113.24",
+         *           "created_at": "2026-03-14T15:09:26.535Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
+        RequestLogList: {
+            data: components["schemas"]["RequestLog"][];
+            has_more: boolean;
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor: string | null;
         };
         /**
          * Review
@@ -3613,6 +3824,139 @@ export interface operations {
             "5XX": components["responses"]["ServerError"];
         };
     };
+    listRequestLogs: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Only requests made with this API key.
+                 * @example key_01jd5m0d9d6v3fw8p3n4q7r2s1
+                 */
+                key_id?: string;
+                /**
+                 * @description Only this status (`404`) or status class (`4xx`).
+                 * @example 4xx
+                 */
+                status?: string;
+                /**
+                 * @description Only requests whose path (with its query) starts with this, e.g. `/api/v1/leads`.
+                 * @example /api/v1/leads
+                 */
+                path?: string;
+                /**
+                 * @description Only requests made at or after this instant (RFC 3339).
+                 * @example 2026-01-31T00:00:00Z
+                 */
+                created_since?: string;
+                /**
+                 * @description Only requests made before this instant (RFC 3339); must be later than `created_since`.
+                 * @example 2026-02-28T00:00:00Z
+                 */
+                created_before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the list, newest first. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "reqlog_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *           "key_id": "key_01jd5h3k4m5n6p7q8r9s0t1v2w",
+                     *           "method": "GET",
+                     *           "path": "/api/v1/leads?status=new&limit=50",
+                     *           "status": 200,
+                     *           "duration_ms": 12.4,
+                     *           "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+                     *           "client_ip": "203.0.113.24",
+                     *           "created_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RequestLogList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    getRequestLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The request log entry's id (`reqlog_…`). Unknown ids, malformed ids and ids of another agency all answer 404.
+                 * @example reqlog_01jd5m0d9d6v3fw8p3n4q7r2s1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "reqlog_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "key_id": "key_01jd5h3k4m5n6p7q8r9s0t1v2w",
+                     *       "method": "GET",
+                     *       "path": "/api/v1/leads?status=new&limit=50",
+                     *       "status": 200,
+                     *       "duration_ms": 12.4,
+                     *       "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+                     *       "client_ip": "203.0.113.24",
+                     *       "created_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RequestLog"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
     listReviews: {
         parameters: {
             query?: {
@@ -3803,6 +4147,92 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    getKeyUsage: {
+        parameters: {
+            query: {
+                /**
+                 * @description The API key (`key_…`) whose usage to return. A key of another agency, or of the other mode, answers 404.
+                 * @example key_01jd5m0d9d6v3fw8p3n4q7r2s1
+                 */
+                key_id: string;
+                /**
+                 * @description Start of the range (RFC 3339), rounded down to its hour or UTC day. Default: 24 hours (`hour`) or 7 days (`day`) before `to`.
+                 * @example 2026-03-13T15:00:00Z
+                 */
+                from?: string;
+                /**
+                 * @description End of the range, exclusive (RFC 3339), rounded up to its hour or UTC day; later than `from`, and at most 31 days after it. Default: the end of the current hour or day.
+                 * @example 2026-03-14T16:00:00Z
+                 */
+                to?: string;
+                /** @description Bucket size: `hour`, or `day` (UTC days). */
+                granularity?: "hour" | "day";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key_id": "key_01jd5h3k4m5n6p7q8r9s0t1v2w",
+                     *       "granularity": "hour",
+                     *       "from": "2026-03-14T13:00:00.000Z",
+                     *       "to": "2026-03-14T16:00:00.000Z",
+                     *       "hourly_limit": 1000,
+                     *       "data": [
+                     *         {
+                     *           "start": "2026-03-14T13:00:00.000Z",
+                     *           "requests": 415,
+                     *           "succeeded": 412,
+                     *           "client_errors": 3,
+                     *           "rate_limited": 0,
+                     *           "server_errors": 0
+                     *         },
+                     *         {
+                     *           "start": "2026-03-14T14:00:00.000Z",
+                     *           "requests": 1001,
+                     *           "succeeded": 981,
+                     *           "client_errors": 7,
+                     *           "rate_limited": 12,
+                     *           "server_errors": 1
+                     *         },
+                     *         {
+                     *           "start": "2026-03-14T15:00:00.000Z",
+                     *           "requests": 233,
+                     *           "succeeded": 233,
+                     *           "client_errors": 0,
+                     *           "rate_limited": 0,
+                     *           "server_errors": 0
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiUsage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             "5XX": components["responses"]["ServerError"];
         };

@@ -36,6 +36,11 @@ export type AuditEvent = Schemas['AuditEvent'];
 export type AuditEventList = Schemas['AuditEventList'];
 export type AuditAction = AuditEvent['action'];
 
+export type ApiUsage = Schemas['ApiUsage'];
+export type ApiUsageBucket = Schemas['ApiUsageBucket'];
+export type RequestLog = Schemas['RequestLog'];
+export type RequestLogList = Schemas['RequestLogList'];
+
 export type EventType = Schemas['WebhookEventType'];
 export type EventTypeList = Schemas['WebhookEventTypeList'];
 export type Subscription = Schemas['WebhookSubscription'];

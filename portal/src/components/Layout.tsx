@@ -64,6 +64,7 @@ export function Layout() {
             <li><NavLink to="/settings/api">API</NavLink></li>
             <li><NavLink to="/settings/webhooks">Webhooks</NavLink></li>
             <li><NavLink to="/settings/audit-log">Audit log</NavLink></li>
+            <li><NavLink to="/settings/logs">Logs</NavLink></li>
           </ul>
         </nav>
         <main id="main" className="app-main" tabIndex={-1}>

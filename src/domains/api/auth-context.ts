@@ -17,6 +17,7 @@ export const SCOPE_DESCRIPTIONS = {
     'Read the last 30 days of events, to catch up on missed webhooks: only the events whose resource the key may also read (e.g. leads:read for lead.converted).',
   'audit:read':
     'Read the audit log: who generated, rotated or revoked API keys, changed webhook subscriptions, revealed or rotated their secrets, and redelivered webhooks.',
+  'usage:read': 'Read API usage per key (requests per hour by outcome) and the request log of the last days.',
 } as const;
 
 export type Scope = keyof typeof SCOPE_DESCRIPTIONS;
