@@ -26,6 +26,7 @@ import { createEventsService } from './domains/events/service.ts';
 import { createEventStreamService } from './domains/events/stream-service.ts';
 import { createEventStreamHub } from './domains/events/stream-hub.ts';
 import { createSandboxService } from './domains/testing/sandbox.ts';
+import { createAlertService } from './domains/alerts/service.ts';
 
 /** The services over the five resources (and sync runs) that raise the domain events. */
 export function createResourceServices(deps: { db: Kysely<DB>; clock: Clock }) {
@@ -71,6 +72,7 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
     // Started by the first stream: a process that serves none holds no LISTEN for it.
     eventStreamHub: createEventStreamHub({ database: deps.database, logger: deps.logger }),
     audit: createAuditService(deps),
+    alerts: createAlertService(deps),
     deliveryEngine,
     ...createWebhookServices({ ...deps, executor: deliveryEngine.executor }),
   };
