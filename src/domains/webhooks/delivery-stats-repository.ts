@@ -1,0 +1,69 @@
+/**
+ * A subscription's delivery history per hour (the endpoint charts): deliveries by outcome, and
+ * attempt latency percentiles. Both read the subscription's deliveries through the
+ * (subscription_id, id) index, bounded by time through the time-ordered id; attempts are then
+ * fetched per delivery by their (delivery_id, attempt_number) key. Hours are whole hours since the
+ * Unix epoch, so buckets do not depend on the session's time zone.
+ */
+import { sql } from 'kysely';
+import type { Executor } from '../../db/types.ts';
+import { idFloor } from '../../lib/ids.ts';
+
+/**
+ * Retries of a delivery run for about 28 hours (retry-schedule.ts, +20 % jitter: under 34), so an
+ * attempt in the range belongs to a delivery created at most this long before it.
+ */
+const RETRY_SPAN_MS = 36 * 3600_000;
+
+export interface HourlyDeliveriesRow {
+  hour: number;
+  succeeded: number;
+  failed: number;
+  retrying: number;
+}
+
+export interface HourlyLatencyRow {
+  hour: number;
+  attempts: number;
+  p50: number | null;
+  p95: number | null;
+}
+
+/**
+ * Real (not test) deliveries created in [from, to), per hour of creation, by their state now:
+ * succeeded, failed (out of retries, or 410), retrying (waiting for another attempt after a failed one).
+ */
+export async function deliveriesPerHour(db: Executor, agencyId: string, subscriptionId: string, from: Date, to: Date): Promise<HourlyDeliveriesRow[]> {
+  const result = await sql<HourlyDeliveriesRow>`
+    select floor(extract(epoch from d.created_at) / 3600)::int as hour,
+           (count(*) filter (where d.status = 'succeeded'))::int as succeeded,
+           (count(*) filter (where d.status = 'failed'))::int as failed,
+           (count(*) filter (where d.status in ('pending', 'delivering') and d.last_error is not null))::int as retrying
+      from webhook_deliveries d
+     where d.subscription_id = ${subscriptionId}
+       and d.agency_id = ${agencyId}
+       and d.id >= ${idFloor('whdel', from)} and d.id < ${idFloor('whdel', to)}
+       and not d.is_test
+     group by 1
+     order by 1`.execute(db);
+  return result.rows;
+}
+
+/** Attempts of real deliveries started in [from, to), per hour: how many, and the median and 95th percentile of their duration. */
+export async function attemptLatencyPerHour(db: Executor, agencyId: string, subscriptionId: string, from: Date, to: Date): Promise<HourlyLatencyRow[]> {
+  const result = await sql<HourlyLatencyRow>`
+    select floor(extract(epoch from a.started_at) / 3600)::int as hour,
+           count(*)::int as attempts,
+           percentile_cont(0.5) within group (order by a.duration_ms) as p50,
+           percentile_cont(0.95) within group (order by a.duration_ms) as p95
+      from webhook_deliveries d
+      join webhook_delivery_attempts a on a.delivery_id = d.id
+     where d.subscription_id = ${subscriptionId}
+       and d.agency_id = ${agencyId}
+       and d.id >= ${idFloor('whdel', new Date(from.getTime() - RETRY_SPAN_MS))} and d.id < ${idFloor('whdel', to)}
+       and not d.is_test
+       and a.started_at >= ${from} and a.started_at < ${to}
+     group by 1
+     order by 1`.execute(db);
+  return result.rows;
+}
