@@ -134,7 +134,7 @@ const TIMESTAMP_KEY = /_at$/;
 
 /**
  * A sample body for a test send: the catalog example with a fresh event id, the current time,
- * the caller's agency and mode, a fresh resource id, and every non-null `*_at` of the data set to now.
+ * the caller's agency and mode, a fresh resource (or alert) id, and every non-null `*_at` of the data set to now.
  */
 export function buildSamplePayload(type: EventType, context: { agencyId: string; livemode: boolean; subscriptionId: string; at: Date }): { id: string; body: string } {
   const example = catalogEntry(type).example;
@@ -147,8 +147,14 @@ export function buildSamplePayload(type: EventType, context: { agencyId: string;
     for (const [key, value] of Object.entries(data)) {
       if (TIMESTAMP_KEY.test(key) && typeof value === 'string') data[key] = now;
     }
-    const prefix = String(data.id).split('_')[0] as IdPrefix;
-    data.id = newId(prefix, context.at);
+    if (typeof data.alert_id === 'string') {
+      // An operational event: a fresh alert, about the subscription tested when it is about an endpoint.
+      data.alert_id = newId('alert', context.at);
+      if ('subscription_id' in data) data.subscription_id = context.subscriptionId;
+    } else {
+      const prefix = String(data.id).split('_')[0] as IdPrefix;
+      data.id = newId(prefix, context.at);
+    }
   }
   const id = newId('evt', context.at);
   return { id, body: JSON.stringify({ id, type, timestamp: now, agency_id: context.agencyId, livemode: context.livemode, data }) };
