@@ -46,7 +46,7 @@ function Axes({ labels, max, unit, f }: { labels: string[]; max: number; unit: s
       {[0, 0.5, 1].map((share) => (
         <g key={share}>
           <line x1={PAD.left} x2={WIDTH - PAD.right} y1={f.y(max * share)} y2={f.y(max * share)} className="chart-grid" />
-          <text x={PAD.left - 4} y={f.y(max * share) + 4} textAnchor="end">{`${Math.round(max * share)}${unit}`}</text>
+          {Number.isInteger(max * share) && <text x={PAD.left - 4} y={f.y(max * share) + 4} textAnchor="end">{`${max * share}${unit}`}</text>}
         </g>
       ))}
       {labels.map((label, i) => (i % every === 0 ? <text key={i} x={f.x(i) + f.band / 2} y={HEIGHT - 6} textAnchor="middle">{label}</text> : null))}
