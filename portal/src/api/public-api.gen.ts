@@ -833,6 +833,13 @@ export interface components {
         /**
          * ApiKeyExpiringAlert
          * @description An API key that stops working within 7 days (and was not rotated).
+         * @example {
+         *       "alert_id": "alert_01jd5t7a3de4f5g6h7j8k9m0n1",
+         *       "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *       "name": "CRM integration",
+         *       "masked_key": "faro_live_Xk9p…4TqZ",
+         *       "expires_at": "2026-03-20T00:00:00.000Z"
+         *     }
          */
         ApiKeyExpiringAlert: {
             /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
@@ -1133,6 +1140,13 @@ export interface components {
         /**
          * EndpointDisabledAlert
          * @description An endpoint FARO disabled. Not sent to the endpoint itself (it is disabled): subscribe another endpoint to hear of it.
+         * @example {
+         *       "alert_id": "alert_01jd5t7a1bc2d3e4f5g6h7j8k9",
+         *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "url": "https://hooks.example.com/faro",
+         *       "reason": "The endpoint answered 410 Gone on 2026-03-14T15:09:26.535Z: disabled at once. Re-enable it to resume deliveries.",
+         *       "disabled_at": "2026-03-14T15:09:26.535Z"
+         *     }
          */
         EndpointDisabledAlert: {
             /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
@@ -1148,6 +1162,12 @@ export interface components {
         /**
          * EndpointFailingAlert
          * @description An endpoint whose every delivery attempt failed for an hour.
+         * @example {
+         *       "alert_id": "alert_01jd5t7a2cd3e4f5g6h7j8k9m0",
+         *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "url": "https://hooks.example.com/faro",
+         *       "failing_since": "2026-03-14T14:09:20.112Z"
+         *     }
          */
         EndpointFailingAlert: {
             /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
@@ -1705,6 +1725,14 @@ export interface components {
         /**
          * RateLimitApproachingAlert
          * @description An API key that used 80 % of its hourly quota. Raised at most once per key per window.
+         * @example {
+         *       "alert_id": "alert_01jd5t7a4ef5g6h7j8k9m0n1p2",
+         *       "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *       "name": "CRM integration",
+         *       "limit": 1000,
+         *       "used": 800,
+         *       "window_seconds": 3600
+         *     }
          */
         RateLimitApproachingAlert: {
             /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
