@@ -4,6 +4,7 @@ import { createApiKey, withKey } from '../support/api-keys.ts';
 import { until } from '../support/eventually.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { addSubscription, deliverySetup, type DeliverySetup } from '../webhooks/delivery-harness.ts';
+import { createTestApp } from '../support/app.ts';
 import { alertsOf, eventsOfType, verifyAt } from './support.ts';
 
 const MINUTE = 60_000;
@@ -83,5 +84,26 @@ describe('health alerts about API keys', () => {
     expect(alert).toMatchObject({ kind: 'api_key_expiring', subject_id: key.id });
     const [event] = await eventsOfType(s.t, sandbox.id, 'faro.api_key.expiring');
     expect(event).toMatchObject({ livemode: false });
+  });
+});
+
+describe('health alerts across instances', () => {
+  it('two instances raising the same alert at once write one alert and one event', async () => {
+    const s = await deliverySetup({ tier: 'enterprise' });
+    const other = await createTestApp({ clock: s.clock, database: s.t.database });
+    try {
+      const key = await createApiKey(s.t.app, s.agency.id, { rate_limit: 10, expires_at: new Date(s.clock.now().getTime() + DAY).toISOString() });
+      const decision = { limit: 10, remaining: 2 };
+      await Promise.all([s.t, other].map((app) => app.ctx.services.alerts.quotaCrossed(s.agency.id, key.id, decision)));
+      const results = await Promise.all([s.t, other].map((app) => app.ctx.services.alerts.checkHealth()));
+      expect(results.reduce((sum, result) => sum + result.api_key_expiring.raised, 0)).toBe(1);
+      const alerts = await alertsOf(s.t, s.agency.id);
+      expect(alerts.map((a) => a.kind).sort()).toEqual(['api_key_expiring', 'rate_limit_approaching']);
+      expect(await eventsOfType(s.t, s.agency.id, 'faro.rate_limit.approaching')).toHaveLength(1);
+      expect(await eventsOfType(s.t, s.agency.id, 'faro.api_key.expiring')).toHaveLength(1);
+    } finally {
+      await other.close();
+      await s.t.close();
+    }
   });
 });
