@@ -1,6 +1,7 @@
 /**
  * Retention: events, webhook deliveries and their attempts older than `retentionDays` are
- * deleted, and so are expired portal sessions and Idempotency-Key records. Runs at start, then hourly.
+ * deleted, and so are health alerts resolved that long ago (open ones stay), expired portal
+ * sessions and Idempotency-Key records. Runs at start, then hourly.
  */
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
@@ -11,6 +12,7 @@ import { deleteExpiredSessions } from '../domains/agencies/repository.ts';
 import { pruneEvents } from '../domains/events/repository.ts';
 import { pruneAttempts, pruneDeliveries } from '../domains/webhooks/delivery-log-repository.ts';
 import { deleteExpiredKeys } from '../domains/idempotency/repository.ts';
+import { pruneResolvedAlerts } from '../domains/alerts/repository.ts';
 
 const HOUR_MS = 3600_000;
 const BATCH_SIZE = 5000;
@@ -47,6 +49,7 @@ export function createRetentionJob(deps: RetentionDeps) {
       attempts: await deleteInBatches((size) => pruneAttempts(db, cutoff, size)),
       deliveries: await deleteInBatches((size) => pruneDeliveries(db, cutoff, size)),
       events: await deleteInBatches((size) => pruneEvents(db, cutoff, size)),
+      resolved_alerts: await deleteInBatches((size) => pruneResolvedAlerts(db, cutoff, size)),
     };
     const sessions = await deleteExpiredSessions(db, now);
     const idempotencyKeys = await deleteExpiredKeys(db, now);

@@ -3,6 +3,7 @@
  * and subject, so raising is an insert that does nothing when one is open, on any instance.
  */
 import type { AlertKind, Executor, Row } from '../../db/types.ts';
+import { deleteBatchBefore } from '../../db/retention.ts';
 
 export type AlertRow = Row<'operational_alerts'>;
 
@@ -70,4 +71,9 @@ export async function listOpenAlerts(db: Executor, agencyId: string): Promise<Al
     .orderBy('id', 'desc')
     .limit(100)
     .execute();
+}
+
+/** Deletes up to `batchSize` alerts resolved before `cutoff` (retention; open ones stay, however old); returns how many. */
+export async function pruneResolvedAlerts(db: Executor, cutoff: Date, batchSize: number): Promise<number> {
+  return deleteBatchBefore(db, 'operational_alerts', 'resolved_at', cutoff, batchSize);
 }

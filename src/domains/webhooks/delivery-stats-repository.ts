@@ -33,8 +33,8 @@ export interface HourlyLatencyRow {
  * Real (not test) deliveries created in [from, to), per hour of creation, by their state now:
  * succeeded, failed (out of retries, or 410), retrying (waiting for another attempt after a failed one).
  */
-export async function deliveriesPerHour(db: Executor, agencyId: string, subscriptionId: string, from: Date, to: Date): Promise<HourlyDeliveriesRow[]> {
-  const result = await sql<HourlyDeliveriesRow>`
+export function deliveriesPerHourQuery(agencyId: string, subscriptionId: string, from: Date, to: Date) {
+  return sql<HourlyDeliveriesRow>`
     select floor(extract(epoch from d.created_at) / 3600)::int as hour,
            (count(*) filter (where d.status = 'succeeded'))::int as succeeded,
            (count(*) filter (where d.status = 'failed'))::int as failed,
@@ -45,13 +45,16 @@ export async function deliveriesPerHour(db: Executor, agencyId: string, subscrip
        and d.id >= ${idFloor('whdel', from)} and d.id < ${idFloor('whdel', to)}
        and not d.is_test
      group by 1
-     order by 1`.execute(db);
-  return result.rows;
+     order by 1`;
+}
+
+export async function deliveriesPerHour(db: Executor, agencyId: string, subscriptionId: string, from: Date, to: Date): Promise<HourlyDeliveriesRow[]> {
+  return (await deliveriesPerHourQuery(agencyId, subscriptionId, from, to).execute(db)).rows;
 }
 
 /** Attempts of real deliveries started in [from, to), per hour: how many, and the median and 95th percentile of their duration. */
-export async function attemptLatencyPerHour(db: Executor, agencyId: string, subscriptionId: string, from: Date, to: Date): Promise<HourlyLatencyRow[]> {
-  const result = await sql<HourlyLatencyRow>`
+export function attemptLatencyPerHourQuery(agencyId: string, subscriptionId: string, from: Date, to: Date) {
+  return sql<HourlyLatencyRow>`
     select floor(extract(epoch from a.started_at) / 3600)::int as hour,
            count(*)::int as attempts,
            percentile_cont(0.5) within group (order by a.duration_ms) as p50,
@@ -64,6 +67,9 @@ export async function attemptLatencyPerHour(db: Executor, agencyId: string, subs
        and not d.is_test
        and a.started_at >= ${from} and a.started_at < ${to}
      group by 1
-     order by 1`.execute(db);
-  return result.rows;
+     order by 1`;
+}
+
+export async function attemptLatencyPerHour(db: Executor, agencyId: string, subscriptionId: string, from: Date, to: Date): Promise<HourlyLatencyRow[]> {
+  return (await attemptLatencyPerHourQuery(agencyId, subscriptionId, from, to).execute(db)).rows;
 }
