@@ -54,18 +54,25 @@ export async function deliveriesPerHour(db: Executor, agencyId: string, subscrip
 
 /** Attempts of real deliveries started in [from, to), per hour: how many, and the median and 95th percentile of their duration. */
 export function attemptLatencyPerHourQuery(agencyId: string, subscriptionId: string, from: Date, to: Date) {
+  // Attempts are reached from each delivery by their (delivery_id, attempt_number) key. OFFSET 0
+  // keeps the planner from flattening the lateral into a hash join, which reads every agency's
+  // attempts of the range (all of webhook_delivery_attempts over 7 days; bench:stats).
   return sql<HourlyLatencyRow>`
     select floor(extract(epoch from a.started_at) / 3600)::int as hour,
            count(*)::int as attempts,
            percentile_cont(0.5) within group (order by a.duration_ms) as p50,
            percentile_cont(0.95) within group (order by a.duration_ms) as p95
       from webhook_deliveries d
-      join webhook_delivery_attempts a on a.delivery_id = d.id
+     cross join lateral (
+       select a.started_at, a.duration_ms
+         from webhook_delivery_attempts a
+        where a.delivery_id = d.id and a.started_at >= ${from} and a.started_at < ${to}
+       offset 0
+     ) a
      where d.subscription_id = ${subscriptionId}
        and d.agency_id = ${agencyId}
        and d.id >= ${idFloor('whdel', new Date(from.getTime() - RETRY_SPAN_MS))} and d.id < ${idFloor('whdel', to)}
        and not d.is_test
-       and a.started_at >= ${from} and a.started_at < ${to}
      group by 1
      order by 1`;
 }
