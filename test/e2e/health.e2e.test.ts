@@ -86,7 +86,7 @@ describe('endpoint charts and the alert banner in a real browser', () => {
 
     // Enabling the disabled endpoint resolves its alert: the banner goes.
     await page.goto(`/settings/webhooks/${doomed}`);
-    expect(await banner.count()).toBe(1);
+    await banner.waitFor(); // loaded again with the page: still open
     await page.getByRole('button', { name: 'Enable', exact: true }).click();
     await waitForText(page.getByTestId('subscription-status'), /Enabled|Active/i);
     await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Webhooks' }).click();
