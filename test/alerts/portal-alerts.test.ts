@@ -55,4 +55,22 @@ describe('GET /portal/api/alerts: the banner’s open alerts', () => {
     const { owner } = await agencyWithOwner(t.app);
     expectProblem(await t.app.inject({ method: 'GET', url: '/portal/api/alerts?agency_id=agy_x', headers: { cookie: owner.cookie } }), 400, 'validation_failed');
   });
+
+  it('scopes fence the alert events: endpoint alerts need webhooks:read, key alerts audit:read, to subscribe or read them', async () => {
+    const { agency } = await agencyWithOwner(t.app);
+    const noAudit = await createApiKey(t.app, agency.id, { scopes: ['webhooks:read', 'webhooks:write', 'events:read'] });
+    const subscribe = (key: { headers: Record<string, string> }, events: string[]) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: key.headers, payload: { url: 'https://hooks.example.com/ops', events } });
+    const refused = expectProblem(await subscribe(noAudit, ['faro.endpoint.disabled', 'faro.api_key.expiring']), 403, 'insufficient_scope');
+    expect(refused).toMatchObject({ required_scope: 'audit:read', required_scopes: ['audit:read'] });
+    expect((await subscribe(noAudit, ['faro.endpoint.disabled', 'faro.endpoint.failing'])).statusCode).toBe(201);
+
+    await createApiKey(t.app, agency.id, { expires_at: new Date(clock.now().getTime() + DAY).toISOString() });
+    await t.ctx.services.alerts.checkHealth();
+    const listed = await t.app.inject({ method: 'GET', url: '/api/v1/events?type=faro.api_key.expiring', headers: noAudit.headers });
+    expectProblem(listed, 403, 'insufficient_scope');
+    const withAudit = await createApiKey(t.app, agency.id, { scopes: ['events:read', 'audit:read'] });
+    const events = await t.app.inject({ method: 'GET', url: '/api/v1/events?type=faro.api_key.expiring', headers: withAudit.headers });
+    expect(events.json<{ data: { type: string }[] }>().data.map((event) => event.type)).toEqual(['faro.api_key.expiring']);
+  });
 });
