@@ -28,6 +28,7 @@ import { createEventStreamHub } from './domains/events/stream-hub.ts';
 import { createSandboxService } from './domains/testing/sandbox.ts';
 import { createUsageService } from './domains/usage/service.ts';
 import { createUsageRecorder } from './domains/usage/recorder.ts';
+import { createAlertService } from './domains/alerts/service.ts';
 
 /** The services over the five resources (and sync runs) that raise the domain events. */
 export function createResourceServices(deps: { db: Kysely<DB>; clock: Clock }) {
@@ -77,6 +78,7 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
     usage: createUsageService({ ...deps, keyHourlyLimit: async (agencyId, keyId) => (await apiKeys.get(agencyId, keyId)).rate_limit }),
     // Per process: counts and buffers this instance's API requests, written in batches.
     usageRecorder: createUsageRecorder({ ...deps, config: deps.config.usage }),
+    alerts: createAlertService(deps),
     deliveryEngine,
     ...createWebhookServices({ ...deps, executor: deliveryEngine.executor }),
   };

@@ -287,6 +287,19 @@ export interface SchemaMigrationsTable {
   applied_at: CreatedAt;
 }
 
+export type AlertKind = 'endpoint_disabled' | 'endpoint_failing' | 'api_key_expiring' | 'rate_limit_approaching';
+
+export interface OperationalAlertsTable {
+  id: string;
+  agency_id: string;
+  kind: AlertKind;
+  subject_id: string;
+  details: Json<Record<string, unknown>>;
+  event_id: string | null;
+  raised_at: Timestamp;
+  resolved_at: NullableTimestamp;
+}
+
 export interface DB {
   agencies: AgenciesTable;
   users: UsersTable;
@@ -306,6 +319,7 @@ export interface DB {
   idempotency_keys: IdempotencyKeysTable;
   api_usage_hourly: ApiUsageHourlyTable;
   api_request_log: ApiRequestLogTable;
+  operational_alerts: OperationalAlertsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -9,6 +9,7 @@ import { API_KEY_LENGTH, hashApiKey, isWellFormedApiKey } from '../domains/api/k
 import type { KeyRecord } from '../domains/api/key-auth.ts';
 import { recordApiRequest } from '../domains/usage/routes.ts';
 import { MODE_HEADER, modeOf, requestedMode } from '../domains/testing/mode.ts';
+import { crossesQuotaAlert } from '../domains/alerts/service.ts';
 import {
   API_RATE_WINDOW_SECONDS,
   effectiveKeyLimit,
@@ -144,6 +145,8 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     }
     const decision = await limiter.consume(caller.limiterKey, caller.limit, API_RATE_WINDOW_SECONDS);
     void reply.headers(rateLimitHeaders(decision, clock.now().getTime()));
+    // Not awaited: the alert is written beside the request, never in its way.
+    if (caller.auth.keyId !== null && crossesQuotaAlert(decision)) void services.alerts.quotaCrossed(caller.auth.agencyId, caller.auth.keyId, decision);
     if (!decision.allowed) {
       const retryAfter = decision.retryAfterSeconds ?? 1;
       throw new ApiError('rate_limited', `This ${caller.auth.via === 'api_key' ? 'API key' : 'user'} may make ${caller.limit} requests per rolling hour; retry in ${retryAfter} s.`, {

@@ -1,8 +1,9 @@
 // Typed calls to the service, one function per endpoint of the contract.
 import { api } from './client.ts';
 import type {
-  ApiKey, ApiKeyList, ApiUsage, AuditAction, AuditEventList, RequestLog, RequestLogList, Delivery, DeliveryDetail, DeliveryList, EventTypeList, KeyUsage, NewApiKey,
-  NewApiKeyInput, RecoverResult, RotatedSecret, ScopeList, Session, Subscription, SubscriptionInput, SubscriptionList,
+  ApiKey, ApiKeyList, ApiUsage, AuditAction, AuditEventList, RequestLog, RequestLogList, Delivery, DeliveryDetail, DeliveryList, DeliveryStats,
+  EventTypeList, KeyUsage, NewApiKey, NewApiKeyInput, OpenAlert, RecoverResult, RotatedSecret, ScopeList, Session, StatsRange, Subscription,
+  SubscriptionInput, SubscriptionList,
   SubscriptionSecret, SubscriptionUpdate, SubscriptionWithSecret, TestOutcome,
 } from './types.ts';
 
@@ -52,6 +53,12 @@ export const webhooksApi = {
   delivery: (id: string, signal?: AbortSignal) => api.get<DeliveryDetail>(`/api/v1/webhook-deliveries/${enc(id)}`, { signal }),
   redeliver: (id: string) => api.post<Delivery>(`/api/v1/webhook-deliveries/${enc(id)}/retry`),
   recover: (id: string, since: string) => api.post<RecoverResult>(`/api/v1/webhooks/${enc(id)}/recover`, { since }),
+  stats: (id: string, range: StatsRange, signal?: AbortSignal) =>
+    api.get<DeliveryStats>(`/portal/api/webhooks/${enc(id)}/delivery-stats`, { query: { range }, signal }),
+};
+
+export const alertsApi = {
+  open: (signal?: AbortSignal) => api.get<{ data: OpenAlert[] }>('/portal/api/alerts', { signal }).then((r) => r.data),
 };
 
 export interface AuditFilter {

@@ -549,6 +549,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/portal/api/webhooks/{id}/delivery-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The last 24 hours (default) or 7 days, in hourly buckets. */
+                    range?: "24h" | "7d";
+                };
+                header?: never;
+                path: {
+                    /**
+                     * @description The webhook subscription's id (`whsub_…`). Unknown ids, malformed ids and ids of another agency all answer 404.
+                     * @example whsub_01jd5m0d9d6v3fw8p3n4q7r2s1
+                     */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            subscription_id: string;
+                            /** @enum {unknown} */
+                            range: "24h" | "7d";
+                            bucket_seconds: number;
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            /** @description Every hour of the range, oldest first; the last one is the current, partial hour. */
+                            data: {
+                                /**
+                                 * Format: date-time
+                                 * @description The start of the hour (UTC).
+                                 */
+                                hour_start: string;
+                                /** @description Deliveries created this hour that succeeded. */
+                                succeeded: number;
+                                /** @description Deliveries created this hour that failed for good. */
+                                failed: number;
+                                /** @description Deliveries created this hour waiting for another attempt after a failed one. */
+                                retrying: number;
+                                /** @description Attempts started this hour. */
+                                attempts: number;
+                                latency_p50_ms: number | null;
+                                latency_p95_ms: number | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
+                                id: string;
+                                /** @enum {unknown} */
+                                kind: "endpoint_disabled" | "endpoint_failing" | "api_key_expiring" | "rate_limit_approaching";
+                                event_type: string;
+                                /** @description The subscription (whsub_) or key (key_) it is about. */
+                                subject_id: string;
+                                /** @description The event data, without alert_id. */
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                event_id: string | null;
+                                /** Format: date-time */
+                                raised_at: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

@@ -110,7 +110,7 @@ export interface paths {
         };
         /**
          * List events
-         * @description The agency's events of the last 30 days, newest first, each exactly as its webhook body. Use it to catch up after missing webhooks; the `id` is the `webhook-id` of its deliveries. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). The list leaves out the events whose resource scope the key lacks (pages and cursors count only the events it may read).
+         * @description The agency's events of the last 30 days, newest first, each exactly as its webhook body. Use it to catch up after missing webhooks; the `id` is the `webhook-id` of its deliveries. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). The list leaves out the events whose resource scope the key lacks (pages and cursors count only the events it may read).
          *
          *     Requires the `events:read` scope.
          */
@@ -132,7 +132,7 @@ export interface paths {
         };
         /**
          * Stream events
-         * @description Every new event of the agency as it commits, in commit order, for integrators who cannot expose a webhook URL (and what `faro listen` uses). Server-Sent Events (text/event-stream, UTF-8). Each event is one message: `id:` the event id, `event:` its type, and one `data:` line holding exactly the JSON body a webhook of that event carries. Comments (lines starting with `:`) carry no data: `: connected` once subscribed, `: heartbeat` every 15 s, and a last comment saying why before the server ends a stream (shutdown, or a client reading too slowly to keep up); reconnect with `Last-Event-ID` to resume. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). Without `types` the stream carries every type the key may read. Authentication, scope and rate-limit refusals are problem responses before the stream starts.
+         * @description Every new event of the agency as it commits, in commit order, for integrators who cannot expose a webhook URL (and what `faro listen` uses). Server-Sent Events (text/event-stream, UTF-8). Each event is one message: `id:` the event id, `event:` its type, and one `data:` line holding exactly the JSON body a webhook of that event carries. Comments (lines starting with `:`) carry no data: `: connected` once subscribed, `: heartbeat` every 15 s, and a last comment saying why before the server ends a stream (shutdown, or a client reading too slowly to keep up); reconnect with `Last-Event-ID` to resume. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). Without `types` the stream carries every type the key may read. Authentication, scope and rate-limit refusals are problem responses before the stream starts.
          *
          *     Requires the `events:read` scope.
          */
@@ -154,7 +154,7 @@ export interface paths {
         };
         /**
          * Get an event
-         * @description One event of the last 30 days, exactly as its webhook body. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). An event whose resource scope the key lacks answers 403 `insufficient_scope`, naming it in `required_scope`.
+         * @description One event of the last 30 days, exactly as its webhook body. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). An event whose resource scope the key lacks answers 403 `insufficient_scope`, naming it in `required_scope`.
          *
          *     Requires the `events:read` scope.
          */
@@ -402,7 +402,7 @@ export interface paths {
         put?: never;
         /**
          * Trigger a test event
-         * @description Test mode only (a `faro_test_` key; a live key gets 403 `test_mode_only`). Runs the real domain action behind the event in the agency’s sandbox, with generated data: a review is created, a lead converted, a conversation started, a message received or a sync run fails. Everything downstream is real: the event is in `GET /api/v1/events` (with `livemode: false`) and is delivered, signed, to the sandbox’s webhook subscriptions to its type. The key needs what reading the event needs: `events:read` and the read scope of the event’s resource (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`); 403 `insufficient_scope` otherwise.
+         * @description Test mode only (a `faro_test_` key; a live key gets 403 `test_mode_only`). Runs the real domain action behind the event in the agency’s sandbox, with generated data: a review is created, a lead converted, a conversation started, a message received or a sync run fails. Everything downstream is real: the event is in `GET /api/v1/events` (with `livemode: false`) and is delivered, signed, to the sandbox’s webhook subscriptions to its type. The key needs what reading the event needs: `events:read` and the read scope of the event’s resource (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`); 403 `insufficient_scope` otherwise.
          *
          *     Requires the `events:read` scope.
          */
@@ -444,7 +444,7 @@ export interface paths {
         };
         /**
          * Get a delivery with its attempts
-         * @description The delivery, the exact payload sent, and every attempt: request headers, response status, headers and body excerpt, or the error. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). A delivery whose event type needs a resource scope the key lacks answers 403 `insufficient_scope`, naming it in `required_scope`.
+         * @description The delivery, the exact payload sent, and every attempt: request headers, response status, headers and body excerpt, or the error. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). A delivery whose event type needs a resource scope the key lacks answers 403 `insufficient_scope`, naming it in `required_scope`.
          *
          *     Requires the `webhooks:read` scope.
          */
@@ -496,7 +496,7 @@ export interface paths {
         put?: never;
         /**
          * Create a webhook subscription
-         * @description Subscribe a URL to event types. The answer carries the signing secret (`secret`); it can be read again with `GET /webhooks/{id}/secret`. The URL must be https and reach a public address: private, loopback, link-local and metadata addresses are refused (400 `invalid_webhook_url`, with the reason). At most 20 subscriptions per agency (409 beyond). Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). Subscribing is reading: each event type of the subscription needs that scope too (`*` needs all of them), otherwise 403 `insufficient_scope` naming the missing scopes (`required_scope` the first, `required_scopes` all) and nothing changes. Webhooks need the Scale plan or above. An agency that drops below Scale gets no new deliveries until it is back on Scale; its events wait in the queue.
+         * @description Subscribe a URL to event types. The answer carries the signing secret (`secret`); it can be read again with `GET /webhooks/{id}/secret`. The URL must be https and reach a public address: private, loopback, link-local and metadata addresses are refused (400 `invalid_webhook_url`, with the reason). At most 20 subscriptions per agency (409 beyond). Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). Subscribing is reading: each event type of the subscription needs that scope too (`*` needs all of them), otherwise 403 `insufficient_scope` naming the missing scopes (`required_scope` the first, `required_scopes` all) and nothing changes. Webhooks need the Scale plan or above. An agency that drops below Scale gets no new deliveries until it is back on Scale; its events wait in the queue.
          *
          *     Requires the `webhooks:write` scope.
          */
@@ -554,7 +554,7 @@ export interface paths {
         head?: never;
         /**
          * Update a webhook subscription
-         * @description Change the URL, the event types, the description, or enable/disable it. Enabling a subscription FARO disabled clears `disabled_reason` and starts afresh. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). Subscribing is reading: each event type of the subscription needs that scope too (`*` needs all of them), otherwise 403 `insufficient_scope` naming the missing scopes (`required_scope` the first, `required_scopes` all) and nothing changes. Changing `url` alone needs the scopes of the event types the subscription already has.
+         * @description Change the URL, the event types, the description, or enable/disable it. Enabling a subscription FARO disabled clears `disabled_reason` and starts afresh. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). Subscribing is reading: each event type of the subscription needs that scope too (`*` needs all of them), otherwise 403 `insufficient_scope` naming the missing scopes (`required_scope` the first, `required_scopes` all) and nothing changes. Changing `url` alone needs the scopes of the event types the subscription already has.
          *
          *     Requires the `webhooks:write` scope.
          */
@@ -570,7 +570,7 @@ export interface paths {
         };
         /**
          * List deliveries of a subscription
-         * @description The delivery log of one subscription, newest first, test sends included. Kept for 30 days. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). The log leaves out the deliveries whose event type needs a resource scope the key lacks (pages and cursors count only the deliveries it may read).
+         * @description The delivery log of one subscription, newest first, test sends included. Kept for 30 days. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). The log leaves out the deliveries whose event type needs a resource scope the key lacks (pages and cursors count only the deliveries it may read).
          *
          *     Requires the `webhooks:read` scope.
          */
@@ -695,6 +695,94 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "faro.api_key.expiring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * faro.api_key.expiring
+         * @description Operational: an API key expires within 7 days. Raised once; resolved when the key is rotated, revoked or expires.
+         *
+         *     Signed per Standard Webhooks; retried with exponential backoff until your endpoint answers 2xx.
+         */
+        post: operations["faroApiKeyExpiringWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "faro.endpoint.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * faro.endpoint.disabled
+         * @description Operational: FARO disabled one of your webhook endpoints (it answered 410 Gone, or every delivery failed for 5 days). The disabled endpoint itself does not receive it: subscribe another endpoint. Raised once; resolved when the endpoint is enabled again.
+         *
+         *     Signed per Standard Webhooks; retried with exponential backoff until your endpoint answers 2xx.
+         */
+        post: operations["faroEndpointDisabledWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "faro.endpoint.failing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * faro.endpoint.failing
+         * @description Operational: every delivery attempt to one of your webhook endpoints failed for an hour. Raised once per run of failures; resolved by its next success.
+         *
+         *     Signed per Standard Webhooks; retried with exponential backoff until your endpoint answers 2xx.
+         */
+        post: operations["faroEndpointFailingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "faro.rate_limit.approaching": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * faro.rate_limit.approaching
+         * @description Operational: an API key used 80 % of its hourly quota. Raised at most once per key per window; resolved when its use falls back under 80 %.
+         *
+         *     Signed per Standard Webhooks; retried with exponential backoff until your endpoint answers 2xx.
+         */
+        post: operations["faroRateLimitApproachingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "lead.converted": {
         parameters: {
             query?: never;
@@ -808,6 +896,27 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /**
+         * ApiKeyExpiringAlert
+         * @description An API key that stops working within 7 days (and was not rotated).
+         * @example {
+         *       "alert_id": "alert_01jd5t7a3de4f5g6h7j8k9m0n1",
+         *       "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *       "name": "CRM integration",
+         *       "masked_key": "faro_live_Xk9p…4TqZ",
+         *       "expires_at": "2026-03-20T00:00:00.000Z"
+         *     }
+         */
+        ApiKeyExpiringAlert: {
+            /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
+            alert_id: string;
+            /** @description The API key. */
+            key_id: string;
+            name: string;
+            masked_key: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
         /**
          * ApiUsage
          * @example {
@@ -1159,7 +1268,7 @@ export interface components {
              */
             url: string;
             /**
-             * @description The event types to deliver: any of `conversation.created`, `message.received`, `review.created`, `lead.converted`, `sync.failed`; or exactly `["*"]` for every type, including types added later. Each type needs the read scope of its resource too (`*` needs all of them); otherwise 403 `insufficient_scope`.
+             * @description The event types to deliver: any of `conversation.created`, `message.received`, `review.created`, `lead.converted`, `sync.failed`, `faro.endpoint.disabled`, `faro.endpoint.failing`, `faro.api_key.expiring`, `faro.rate_limit.approaching`; or exactly `["*"]` for every type, including types added later. Each type needs the read scope of its resource too (`*` needs all of them); otherwise 403 `insufficient_scope`.
              * @example [
              *       "review.created",
              *       "lead.converted"
@@ -1168,7 +1277,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
+            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "*")[];
             /**
              * @description A note for people (e.g. which system receives it).
              * @example CRM sync
@@ -1176,6 +1285,50 @@ export interface components {
             description?: string;
             /** @description Disabled subscriptions get no deliveries: disabling cancels the deliveries waiting in the queue at once (`recover` requeues them once enabled again). Enabling clears `disabled_reason`. */
             enabled?: boolean;
+        };
+        /**
+         * EndpointDisabledAlert
+         * @description An endpoint FARO disabled. Not sent to the endpoint itself (it is disabled): subscribe another endpoint to hear of it.
+         * @example {
+         *       "alert_id": "alert_01jd5t7a1bc2d3e4f5g6h7j8k9",
+         *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "url": "https://hooks.example.com/faro",
+         *       "reason": "The endpoint answered 410 Gone on 2026-03-14T15:09:26.535Z: disabled at once. Re-enable it to resume deliveries.",
+         *       "disabled_at": "2026-03-14T15:09:26.535Z"
+         *     }
+         */
+        EndpointDisabledAlert: {
+            /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
+            alert_id: string;
+            /** @description The webhook subscription (endpoint). */
+            subscription_id: string;
+            url: string;
+            /** @description Why FARO disabled it (410 Gone, or failing for days), as `disabled_reason` says. */
+            reason: string;
+            /** Format: date-time */
+            disabled_at: string;
+        };
+        /**
+         * EndpointFailingAlert
+         * @description An endpoint whose every delivery attempt failed for an hour.
+         * @example {
+         *       "alert_id": "alert_01jd5t7a2cd3e4f5g6h7j8k9m0",
+         *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "url": "https://hooks.example.com/faro",
+         *       "failing_since": "2026-03-14T14:09:20.112Z"
+         *     }
+         */
+        EndpointFailingAlert: {
+            /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
+            alert_id: string;
+            /** @description The webhook subscription (endpoint). */
+            subscription_id: string;
+            url: string;
+            /**
+             * Format: date-time
+             * @description Since when every attempt failed.
+             */
+            failing_since: string;
         };
         /**
          * Event
@@ -1206,7 +1359,7 @@ export interface components {
             /** @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9 */
             id: string;
             /** @enum {string} */
-            type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed";
+            type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching";
             /**
              * Format: date-time
              * @description When the event happened.
@@ -1255,6 +1408,142 @@ export interface components {
             has_more: boolean;
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor: string | null;
+        };
+        /**
+         * FaroApiKeyExpiringEvent
+         * @description Operational: an API key expires within 7 days. Raised once; resolved when the key is rotated, revoked or expires.
+         * @example {
+         *       "id": "evt_01jd5t7a3de4f5g6h7j8k9m0n1",
+         *       "type": "faro.api_key.expiring",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
+         *       "data": {
+         *         "alert_id": "alert_01jd5t7a3de4f5g6h7j8k9m0n1",
+         *         "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *         "name": "CRM integration",
+         *         "masked_key": "faro_live_Xk9p…4TqZ",
+         *         "expires_at": "2026-03-20T00:00:00.000Z"
+         *       }
+         *     }
+         */
+        FaroApiKeyExpiringEvent: {
+            /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
+            id: string;
+            /** @constant */
+            type: "faro.api_key.expiring";
+            /**
+             * Format: date-time
+             * @description When the event happened (not when this attempt was sent).
+             */
+            timestamp: string;
+            /** @description The agency the event belongs to. */
+            agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
+            data: components["schemas"]["ApiKeyExpiringAlert"];
+        };
+        /**
+         * FaroEndpointDisabledEvent
+         * @description Operational: FARO disabled one of your webhook endpoints (it answered 410 Gone, or every delivery failed for 5 days). The disabled endpoint itself does not receive it: subscribe another endpoint. Raised once; resolved when the endpoint is enabled again.
+         * @example {
+         *       "id": "evt_01jd5t7a1bc2d3e4f5g6h7j8k9",
+         *       "type": "faro.endpoint.disabled",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
+         *       "data": {
+         *         "alert_id": "alert_01jd5t7a1bc2d3e4f5g6h7j8k9",
+         *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *         "url": "https://hooks.example.com/faro",
+         *         "reason": "The endpoint answered 410 Gone on 2026-03-14T15:09:26.535Z: disabled at once. Re-enable it to resume deliveries.",
+         *         "disabled_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
+         */
+        FaroEndpointDisabledEvent: {
+            /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
+            id: string;
+            /** @constant */
+            type: "faro.endpoint.disabled";
+            /**
+             * Format: date-time
+             * @description When the event happened (not when this attempt was sent).
+             */
+            timestamp: string;
+            /** @description The agency the event belongs to. */
+            agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
+            data: components["schemas"]["EndpointDisabledAlert"];
+        };
+        /**
+         * FaroEndpointFailingEvent
+         * @description Operational: every delivery attempt to one of your webhook endpoints failed for an hour. Raised once per run of failures; resolved by its next success.
+         * @example {
+         *       "id": "evt_01jd5t7a2cd3e4f5g6h7j8k9m0",
+         *       "type": "faro.endpoint.failing",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
+         *       "data": {
+         *         "alert_id": "alert_01jd5t7a2cd3e4f5g6h7j8k9m0",
+         *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *         "url": "https://hooks.example.com/faro",
+         *         "failing_since": "2026-03-14T14:09:20.112Z"
+         *       }
+         *     }
+         */
+        FaroEndpointFailingEvent: {
+            /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
+            id: string;
+            /** @constant */
+            type: "faro.endpoint.failing";
+            /**
+             * Format: date-time
+             * @description When the event happened (not when this attempt was sent).
+             */
+            timestamp: string;
+            /** @description The agency the event belongs to. */
+            agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
+            data: components["schemas"]["EndpointFailingAlert"];
+        };
+        /**
+         * FaroRateLimitApproachingEvent
+         * @description Operational: an API key used 80 % of its hourly quota. Raised at most once per key per window; resolved when its use falls back under 80 %.
+         * @example {
+         *       "id": "evt_01jd5t7a4ef5g6h7j8k9m0n1p2",
+         *       "type": "faro.rate_limit.approaching",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
+         *       "data": {
+         *         "alert_id": "alert_01jd5t7a4ef5g6h7j8k9m0n1p2",
+         *         "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *         "name": "CRM integration",
+         *         "limit": 1000,
+         *         "used": 800,
+         *         "window_seconds": 3600
+         *       }
+         *     }
+         */
+        FaroRateLimitApproachingEvent: {
+            /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
+            id: string;
+            /** @constant */
+            type: "faro.rate_limit.approaching";
+            /**
+             * Format: date-time
+             * @description When the event happened (not when this attempt was sent).
+             */
+            timestamp: string;
+            /** @description The agency the event belongs to. */
+            agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
+            data: components["schemas"]["RateLimitApproachingAlert"];
         };
         /**
          * Lead
@@ -1581,6 +1870,30 @@ export interface components {
             }[];
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * RateLimitApproachingAlert
+         * @description An API key that used 80 % of its hourly quota. Raised at most once per key per window.
+         * @example {
+         *       "alert_id": "alert_01jd5t7a4ef5g6h7j8k9m0n1p2",
+         *       "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *       "name": "CRM integration",
+         *       "limit": 1000,
+         *       "used": 800,
+         *       "window_seconds": 3600
+         *     }
+         */
+        RateLimitApproachingAlert: {
+            /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
+            alert_id: string;
+            /** @description The API key. */
+            key_id: string;
+            name: string;
+            /** @description Requests allowed per rolling window. */
+            limit: number;
+            /** @description Requests counted in the window when the alert was raised (80 % of `limit`). */
+            used: number;
+            window_seconds: number;
         };
         /**
          * RequestLog
@@ -1919,7 +2232,7 @@ export interface components {
              */
             url?: string;
             /**
-             * @description The event types to deliver: any of `conversation.created`, `message.received`, `review.created`, `lead.converted`, `sync.failed`; or exactly `["*"]` for every type, including types added later. Each type needs the read scope of its resource too (`*` needs all of them); otherwise 403 `insufficient_scope`.
+             * @description The event types to deliver: any of `conversation.created`, `message.received`, `review.created`, `lead.converted`, `sync.failed`, `faro.endpoint.disabled`, `faro.endpoint.failing`, `faro.api_key.expiring`, `faro.rate_limit.approaching`; or exactly `["*"]` for every type, including types added later. Each type needs the read scope of its resource too (`*` needs all of them); otherwise 403 `insufficient_scope`.
              * @example [
              *       "review.created",
              *       "lead.converted"
@@ -1928,7 +2241,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            events?: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
+            events?: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "*")[];
             /**
              * @description A note for people (e.g. which system receives it).
              * @example CRM sync
@@ -1966,7 +2279,7 @@ export interface components {
              * @example review.created
              * @enum {string}
              */
-            event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
+            event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "webhook.test";
             /** @enum {string} */
             status: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
             next_attempt_at: string | null;
@@ -2091,7 +2404,7 @@ export interface components {
              * @example review.created
              * @enum {string}
              */
-            event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
+            event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "webhook.test";
             /** @enum {string} */
             status: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
             next_attempt_at: string | null;
@@ -2216,7 +2529,7 @@ export interface components {
          */
         WebhookEventType: {
             /** @enum {string} */
-            type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
+            type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "webhook.test";
             description: string;
             /** @description JSON Schema (2020-12) of the request body, with an example. */
             schema: {
@@ -2388,7 +2701,7 @@ export interface components {
              *       "lead.converted"
              *     ]
              */
-            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
+            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "*")[];
             description: string;
             enabled: boolean;
             disabled_reason: string | null;
@@ -2505,7 +2818,7 @@ export interface components {
              *       "lead.converted"
              *     ]
              */
-            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
+            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "*")[];
             description: string;
             enabled: boolean;
             disabled_reason: string | null;
@@ -2600,7 +2913,7 @@ export interface components {
              * @example review.created
              * @enum {string}
              */
-            event_type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
+            event_type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "webhook.test";
         };
     };
     responses: {
@@ -3138,7 +3451,7 @@ export interface operations {
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: string;
                 /** @description Only events of this type. A type whose resource read scope the key lacks is a 403 `insufficient_scope`. */
-                type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed";
+                type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching";
                 /**
                  * @description Only events at or after this instant (RFC 3339). Events are kept 30 days; an earlier value starts 30 days ago.
                  * @example 2026-01-31T00:00:00Z
@@ -3207,7 +3520,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Only events of these types, comma-separated (conversation.created, message.received, review.created, lead.converted, sync.failed). An unknown type is a 400; a type whose resource read scope the key lacks is a 403 `insufficient_scope`.
+                 * @description Only events of these types, comma-separated (conversation.created, message.received, review.created, lead.converted, sync.failed, faro.endpoint.disabled, faro.endpoint.failing, faro.api_key.expiring, faro.rate_limit.approaching). An unknown type is a 400; a type whose resource read scope the key lacks is a 403 `insufficient_scope`.
                  * @example review.created,lead.converted
                  */
                 types?: string;
@@ -4847,7 +5160,7 @@ export interface operations {
                 /** @description Only deliveries in this state. */
                 status?: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
                 /** @description Only deliveries of this event type. A type whose resource read scope the key lacks is a 403 `insufficient_scope`. */
-                event_type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
+                event_type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "webhook.test";
             };
             header?: never;
             path: {
@@ -5163,6 +5476,278 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["ConversationCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: FARO disables the subscription and stops sending to it. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any 2xx acknowledges the event; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, a timeout or a redirect is a failure: FARO retries later. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    faroApiKeyExpiringWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event id; identical on every retry of this event, so use it to drop duplicates.
+                 * @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9
+                 */
+                "webhook-id": components["parameters"]["webhook-id"];
+                /**
+                 * @description Unix time (seconds) of this attempt. Reject requests older than a few minutes to stop replays.
+                 * @example 1773500966
+                 */
+                "webhook-timestamp": components["parameters"]["webhook-timestamp"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256(secret, "<webhook-id>.<webhook-timestamp>.<body>")>` signatures (two while a rotated secret is in its 24 h grace period). Verify with any Standard Webhooks library.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["webhook-signature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01jd5t7a3de4f5g6h7j8k9m0n1",
+                 *       "type": "faro.api_key.expiring",
+                 *       "timestamp": "2026-03-14T15:09:26.535Z",
+                 *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
+                 *       "data": {
+                 *         "alert_id": "alert_01jd5t7a3de4f5g6h7j8k9m0n1",
+                 *         "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+                 *         "name": "CRM integration",
+                 *         "masked_key": "faro_live_Xk9p…4TqZ",
+                 *         "expires_at": "2026-03-20T00:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FaroApiKeyExpiringEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: FARO disables the subscription and stops sending to it. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any 2xx acknowledges the event; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, a timeout or a redirect is a failure: FARO retries later. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    faroEndpointDisabledWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event id; identical on every retry of this event, so use it to drop duplicates.
+                 * @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9
+                 */
+                "webhook-id": components["parameters"]["webhook-id"];
+                /**
+                 * @description Unix time (seconds) of this attempt. Reject requests older than a few minutes to stop replays.
+                 * @example 1773500966
+                 */
+                "webhook-timestamp": components["parameters"]["webhook-timestamp"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256(secret, "<webhook-id>.<webhook-timestamp>.<body>")>` signatures (two while a rotated secret is in its 24 h grace period). Verify with any Standard Webhooks library.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["webhook-signature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01jd5t7a1bc2d3e4f5g6h7j8k9",
+                 *       "type": "faro.endpoint.disabled",
+                 *       "timestamp": "2026-03-14T15:09:26.535Z",
+                 *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
+                 *       "data": {
+                 *         "alert_id": "alert_01jd5t7a1bc2d3e4f5g6h7j8k9",
+                 *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                 *         "url": "https://hooks.example.com/faro",
+                 *         "reason": "The endpoint answered 410 Gone on 2026-03-14T15:09:26.535Z: disabled at once. Re-enable it to resume deliveries.",
+                 *         "disabled_at": "2026-03-14T15:09:26.535Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FaroEndpointDisabledEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: FARO disables the subscription and stops sending to it. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any 2xx acknowledges the event; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, a timeout or a redirect is a failure: FARO retries later. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    faroEndpointFailingWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event id; identical on every retry of this event, so use it to drop duplicates.
+                 * @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9
+                 */
+                "webhook-id": components["parameters"]["webhook-id"];
+                /**
+                 * @description Unix time (seconds) of this attempt. Reject requests older than a few minutes to stop replays.
+                 * @example 1773500966
+                 */
+                "webhook-timestamp": components["parameters"]["webhook-timestamp"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256(secret, "<webhook-id>.<webhook-timestamp>.<body>")>` signatures (two while a rotated secret is in its 24 h grace period). Verify with any Standard Webhooks library.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["webhook-signature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01jd5t7a2cd3e4f5g6h7j8k9m0",
+                 *       "type": "faro.endpoint.failing",
+                 *       "timestamp": "2026-03-14T15:09:26.535Z",
+                 *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
+                 *       "data": {
+                 *         "alert_id": "alert_01jd5t7a2cd3e4f5g6h7j8k9m0",
+                 *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                 *         "url": "https://hooks.example.com/faro",
+                 *         "failing_since": "2026-03-14T14:09:20.112Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FaroEndpointFailingEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: FARO disables the subscription and stops sending to it. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any 2xx acknowledges the event; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, a timeout or a redirect is a failure: FARO retries later. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    faroRateLimitApproachingWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event id; identical on every retry of this event, so use it to drop duplicates.
+                 * @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9
+                 */
+                "webhook-id": components["parameters"]["webhook-id"];
+                /**
+                 * @description Unix time (seconds) of this attempt. Reject requests older than a few minutes to stop replays.
+                 * @example 1773500966
+                 */
+                "webhook-timestamp": components["parameters"]["webhook-timestamp"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256(secret, "<webhook-id>.<webhook-timestamp>.<body>")>` signatures (two while a rotated secret is in its 24 h grace period). Verify with any Standard Webhooks library.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["webhook-signature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01jd5t7a4ef5g6h7j8k9m0n1p2",
+                 *       "type": "faro.rate_limit.approaching",
+                 *       "timestamp": "2026-03-14T15:09:26.535Z",
+                 *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
+                 *       "data": {
+                 *         "alert_id": "alert_01jd5t7a4ef5g6h7j8k9m0n1p2",
+                 *         "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+                 *         "name": "CRM integration",
+                 *         "limit": 1000,
+                 *         "used": 800,
+                 *         "window_seconds": 3600
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FaroRateLimitApproachingEvent"];
             };
         };
         responses: {
