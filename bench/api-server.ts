@@ -35,6 +35,8 @@ const config = loadConfig({
   ...(loggerKind === 'silent' ? { LOG_LEVEL: 'silent' } : {}),
   ...(metrics === 'metrics' ? { FARO_METRICS_PORT: '0' } : {}),
   ...otlpEnv,
+  // bench/api/recording-part.ts runs servers with recording on and off.
+  ...(process.env.FARO_USAGE_RECORDING ? { FARO_USAGE_RECORDING: process.env.FARO_USAGE_RECORDING } : {}),
 });
 const logger = loggerKind === 'production' ? createLogger(config.logLevel) : (pino({ level: 'silent' }) as FastifyBaseLogger);
 const tracingOn = tracingKind !== 'off';

@@ -39,6 +39,17 @@ export interface Config {
    * OTEL_SDK_DISABLED is not true. The SDK reads the other OTEL_* variables itself.
    */
   tracing: boolean;
+  /** Usage history and the request log of the public API (src/domains/usage). */
+  usage: {
+    /** Off: requests are neither counted nor logged (the usage and request log endpoints answer what was recorded before). */
+    recording: boolean;
+    /** How often each instance writes its counted usage and buffered log rows. */
+    flushIntervalMs: number;
+    /** Log rows an instance holds while the database is away; beyond it the oldest are dropped. */
+    requestLogBuffer: number;
+    usageRetentionDays: number;
+    requestLogRetentionDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -165,6 +176,13 @@ export function loadConfig(env: Env = process.env): Config {
     retentionDays: integer(env, 'FARO_RETENTION_DAYS', 30, 1, 3650),
     metrics: metricsListener(env, port, host),
     tracing: tracingRequested(env),
+    usage: {
+      recording: flag(env, 'FARO_USAGE_RECORDING', true),
+      flushIntervalMs: integer(env, 'FARO_USAGE_FLUSH_INTERVAL_MS', 5000, 50, 600000),
+      requestLogBuffer: integer(env, 'FARO_REQUEST_LOG_BUFFER', 20000, 100, 1000000),
+      usageRetentionDays: integer(env, 'FARO_USAGE_RETENTION_DAYS', 30, 1, 3650),
+      requestLogRetentionDays: integer(env, 'FARO_REQUEST_LOG_RETENTION_DAYS', 7, 1, 365),
+    },
   };
 }
 

@@ -17,6 +17,7 @@ import { DEMO_EMAIL, seedDemo } from './domains/simulation/demo-seed.ts';
 import { startBackgroundJobs } from './jobs/background.ts';
 import { startMetricsServer, type MetricsServer } from './observability/metrics-server.ts';
 import { startTracing } from './observability/tracing.ts';
+import { createAlertCheckJob } from './jobs/alert-checks.ts';
 
 export function createLogger(level: string): FastifyBaseLogger {
   return pino({
@@ -88,6 +89,9 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
       throw error;
     }
     const jobs = config.role === 'api' ? undefined : startBackgroundJobs(context);
+    // The API role holds the counters that quota alerts resolve by (the worker runs the other checks).
+    const quotaAlerts = config.role === 'api' ? createAlertCheckJob({ alerts: context.services.alerts, logger: context.logger, checks: ['quotas'] }) : undefined;
+    quotaAlerts?.start();
     // A worker listens on no socket: when a failover cuts every database connection at once, only
     // unref'd reconnect timers are left and Node would exit, with status 0. Stay up until stop().
     const keepAlive = config.role === 'worker' ? setInterval(() => undefined, 3_600_000) : undefined;
@@ -103,6 +107,7 @@ export async function startService(baseConfig: Config, logger = createLogger(bas
         await metricsServer?.close();
         await app.close();
         await jobs?.stop();
+        await quotaAlerts?.stop();
         await context.close();
         await database.close();
         await tracing?.shutdown();

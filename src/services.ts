@@ -27,6 +27,9 @@ import { createEventStreamService } from './domains/events/stream-service.ts';
 import { createEventStreamHub } from './domains/events/stream-hub.ts';
 import { createSandboxService } from './domains/testing/sandbox.ts';
 import { createServiceMetrics, type ServiceMetrics } from './observability/metrics.ts';
+import { createUsageService } from './domains/usage/service.ts';
+import { createUsageRecorder } from './domains/usage/recorder.ts';
+import { createAlertService } from './domains/alerts/service.ts';
 
 /** The services over the five resources (and sync runs) that raise the domain events. */
 export function createResourceServices(deps: { db: Kysely<DB>; clock: Clock }) {
@@ -60,6 +63,7 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
   const apiKeyAuth = createKeyAuthenticator({ ...deps, redisUrl: deps.config.redisUrl, servesRequests: deps.config.role !== 'worker', traced: deps.config.tracing });
   // One per process: the sender's keep-alive pools serve test sends and the worker alike.
   const deliveryEngine = createDeliveryRuntime({ ...deps, onAttempt: deps.metrics?.webhookAttempt });
+  const apiKeys = createApiKeyService({ ...deps, onKeyChanged: (keyId) => apiKeyAuth.keyChanged(keyId), onKeyCreated: (hash) => apiKeyAuth.keyCreated(hash) });
   return {
     ...resources,
     agencies: createAgencyService(deps),
@@ -67,13 +71,17 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
     simulation: createSimulationService({ db: deps.db, clock: deps.clock, services: resources }),
     sandboxes: createSandboxService({ db: deps.db, clock: deps.clock, resourcesAt: (clock) => createResourceServices({ db: deps.db, clock }) }),
     apiKeyAuth,
-    apiKeys: createApiKeyService({ ...deps, onKeyChanged: (keyId) => apiKeyAuth.keyChanged(keyId), onKeyCreated: (hash) => apiKeyAuth.keyCreated(hash) }),
+    apiKeys,
     idempotency: createIdempotencyService(deps),
     events: createEventsService({ ...deps, retentionDays: deps.config.retentionDays }),
     eventStream: createEventStreamService({ ...deps, retentionDays: deps.config.retentionDays }),
     // Started by the first stream: a process that serves none holds no LISTEN for it.
     eventStreamHub: createEventStreamHub({ database: deps.database, logger: deps.logger }),
     audit: createAuditService(deps),
+    usage: createUsageService({ ...deps, keyHourlyLimit: async (agencyId, keyId) => (await apiKeys.get(agencyId, keyId)).rate_limit }),
+    // Per process: counts and buffers this instance's API requests, written in batches.
+    usageRecorder: createUsageRecorder({ ...deps, config: deps.config.usage }),
+    alerts: createAlertService(deps),
     deliveryEngine,
     ...createWebhookServices({ ...deps, executor: deliveryEngine.executor }),
   };
@@ -98,6 +106,7 @@ export function createAppContext(deps: { config: Config; database: Database; clo
     metrics,
     services,
     async close() {
+      await services.usageRecorder.stop();
       await services.eventStreamHub.close();
       await services.apiKeyAuth.close();
       await services.deliveryEngine.close();

@@ -19,6 +19,8 @@ export interface ServerOptions {
   stdoutFile?: string;
   /** A directory for a V8 CPU profile of the whole run (`node --cpu-prof`), written when it stops. */
   cpuProfileDir?: string;
+  /** Variables added to the process's environment (bench/api-server.ts passes the FARO_ ones it knows to its config). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -31,7 +33,7 @@ const perfMap = process.env.BENCH_PERF === '1' ? ['--perf-basic-prof'] : [];
 async function start(script: string, args: string[], options: ServerOptions): Promise<Server> {
   const stdout = options.stdoutFile ? fs.openSync(options.stdoutFile, 'w') : 'inherit';
   const execArgv = [...process.execArgv, ...perfMap, ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [])];
-  const child = fork(script, args, { stdio: ['ignore', stdout, 'inherit', 'ipc'], execArgv });
+  const child = fork(script, args, { stdio: ['ignore', stdout, 'inherit', 'ipc'], execArgv, env: { ...process.env, ...options.env } });
   if (typeof stdout === 'number') fs.closeSync(stdout);
   const { url, metricsUrl } = await new Promise<{ url: string; metricsUrl?: string }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { url: string; metricsUrl?: string }));

@@ -6,6 +6,7 @@ import { Layout } from './components/Layout.tsx';
 import { ApiSettingsPage } from './pages/ApiSettingsPage.tsx';
 import { AuditLogPage } from './pages/AuditLogPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
+import { LogsPage } from './pages/LogsPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { WebhookDetailPage } from './pages/WebhookDetailPage.tsx';
 import { WebhooksPage } from './pages/WebhooksPage.tsx';
@@ -30,6 +31,7 @@ export function App() {
               <Route path="/settings/webhooks" element={<Titled title="Webhooks"><WebhooksPage /></Titled>} />
               <Route path="/settings/webhooks/:id" element={<Titled title="Webhook endpoint"><WebhookDetailPage /></Titled>} />
               <Route path="/settings/audit-log" element={<Titled title="Audit log"><AuditLogPage /></Titled>} />
+              <Route path="/settings/logs" element={<Titled title="Logs"><LogsPage /></Titled>} />
               <Route path="*" element={<Titled title="Not found"><NotFoundPage /></Titled>} />
             </Route>
           </Route>

@@ -256,9 +256,48 @@ export interface IdempotencyKeysTable {
   expires_at: Timestamp;
 }
 
+/** Requests per API key per hour, by outcome; written by src/domains/usage/recorder.ts. */
+export interface ApiUsageHourlyTable {
+  key_id: string;
+  hour: Timestamp;
+  agency_id: string;
+  succeeded: ColumnType<number, number | undefined, number>;
+  client_errors: ColumnType<number, number | undefined, number>;
+  rate_limited: ColumnType<number, number | undefined, number>;
+  server_errors: ColumnType<number, number | undefined, number>;
+}
+
+/** One API request made with a key: never a body, a header or a credential. */
+export interface ApiRequestLogTable {
+  id: string;
+  agency_id: string;
+  key_id: string;
+  method: string;
+  /** The path and query as requested, credentials redacted. */
+  path: string;
+  status: number;
+  duration_ms: number;
+  request_id: string;
+  client_ip: string | null;
+  created_at: Timestamp;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: CreatedAt;
+}
+
+export type AlertKind = 'endpoint_disabled' | 'endpoint_failing' | 'api_key_expiring' | 'rate_limit_approaching';
+
+export interface OperationalAlertsTable {
+  id: string;
+  agency_id: string;
+  kind: AlertKind;
+  subject_id: string;
+  details: Json<Record<string, unknown>>;
+  event_id: string | null;
+  raised_at: Timestamp;
+  resolved_at: NullableTimestamp;
 }
 
 export interface DB {
@@ -278,6 +317,9 @@ export interface DB {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
+  api_usage_hourly: ApiUsageHourlyTable;
+  api_request_log: ApiRequestLogTable;
+  operational_alerts: OperationalAlertsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

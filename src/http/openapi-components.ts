@@ -340,5 +340,6 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   Events: 'The event log, to catch up on missed webhooks.',
   'Test mode': 'Raise real events in the agency’s test-mode sandbox, with a `faro_test_` key.',
   'Audit log': 'Who changed API keys and webhook subscriptions, revealed or rotated secrets, and redelivered webhooks: the actor, the request and the target of each change.',
+  'Usage and request log': 'Requests per API key per hour by outcome, and the log of recent API requests: what your integrations sent and what FARO answered.',
   'Webhook events': 'The requests FARO sends to your webhook endpoints, one per event type.',
 };

@@ -1,6 +1,7 @@
 import { EXAMPLE_DATA, EXAMPLE_RESOURCES as resources, EXAMPLE_ROTATED_WEBHOOK_SECRET, EXAMPLE_TIMESTAMP, EXAMPLE_WEBHOOK_SECRET } from '../domains/events/catalog-examples.ts';
 import { catalogEntry } from '../domains/events/catalog.ts';
 import { ERROR_RESPONSES } from './openapi-components.ts';
+import { USAGE_SCHEMA_EXAMPLES } from '../domains/usage/examples.ts';
 
 /*
  * The example of every named schema of the published document, by title. Each is taken from the
@@ -27,6 +28,10 @@ export const SCHEMA_EXAMPLES: Record<string, unknown> = {
   Lead: resources.lead,
   SyncRun: resources.sync_run,
   WebhookTestData: EXAMPLE_DATA['webhook.test'],
+  EndpointDisabledAlert: EXAMPLE_DATA['faro.endpoint.disabled'],
+  EndpointFailingAlert: EXAMPLE_DATA['faro.endpoint.failing'],
+  ApiKeyExpiringAlert: EXAMPLE_DATA['faro.api_key.expiring'],
+  RateLimitApproachingAlert: EXAMPLE_DATA['faro.rate_limit.approaching'],
   Event: catalogEntry('review.created').example,
   WebhookEventType: { type: ping.type, description: ping.description, schema: ping.schema },
   AuditEvent: resources.audit_event,
@@ -63,4 +68,5 @@ export const SCHEMA_EXAMPLES: Record<string, unknown> = {
   WebhookTestRequest: pick(resources.webhook_delivery, ['event_type']),
   TestEventRequest: { type: 'review.created' },
   TestEvent: { event_id: catalogEntry('review.created').example.id, type: 'review.created', resource: resources.review },
+  ...USAGE_SCHEMA_EXAMPLES,
 };

@@ -7,7 +7,9 @@ import { agencyHourlyLimit, integrationsTierRefusal } from '../domains/agencies/
 import { insufficientScope, SCOPES, type PublicAuth, type Scope } from '../domains/api/auth-context.ts';
 import { API_KEY_LENGTH, hashApiKey, isWellFormedApiKey } from '../domains/api/key-format.ts';
 import type { KeyRecord } from '../domains/api/key-auth.ts';
+import { recordApiRequest } from '../domains/usage/routes.ts';
 import { MODE_HEADER, modeOf, requestedMode } from '../domains/testing/mode.ts';
+import { crossesQuotaAlert } from '../domains/alerts/service.ts';
 import {
   API_RATE_WINDOW_SECONDS,
   effectiveKeyLimit,
@@ -144,6 +146,8 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     const decision = await limiter.consume(caller.limiterKey, caller.limit, API_RATE_WINDOW_SECONDS);
     app.ctx.metrics?.rateLimitDecision(decision.allowed);
     void reply.headers(rateLimitHeaders(decision, clock.now().getTime()));
+    // Not awaited: the alert is written beside the request, never in its way.
+    if (caller.auth.keyId !== null && crossesQuotaAlert(decision)) void services.alerts.quotaCrossed(caller.auth.agencyId, caller.auth.keyId, decision);
     if (!decision.allowed) {
       const retryAfter = decision.retryAfterSeconds ?? 1;
       throw new ApiError('rate_limited', `This ${caller.auth.via === 'api_key' ? 'API key' : 'user'} may make ${caller.limit} requests per rolling hour; retry in ${retryAfter} s.`, {
@@ -154,6 +158,7 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
   }
 
   app.addHook('onRequest', guard);
+  if (app.ctx.config.usage.recording) app.addHook('onResponse', recordApiRequest(services.usageRecorder));
   // One rule for query strings: a route that names none takes none, so `?anything` is a 400 on
   // every operation, writes included, never silently ignored.
   app.addHook('onRoute', (route) => {

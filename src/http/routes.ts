@@ -18,6 +18,9 @@ import { eventRoutes } from '../domains/events/routes.ts';
 import { eventStreamRoutes } from '../domains/events/stream-routes.ts';
 import { auditRoutes } from '../domains/audit/routes.ts';
 import { testingRoutes } from '../domains/testing/routes.ts';
+import { usageRoutes } from '../domains/usage/routes.ts';
+import { portalWebhookRoutes } from '../domains/webhooks/portal-routes.ts';
+import { portalAlertRoutes } from '../domains/alerts/portal-routes.ts';
 
 /** The /api/v1 route plugins (paths relative to /api/v1); each runs behind key/session auth, scopes and rate limits. */
 export const publicRoutes: PublicRoutes[] = [
@@ -32,6 +35,7 @@ export const publicRoutes: PublicRoutes[] = [
   eventStreamRoutes,
   auditRoutes,
   testingRoutes,
+  usageRoutes,
 ];
 
 /** Every route plugin of the service, in one place. Each is encapsulated (its hooks stay inside). */
@@ -43,6 +47,8 @@ export async function registerRoutes(app: App): Promise<void> {
   await app.register(portalSessionRoutes);
   await app.register(portalApiKeyRoutes);
   await app.register(adminApiKeyRoutes);
+  await app.register(portalWebhookRoutes);
+  await app.register(portalAlertRoutes);
   // Before publicApi: the API reference (/api/v1/openapi.json, /docs) needs no key.
   await app.register(openApiRoutes);
   await app.register(webhookGuideRoutes);

@@ -3,7 +3,7 @@ import { randomFillSync } from 'node:crypto';
 /** Type prefixes of every public id (DESIGN.md: "Public ids"). */
 export type IdPrefix =
   | 'agy' | 'usr' | 'loc' | 'conv' | 'msg' | 'rev' | 'lead' | 'sync' | 'evt'
-  | 'whsub' | 'whdel' | 'whatt' | 'key' | 'audit';
+  | 'whsub' | 'whdel' | 'whatt' | 'key' | 'audit' | 'reqlog' | 'alert';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 

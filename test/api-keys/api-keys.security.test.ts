@@ -77,6 +77,7 @@ describe('portal API key routes: who may do what', () => {
       'webhooks:write',
       'events:read',
       'audit:read',
+      'usage:read',
     ]);
     expect(scopes.every((s) => s.description.length > 0)).toBe(true);
   });

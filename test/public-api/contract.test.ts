@@ -28,6 +28,11 @@ interface World {
   disabledDelivery: string;
   event: string;
   otherEvent: string;
+  /** The seeded agency's all-scopes key, and one of its request log entries; the same of the other tenant. */
+  keyId: string;
+  otherKeyId: string;
+  requestLog: string;
+  otherRequestLog: string;
 }
 
 interface Case {
@@ -69,6 +74,18 @@ const idOp = (base: string, prefix: OperationCases['idPrefix'], suffix = '') => 
 const OPERATIONS: OperationCases[] = [
   { method: 'GET', path: '/api/v1/audit-events', url: () => api('/audit-events'), success: 200 },
   { method: 'GET', path: '/api/v1/locations', url: () => api('/locations'), success: 200 },
+  {
+    method: 'GET',
+    path: '/api/v1/usage',
+    url: (w) => api(`/usage?key_id=${w.keyId}&granularity=day`),
+    success: 200,
+    special: (w) => [
+      { name: 'another tenant’s key', url: api(`/usage?key_id=${w.otherKeyId}`), status: 404 },
+      { name: 'a range longer than 31 days', url: api(`/usage?key_id=${w.keyId}&from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z`), status: 400 },
+    ],
+  },
+  { method: 'GET', path: '/api/v1/request-logs', url: () => api('/request-logs?status=2xx&path=/api/v1/'), success: 200 },
+  { method: 'GET', path: '/api/v1/request-logs/{id}', url: (w) => api(`/request-logs/${w.requestLog}`), ...idOp('request-logs', 'reqlog'), otherId: (w) => w.otherRequestLog, success: 200 },
   { method: 'GET', path: '/api/v1/locations/{id}', url: (w) => api(`/locations/${w.seed.locations[0]}`), ...idOp('locations', 'loc'), otherId: (w) => w.other.locations[0]!, success: 200 },
   { method: 'GET', path: '/api/v1/conversations', url: () => api('/conversations?status=open'), success: 200 },
   { method: 'GET', path: '/api/v1/conversations/{id}', url: (w) => api(`/conversations/${w.seed.conversations.all[0]}`), ...idOp('conversations', 'conv'), otherId: (w) => w.other.conversations.all[0]!, success: 200 },
@@ -284,7 +301,15 @@ beforeAll(async () => {
   const delivery = await insertDelivery(t, { agencyId: seed.agency.id, subscriptionId: subscription, status: 'failed' });
   const disabledDelivery = await insertDelivery(t, { agencyId: seed.agency.id, subscriptionId: disabledSubscription, status: 'failed' });
   const otherDelivery = await insertDelivery(t, { agencyId: other.agency.id, subscriptionId: await createSubscriptionOf(other), status: 'failed' });
-  world = { seed, other, subscription, disabledSubscription, doomedSubscription, delivery: delivery.id, disabledDelivery: disabledDelivery.id, event: delivery.eventId, otherEvent: otherDelivery.eventId };
+  // The requests above are in each agency's request log once this instance has written them.
+  await t.ctx.services.usageRecorder.flush();
+  const newestRequest = async (headers: Record<string, string>) =>
+    (await t.app.inject({ method: 'GET', url: api('/request-logs?limit=1'), headers })).json<{ data: Array<{ id: string; key_id: string }> }>().data[0]!;
+  const [ours, theirs] = [await newestRequest(seed.headers), await newestRequest(other.headers)];
+  world = {
+    seed, other, subscription, disabledSubscription, doomedSubscription, delivery: delivery.id, disabledDelivery: disabledDelivery.id, event: delivery.eventId, otherEvent: otherDelivery.eventId,
+    keyId: ours.key_id, otherKeyId: theirs.key_id, requestLog: ours.id, otherRequestLog: theirs.id,
+  };
 
   // The other tenant's webhook objects make the `{id}` 404 cases of the webhook operations too.
   for (const op of OPERATIONS) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from '../support/problem.ts';
 import { adminHeaders, login } from '../support/fixtures.ts';
 import { SCOPE_DESCRIPTIONS, SCOPES, type Scope } from '../../src/domains/api/auth-context.ts';
-import { EVENT_READ_SCOPES, SUBSCRIBABLE_EVENT_TYPES, type SubscribableEventType } from '../../src/domains/events/event-types.ts';
+import { DOMAIN_EVENT_TYPES, EVENT_READ_SCOPES, SUBSCRIBABLE_EVENT_TYPES, type SubscribableEventType } from '../../src/domains/events/event-types.ts';
 import {
   callerFor,
   createSubscription,
@@ -24,9 +24,12 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 
 const scopeOf = (type: SubscribableEventType) => EVENT_READ_SCOPES[type]!;
 /** The resource read scopes, in the order of the scope list (the order refusals name them in). */
-const RESOURCE_SCOPES = SCOPES.filter((scope) => SUBSCRIBABLE_EVENT_TYPES.some((type) => scopeOf(type) === scope));
+const RESOURCE_SCOPES = SCOPES.filter((scope) => DOMAIN_EVENT_TYPES.some((type) => scopeOf(type) === scope));
 /** What every key below holds besides resource scopes: each fenced endpoint lets it in. */
 const GATE_SCOPES: Scope[] = ['events:read', 'webhooks:read', 'webhooks:write'];
+/** What "*" needs: the read scope of every subscribable type, the health alerts' (webhooks:read, audit:read) included. */
+const STAR_SCOPES = SCOPES.filter((scope) => SUBSCRIBABLE_EVENT_TYPES.some((type) => scopeOf(type) === scope));
+const missingForStar = (held: readonly Scope[]) => STAR_SCOPES.filter((scope) => !held.includes(scope));
 
 interface Listed {
   id: string;
@@ -92,7 +95,7 @@ beforeAll(async () => {
   receiver = await startWebhookReceiver();
   fenced = await createSubscription(owner, { url: `${receiver.url}/fenced` });
   pinged = await createSubscription(owner, { url: `${receiver.url}/tests` });
-  for (const type of SUBSCRIBABLE_EVENT_TYPES) {
+  for (const type of DOMAIN_EVENT_TYPES) {
     const delivery = await insertDelivery(t, { agencyId: owner.agency.id, subscriptionId: fenced.id, type, status: 'failed' });
     eventIds[type] = delivery.eventId;
     deliveryIds[type] = delivery.id;
@@ -113,8 +116,8 @@ afterAll(async () => {
 });
 
 describe('the map of event type to resource scope', () => {
-  it('gives every subscribable type a resource read scope, whose portal description names the type', () => {
-    for (const type of SUBSCRIBABLE_EVENT_TYPES) {
+  it('gives every product event type a resource read scope, whose portal description names the type', () => {
+    for (const type of DOMAIN_EVENT_TYPES) {
       expect(SCOPES, type).toContain(scopeOf(type));
       expect(scopeOf(type)).toMatch(/:read$/);
       expect(SCOPE_DESCRIPTIONS[scopeOf(type)], type).toContain(type);
@@ -124,7 +127,7 @@ describe('the map of event type to resource scope', () => {
   });
 });
 
-describe.each(SUBSCRIBABLE_EVENT_TYPES)('%s', (type) => {
+describe.each(DOMAIN_EVENT_TYPES)('%s', (type) => {
   const needed = scopeOf(type);
 
   it.each(RESOURCE_SCOPES)('a key whose only resource scope is %s sees, reads and receives it only if that is the one it needs', async (held) => {
@@ -142,7 +145,7 @@ describe.each(SUBSCRIBABLE_EVENT_TYPES)('%s', (type) => {
     else expectRefused(byType, [needed]);
 
     const log = await walk(caller, `/webhooks/${fenced.id}/deliveries`);
-    const readable = SUBSCRIBABLE_EVENT_TYPES.filter((other) => scopeOf(other) === held).map((other) => deliveryIds[other]);
+    const readable = DOMAIN_EVENT_TYPES.filter((other) => scopeOf(other) === held).map((other) => deliveryIds[other]);
     expect(log.items.map((delivery) => delivery.id).sort()).toEqual([...readable, pingDeliveryId].sort());
     expect(log.items.some((delivery) => delivery.event_type === type)).toBe(allowed);
     const delivery = await caller.call('GET', `/webhook-deliveries/${deliveryIds[type]}`);
@@ -178,7 +181,7 @@ describe.each(SUBSCRIBABLE_EVENT_TYPES)('%s', (type) => {
     const caller = allButScope[needed];
     const events = (await walk(caller, '/events')).items;
     expect(events.map((event) => event.type)).not.toContain(type);
-    const others = SUBSCRIBABLE_EVENT_TYPES.filter((other) => scopeOf(other) !== needed);
+    const others = DOMAIN_EVENT_TYPES.filter((other) => scopeOf(other) !== needed);
     for (const other of others) expect(events.map((event) => event.id)).toContain(eventIds[other]);
     expectRefused(await caller.call('GET', `/events/${eventIds[type]}`), [needed]);
 
@@ -216,14 +219,14 @@ describe('"*" and keys without resource scopes', () => {
   it.each(RESOURCE_SCOPES)('subscribing to "*" with only %s is refused, naming every other resource scope', async (held) => {
     const before = await liveSubscriptions();
     const response = await onlyScope[held].call('POST', '/webhooks', { url: `${receiver.url}/all`, events: ['*'] });
-    expectRefused(response, RESOURCE_SCOPES.filter((scope) => scope !== held));
-    expectRefused(await onlyScope[held].call('PATCH', `/webhooks/${pinged.id}`, { events: ['*'] }), RESOURCE_SCOPES.filter((scope) => scope !== held));
+    expectRefused(response, missingForStar([...GATE_SCOPES, held]));
+    expectRefused(await onlyScope[held].call('PATCH', `/webhooks/${pinged.id}`, { events: ['*'] }), missingForStar([...GATE_SCOPES, held]));
     expect(await liveSubscriptions()).toBe(before);
   });
 
-  it('"*" needs every resource read scope, and those with webhooks:write are enough', async () => {
-    expectRefused(await noResourceScope.call('POST', '/webhooks', { url: `${receiver.url}/all`, events: ['*'] }), RESOURCE_SCOPES);
-    const enough = await keyCaller(['webhooks:write', ...RESOURCE_SCOPES]);
+  it('"*" needs every resource read scope and those of the health alerts, and those with webhooks:write are enough', async () => {
+    expectRefused(await noResourceScope.call('POST', '/webhooks', { url: `${receiver.url}/all`, events: ['*'] }), missingForStar(GATE_SCOPES));
+    const enough = await keyCaller(['webhooks:write', ...STAR_SCOPES]);
     const created = await enough.call('POST', '/webhooks', { url: `${receiver.url}/all`, events: ['*'] });
     expect(created.statusCode, created.body).toBe(201);
     expect((await owner.call('DELETE', `/webhooks/${created.json<{ id: string }>().id}`)).statusCode).toBe(204);
@@ -283,7 +286,7 @@ describe('portal sessions keep working', () => {
     const listed = await t.app.inject({ method: 'GET', url: '/api/v1/events?limit=100', headers: member.headers });
     expect(listed.statusCode, listed.body).toBe(200);
     const types = new Set(listed.json<Page>().data.map((event) => event.type));
-    for (const type of SUBSCRIBABLE_EVENT_TYPES) {
+    for (const type of DOMAIN_EVENT_TYPES) {
       expect(types).toContain(type);
       const delivery = await t.app.inject({ method: 'GET', url: `/api/v1/webhook-deliveries/${deliveryIds[type]}`, headers: member.headers });
       expect(delivery.statusCode, delivery.body).toBe(200);

@@ -6,7 +6,7 @@ import { createManualClock } from '../../src/lib/clock.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { SCOPES } from '../../src/domains/api/auth-context.ts';
 import { buildEventPayload } from '../../src/domains/events/catalog.ts';
-import { SUBSCRIBABLE_EVENT_TYPES } from '../../src/domains/events/event-types.ts';
+import { DOMAIN_EVENT_TYPES } from '../../src/domains/events/event-types.ts';
 import { ENDPOINTS, ids, seedAgency, type Seeded } from './support.ts';
 import { expectProblem } from '../support/problem.ts';
 
@@ -69,7 +69,7 @@ beforeAll(async () => {
   testHeaders = { authorization: `Bearer ${testKey.key}` };
   sandboxId = (await t.ctx.services.sandboxes.find(live.agency.id))!.id;
 
-  for (const type of SUBSCRIBABLE_EVENT_TYPES) {
+  for (const type of DOMAIN_EVENT_TYPES) {
     clock.advance(60_000);
     const triggered = json<{ event_id: string; resource: { id: string } }>(
       await t.app.inject({ method: 'POST', url: '/api/v1/test/events', headers: testHeaders, payload: { type } }),

@@ -6,7 +6,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 import { expectProblem } from '../support/problem.ts';
 import { SCOPES } from '../../src/domains/api/auth-context.ts';
 import { API_KEY_PREFIX, TEST_API_KEY_PREFIX } from '../../src/domains/api/key-format.ts';
-import { SUBSCRIBABLE_EVENT_TYPES } from '../../src/domains/events/event-types.ts';
+import { DOMAIN_EVENT_TYPES } from '../../src/domains/events/event-types.ts';
 
 /*
  * Test mode end to end on a real app with its webhook worker running: test keys from the admin
@@ -118,7 +118,7 @@ describe('POST /api/v1/test/events', () => {
   it('runs the real action in the sandbox for every event type, and the event is readable with livemode false', async () => {
     const agency = await createAgency(t.app);
     const headers = await testKeyOf(agency);
-    for (const type of SUBSCRIBABLE_EVENT_TYPES) {
+    for (const type of DOMAIN_EVENT_TYPES) {
       const response = await t.app.inject({ method: 'POST', url: '/api/v1/test/events', headers, payload: { type } });
       expect(response.statusCode, response.body).toBe(201);
       expect(response.headers['faro-mode']).toBe('test');

@@ -5,7 +5,7 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 import { expectProblem } from '../support/problem.ts';
 import { createApiKey } from '../support/api-keys.ts';
 import { buildEventPayload, catalogEntry } from '../../src/domains/events/catalog.ts';
-import { SUBSCRIBABLE_EVENT_TYPES } from '../../src/domains/events/event-types.ts';
+import { DOMAIN_EVENT_TYPES } from '../../src/domains/events/event-types.ts';
 import { newCaller, raiseEvent, type Caller } from './support.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -19,7 +19,7 @@ describe('GET /events: catching up on missed webhooks', () => {
   beforeAll(async () => {
     t = await createTestApp();
     caller = await newCaller(t);
-    for (const type of SUBSCRIBABLE_EVENT_TYPES) {
+    for (const type of DOMAIN_EVENT_TYPES) {
       const row = await raiseEvent(t, caller.agency.id, type);
       raised.push({ id: row.id, type, body: buildEventPayload(row) });
     }

@@ -168,7 +168,10 @@ describe('webhook subscriptions: happy paths', () => {
     const response = await caller.call('GET', '/webhooks/event-types');
     expect(response.statusCode).toBe(200);
     const { data } = response.json<{ data: { type: string; description: string; schema: { examples: unknown[] } & object }[] }>();
-    expect(data.map((e) => e.type)).toEqual(['conversation.created', 'message.received', 'review.created', 'lead.converted', 'sync.failed', 'webhook.test']);
+    expect(data.map((e) => e.type)).toEqual([
+      'conversation.created', 'message.received', 'review.created', 'lead.converted', 'sync.failed',
+      'faro.endpoint.disabled', 'faro.endpoint.failing', 'faro.api_key.expiring', 'faro.rate_limit.approaching', 'webhook.test',
+    ]);
     const ajv = addFormats(new Ajv2020({ strict: false }));
     for (const entry of data) {
       expect(entry.description.length).toBeGreaterThan(10);

@@ -1,8 +1,9 @@
 // Typed calls to the service, one function per endpoint of the contract.
 import { api } from './client.ts';
 import type {
-  ApiKey, ApiKeyList, AuditAction, AuditEventList, Delivery, DeliveryDetail, DeliveryList, EventTypeList, KeyUsage, NewApiKey,
-  NewApiKeyInput, RecoverResult, RotatedSecret, ScopeList, Session, Subscription, SubscriptionInput, SubscriptionList,
+  ApiKey, ApiKeyList, ApiUsage, AuditAction, AuditEventList, RequestLog, RequestLogList, Delivery, DeliveryDetail, DeliveryList, DeliveryStats,
+  EventTypeList, KeyUsage, NewApiKey, NewApiKeyInput, OpenAlert, RecoverResult, RotatedSecret, ScopeList, Session, StatsRange, Subscription,
+  SubscriptionInput, SubscriptionList,
   SubscriptionSecret, SubscriptionUpdate, SubscriptionWithSecret, TestOutcome,
 } from './types.ts';
 
@@ -52,6 +53,12 @@ export const webhooksApi = {
   delivery: (id: string, signal?: AbortSignal) => api.get<DeliveryDetail>(`/api/v1/webhook-deliveries/${enc(id)}`, { signal }),
   redeliver: (id: string) => api.post<Delivery>(`/api/v1/webhook-deliveries/${enc(id)}/retry`),
   recover: (id: string, since: string) => api.post<RecoverResult>(`/api/v1/webhooks/${enc(id)}/recover`, { since }),
+  stats: (id: string, range: StatsRange, signal?: AbortSignal) =>
+    api.get<DeliveryStats>(`/portal/api/webhooks/${enc(id)}/delivery-stats`, { query: { range }, signal }),
+};
+
+export const alertsApi = {
+  open: (signal?: AbortSignal) => api.get<{ data: OpenAlert[] }>('/portal/api/alerts', { signal }).then((r) => r.data),
 };
 
 export interface AuditFilter {
@@ -69,4 +76,34 @@ export const auditApi = {
       query: { action: filter.action, created_since: filter.created_since, created_before: filter.created_before, cursor: filter.cursor, limit: filter.limit ?? 25 },
       signal,
     }),
+};
+
+export interface RequestLogFilter {
+  key_id?: string;
+  /** One status (`404`) or a class (`4xx`). */
+  status?: string;
+  /** Path prefix, e.g. `/api/v1/leads`. */
+  path?: string;
+  created_since?: string;
+  created_before?: string;
+  cursor?: string | null;
+  limit?: number;
+}
+
+export const usageApi = {
+  /** Hourly usage of one key: the last `hours` hours, the current one included. */
+  hourly: (keyId: string, hours: number, signal?: AbortSignal) =>
+    api.get<ApiUsage>('/api/v1/usage', {
+      query: { key_id: keyId, granularity: 'hour', from: new Date(Date.now() - (hours - 1) * 3600_000).toISOString() },
+      signal,
+    }),
+  requestLogs: (filter: RequestLogFilter, signal?: AbortSignal) =>
+    api.get<RequestLogList>('/api/v1/request-logs', {
+      query: {
+        key_id: filter.key_id, status: filter.status, path: filter.path, created_since: filter.created_since, created_before: filter.created_before,
+        cursor: filter.cursor, limit: filter.limit ?? 50,
+      },
+      signal,
+    }),
+  requestLog: (id: string, signal?: AbortSignal) => api.get<RequestLog>(`/api/v1/request-logs/${enc(id)}`, { signal }),
 };

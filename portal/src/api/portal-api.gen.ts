@@ -163,7 +163,7 @@ export interface paths {
                                 name: string;
                                 /** @example faro_live_aB3d…x9Yz */
                                 masked_key: string;
-                                scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read")[];
+                                scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read")[];
                                 /**
                                  * @description `expiring`: works until `expires_at` (e.g. the old key during a rotation grace period).
                                  * @enum {unknown}
@@ -201,7 +201,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
-                        scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read")[];
+                        scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read")[];
                         /**
                          * Format: date-time
                          * @description Must be in the future.
@@ -225,7 +225,7 @@ export interface paths {
                             name: string;
                             /** @example faro_live_aB3d…x9Yz */
                             masked_key: string;
-                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read")[];
+                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read")[];
                             /**
                              * @description `expiring`: works until `expires_at` (e.g. the old key during a rotation grace period).
                              * @enum {unknown}
@@ -286,7 +286,7 @@ export interface paths {
                                  * @description A permission an API key carries.
                                  * @enum {unknown}
                                  */
-                                scope: "locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read";
+                                scope: "locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read";
                                 description: string;
                             }[];
                         };
@@ -332,7 +332,7 @@ export interface paths {
                             name: string;
                             /** @example faro_live_aB3d…x9Yz */
                             masked_key: string;
-                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read")[];
+                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read")[];
                             /**
                              * @description `expiring`: works until `expires_at` (e.g. the old key during a rotation grace period).
                              * @enum {unknown}
@@ -404,7 +404,7 @@ export interface paths {
                             name: string;
                             /** @example faro_live_aB3d…x9Yz */
                             masked_key: string;
-                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read")[];
+                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read")[];
                             /**
                              * @description `expiring`: works until `expires_at` (e.g. the old key during a rotation grace period).
                              * @enum {unknown}
@@ -473,7 +473,7 @@ export interface paths {
                             name: string;
                             /** @example faro_live_aB3d…x9Yz */
                             masked_key: string;
-                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read")[];
+                            scopes: ("locations:read" | "conversations:read" | "messages:read" | "reviews:read" | "leads:read" | "leads:write" | "webhooks:read" | "webhooks:write" | "events:read" | "audit:read" | "usage:read")[];
                             /**
                              * @description `expiring`: works until `expires_at` (e.g. the old key during a rotation grace period).
                              * @enum {unknown}
@@ -536,6 +536,129 @@ export interface paths {
                             window_seconds: number;
                             /** @description Seconds until another request is admitted; 0 while remaining > 0. */
                             reset_seconds: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/webhooks/{id}/delivery-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The last 24 hours (default) or 7 days, in hourly buckets. */
+                    range?: "24h" | "7d";
+                };
+                header?: never;
+                path: {
+                    /**
+                     * @description The webhook subscription's id (`whsub_…`). Unknown ids, malformed ids and ids of another agency all answer 404.
+                     * @example whsub_01jd5m0d9d6v3fw8p3n4q7r2s1
+                     */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            subscription_id: string;
+                            /** @enum {unknown} */
+                            range: "24h" | "7d";
+                            bucket_seconds: number;
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            /** @description Every hour of the range, oldest first; the last one is the current, partial hour. */
+                            data: {
+                                /**
+                                 * Format: date-time
+                                 * @description The start of the hour (UTC).
+                                 */
+                                hour_start: string;
+                                /** @description Deliveries created this hour that succeeded. */
+                                succeeded: number;
+                                /** @description Deliveries created this hour that failed for good. */
+                                failed: number;
+                                /** @description Deliveries created this hour waiting for another attempt after a failed one. */
+                                retrying: number;
+                                /** @description Attempts started this hour. */
+                                attempts: number;
+                                latency_p50_ms: number | null;
+                                latency_p95_ms: number | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
+                                id: string;
+                                /** @enum {unknown} */
+                                kind: "endpoint_disabled" | "endpoint_failing" | "api_key_expiring" | "rate_limit_approaching";
+                                event_type: string;
+                                /** @description The subscription (whsub_) or key (key_) it is about. */
+                                subject_id: string;
+                                /** @description The event data, without alert_id. */
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                event_id: string | null;
+                                /** Format: date-time */
+                                raised_at: string;
+                            }[];
                         };
                     };
                 };

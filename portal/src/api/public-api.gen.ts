@@ -110,7 +110,7 @@ export interface paths {
         };
         /**
          * List events
-         * @description The agency's events of the last 30 days, newest first, each exactly as its webhook body. Use it to catch up after missing webhooks; the `id` is the `webhook-id` of its deliveries. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). The list leaves out the events whose resource scope the key lacks (pages and cursors count only the events it may read).
+         * @description The agency's events of the last 30 days, newest first, each exactly as its webhook body. Use it to catch up after missing webhooks; the `id` is the `webhook-id` of its deliveries. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). The list leaves out the events whose resource scope the key lacks (pages and cursors count only the events it may read).
          *
          *     Requires the `events:read` scope.
          */
@@ -132,7 +132,7 @@ export interface paths {
         };
         /**
          * Stream events
-         * @description Every new event of the agency as it commits, in commit order, for integrators who cannot expose a webhook URL (and what `faro listen` uses). Server-Sent Events (text/event-stream, UTF-8). Each event is one message: `id:` the event id, `event:` its type, and one `data:` line holding exactly the JSON body a webhook of that event carries. Comments (lines starting with `:`) carry no data: `: connected` once subscribed, `: heartbeat` every 15 s, and a last comment saying why before the server ends a stream (shutdown, or a client reading too slowly to keep up); reconnect with `Last-Event-ID` to resume. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). Without `types` the stream carries every type the key may read. Authentication, scope and rate-limit refusals are problem responses before the stream starts.
+         * @description Every new event of the agency as it commits, in commit order, for integrators who cannot expose a webhook URL (and what `faro listen` uses). Server-Sent Events (text/event-stream, UTF-8). Each event is one message: `id:` the event id, `event:` its type, and one `data:` line holding exactly the JSON body a webhook of that event carries. Comments (lines starting with `:`) carry no data: `: connected` once subscribed, `: heartbeat` every 15 s, and a last comment saying why before the server ends a stream (shutdown, or a client reading too slowly to keep up); reconnect with `Last-Event-ID` to resume. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). Without `types` the stream carries every type the key may read. Authentication, scope and rate-limit refusals are problem responses before the stream starts.
          *
          *     Requires the `events:read` scope.
          */
@@ -154,7 +154,7 @@ export interface paths {
         };
         /**
          * Get an event
-         * @description One event of the last 30 days, exactly as its webhook body. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). An event whose resource scope the key lacks answers 403 `insufficient_scope`, naming it in `required_scope`.
+         * @description One event of the last 30 days, exactly as its webhook body. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). An event whose resource scope the key lacks answers 403 `insufficient_scope`, naming it in `required_scope`.
          *
          *     Requires the `events:read` scope.
          */
@@ -305,6 +305,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/request-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List API requests
+         * @description The API requests of the last 7 days (by default; the operator may keep them longer or shorter), newest first: key, method, path, status, duration, request id and client address. Never a body, a header or a credential. Filter by key, status or status class, path prefix and time. Requests made with an API key are recorded (those of the portal, made with a session, are not); a request refused before its key was recognised (401) belongs to no key and is not recorded. Each instance writes what it recorded every few seconds, so the last seconds may not show yet.
+         *
+         *     Requires the `usage:read` scope.
+         */
+        get: operations["listRequestLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/request-logs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an API request
+         * @description One entry of the request log.
+         *
+         *     Requires the `usage:read` scope.
+         */
+        get: operations["getRequestLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reviews": {
         parameters: {
             query?: never;
@@ -358,11 +402,33 @@ export interface paths {
         put?: never;
         /**
          * Trigger a test event
-         * @description Test mode only (a `faro_test_` key; a live key gets 403 `test_mode_only`). Runs the real domain action behind the event in the agency’s sandbox, with generated data: a review is created, a lead converted, a conversation started, a message received or a sync run fails. Everything downstream is real: the event is in `GET /api/v1/events` (with `livemode: false`) and is delivered, signed, to the sandbox’s webhook subscriptions to its type. The key needs what reading the event needs: `events:read` and the read scope of the event’s resource (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`); 403 `insufficient_scope` otherwise.
+         * @description Test mode only (a `faro_test_` key; a live key gets 403 `test_mode_only`). Runs the real domain action behind the event in the agency’s sandbox, with generated data: a review is created, a lead converted, a conversation started, a message received or a sync run fails. Everything downstream is real: the event is in `GET /api/v1/events` (with `livemode: false`) and is delivered, signed, to the sandbox’s webhook subscriptions to its type. The key needs what reading the event needs: `events:read` and the read scope of the event’s resource (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`); 403 `insufficient_scope` otherwise.
          *
          *     Requires the `events:read` scope.
          */
         post: operations["triggerTestEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an API key’s usage
+         * @description Requests one API key made per hour or per UTC day, by outcome (succeeded, client errors, rate limited, server errors), with the key’s hourly limit. Every bucket of the range is listed, oldest first; usage is kept 30 days. Requests made with an API key are recorded (those of the portal, made with a session, are not); a request refused before its key was recognised (401) belongs to no key and is not recorded. Each instance writes what it recorded every few seconds, so the last seconds may not show yet.
+         *
+         *     Requires the `usage:read` scope.
+         */
+        get: operations["getKeyUsage"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -378,7 +444,7 @@ export interface paths {
         };
         /**
          * Get a delivery with its attempts
-         * @description The delivery, the exact payload sent, and every attempt: request headers, response status, headers and body excerpt, or the error. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). A delivery whose event type needs a resource scope the key lacks answers 403 `insufficient_scope`, naming it in `required_scope`.
+         * @description The delivery, the exact payload sent, and every attempt: request headers, response status, headers and body excerpt, or the error. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). A delivery whose event type needs a resource scope the key lacks answers 403 `insufficient_scope`, naming it in `required_scope`.
          *
          *     Requires the `webhooks:read` scope.
          */
@@ -430,7 +496,7 @@ export interface paths {
         put?: never;
         /**
          * Create a webhook subscription
-         * @description Subscribe a URL to event types. The answer carries the signing secret (`secret`); it can be read again with `GET /webhooks/{id}/secret`. The URL must be https and reach a public address: private, loopback, link-local and metadata addresses are refused (400 `invalid_webhook_url`, with the reason). At most 20 subscriptions per agency (409 beyond). Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). Subscribing is reading: each event type of the subscription needs that scope too (`*` needs all of them), otherwise 403 `insufficient_scope` naming the missing scopes (`required_scope` the first, `required_scopes` all) and nothing changes. Webhooks need the Scale plan or above. An agency that drops below Scale gets no new deliveries until it is back on Scale; its events wait in the queue.
+         * @description Subscribe a URL to event types. The answer carries the signing secret (`secret`); it can be read again with `GET /webhooks/{id}/secret`. The URL must be https and reach a public address: private, loopback, link-local and metadata addresses are refused (400 `invalid_webhook_url`, with the reason). At most 20 subscriptions per agency (409 beyond). Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). Subscribing is reading: each event type of the subscription needs that scope too (`*` needs all of them), otherwise 403 `insufficient_scope` naming the missing scopes (`required_scope` the first, `required_scopes` all) and nothing changes. Webhooks need the Scale plan or above. An agency that drops below Scale gets no new deliveries until it is back on Scale; its events wait in the queue.
          *
          *     Requires the `webhooks:write` scope.
          */
@@ -488,7 +554,7 @@ export interface paths {
         head?: never;
         /**
          * Update a webhook subscription
-         * @description Change the URL, the event types, the description, or enable/disable it. Enabling a subscription FARO disabled clears `disabled_reason` and starts afresh. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). Subscribing is reading: each event type of the subscription needs that scope too (`*` needs all of them), otherwise 403 `insufficient_scope` naming the missing scopes (`required_scope` the first, `required_scopes` all) and nothing changes. Changing `url` alone needs the scopes of the event types the subscription already has.
+         * @description Change the URL, the event types, the description, or enable/disable it. Enabling a subscription FARO disabled clears `disabled_reason` and starts afresh. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). Subscribing is reading: each event type of the subscription needs that scope too (`*` needs all of them), otherwise 403 `insufficient_scope` naming the missing scopes (`required_scope` the first, `required_scopes` all) and nothing changes. Changing `url` alone needs the scopes of the event types the subscription already has.
          *
          *     Requires the `webhooks:write` scope.
          */
@@ -504,7 +570,7 @@ export interface paths {
         };
         /**
          * List deliveries of a subscription
-         * @description The delivery log of one subscription, newest first, test sends included. Kept for 30 days. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`; `webhook.test` needs none). The log leaves out the deliveries whose event type needs a resource scope the key lacks (pages and cursors count only the deliveries it may read).
+         * @description The delivery log of one subscription, newest first, test sends included. Kept for 30 days. Scopes fence data: an event, and a delivery of it, is readable only with the read scope of the resource it carries (`conversation.created` needs `conversations:read`, `message.received` needs `messages:read`, `review.created` needs `reviews:read`, `lead.converted` needs `leads:read`, `sync.failed` needs `locations:read`, `faro.endpoint.disabled` needs `webhooks:read`, `faro.endpoint.failing` needs `webhooks:read`, `faro.api_key.expiring` needs `audit:read`, `faro.rate_limit.approaching` needs `audit:read`; `webhook.test` needs none). The log leaves out the deliveries whose event type needs a resource scope the key lacks (pages and cursors count only the deliveries it may read).
          *
          *     Requires the `webhooks:read` scope.
          */
@@ -629,6 +695,94 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "faro.api_key.expiring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * faro.api_key.expiring
+         * @description Operational: an API key expires within 7 days. Raised once; resolved when the key is rotated, revoked or expires.
+         *
+         *     Signed per Standard Webhooks; retried with exponential backoff until your endpoint answers 2xx.
+         */
+        post: operations["faroApiKeyExpiringWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "faro.endpoint.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * faro.endpoint.disabled
+         * @description Operational: FARO disabled one of your webhook endpoints (it answered 410 Gone, or every delivery failed for 5 days). The disabled endpoint itself does not receive it: subscribe another endpoint. Raised once; resolved when the endpoint is enabled again.
+         *
+         *     Signed per Standard Webhooks; retried with exponential backoff until your endpoint answers 2xx.
+         */
+        post: operations["faroEndpointDisabledWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "faro.endpoint.failing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * faro.endpoint.failing
+         * @description Operational: every delivery attempt to one of your webhook endpoints failed for an hour. Raised once per run of failures; resolved by its next success.
+         *
+         *     Signed per Standard Webhooks; retried with exponential backoff until your endpoint answers 2xx.
+         */
+        post: operations["faroEndpointFailingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "faro.rate_limit.approaching": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * faro.rate_limit.approaching
+         * @description Operational: an API key used 80 % of its hourly quota. Raised at most once per key per window; resolved when its use falls back under 80 %.
+         *
+         *     Signed per Standard Webhooks; retried with exponential backoff until your endpoint answers 2xx.
+         */
+        post: operations["faroRateLimitApproachingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "lead.converted": {
         parameters: {
             query?: never;
@@ -742,6 +896,110 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /**
+         * ApiKeyExpiringAlert
+         * @description An API key that stops working within 7 days (and was not rotated).
+         * @example {
+         *       "alert_id": "alert_01jd5t7a3de4f5g6h7j8k9m0n1",
+         *       "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *       "name": "CRM integration",
+         *       "masked_key": "faro_live_Xk9p…4TqZ",
+         *       "expires_at": "2026-03-20T00:00:00.000Z"
+         *     }
+         */
+        ApiKeyExpiringAlert: {
+            /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
+            alert_id: string;
+            /** @description The API key. */
+            key_id: string;
+            name: string;
+            masked_key: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        /**
+         * ApiUsage
+         * @example {
+         *       "key_id": "key_01jd5h3k4m5n6p7q8r9s0t1v2w",
+         *       "granularity": "hour",
+         *       "from": "2026-03-14T13:00:00.000Z",
+         *       "to": "2026-03-14T16:00:00.000Z",
+         *       "hourly_limit": 1000,
+         *       "data": [
+         *         {
+         *           "start": "2026-03-14T13:00:00.000Z",
+         *           "requests": 415,
+         *           "succeeded": 412,
+         *           "client_errors": 3,
+         *           "rate_limited": 0,
+         *           "server_errors": 0
+         *         },
+         *         {
+         *           "start": "2026-03-14T14:00:00.000Z",
+         *           "requests": 1001,
+         *           "succeeded": 981,
+         *           "client_errors": 7,
+         *           "rate_limited": 12,
+         *           "server_errors": 1
+         *         },
+         *         {
+         *           "start": "2026-03-14T15:00:00.000Z",
+         *           "requests": 233,
+         *           "succeeded": 233,
+         *           "client_errors": 0,
+         *           "rate_limited": 0,
+         *           "server_errors": 0
+         *         }
+         *       ]
+         *     }
+         */
+        ApiUsage: {
+            key_id: string;
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            /**
+             * Format: date-time
+             * @description Start of the first bucket.
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description End of the last bucket (exclusive).
+             */
+            to: string;
+            /** @description The requests per rolling hour the key gets now (its own limit or the agency’s). */
+            hourly_limit: number;
+            /** @description Every bucket of the range, oldest first, empty ones included (all counts 0). */
+            data: components["schemas"]["ApiUsageBucket"][];
+        };
+        /**
+         * ApiUsageBucket
+         * @example {
+         *       "start": "2026-03-14T14:00:00.000Z",
+         *       "requests": 1001,
+         *       "succeeded": 981,
+         *       "client_errors": 7,
+         *       "rate_limited": 12,
+         *       "server_errors": 1
+         *     }
+         */
+        ApiUsageBucket: {
+            /**
+             * Format: date-time
+             * @description Start of the bucket (its hour, or its UTC day).
+             */
+            start: string;
+            /** @description Every request the key made in the bucket. */
+            requests: number;
+            /** @description Answered 2xx (or any status below 400). */
+            succeeded: number;
+            /** @description Refused with a 4xx other than 429 (bad input, not found, missing scope…). */
+            client_errors: number;
+            /** @description Refused with 429: over the key’s hourly limit. */
+            rate_limited: number;
+            /** @description Failed with a 5xx. */
+            server_errors: number;
+        };
         /**
          * AuditActor
          * @example {
@@ -1010,7 +1268,7 @@ export interface components {
              */
             url: string;
             /**
-             * @description The event types to deliver: any of `conversation.created`, `message.received`, `review.created`, `lead.converted`, `sync.failed`; or exactly `["*"]` for every type, including types added later. Each type needs the read scope of its resource too (`*` needs all of them); otherwise 403 `insufficient_scope`.
+             * @description The event types to deliver: any of `conversation.created`, `message.received`, `review.created`, `lead.converted`, `sync.failed`, `faro.endpoint.disabled`, `faro.endpoint.failing`, `faro.api_key.expiring`, `faro.rate_limit.approaching`; or exactly `["*"]` for every type, including types added later. Each type needs the read scope of its resource too (`*` needs all of them); otherwise 403 `insufficient_scope`.
              * @example [
              *       "review.created",
              *       "lead.converted"
@@ -1019,7 +1277,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
+            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "*")[];
             /**
              * @description A note for people (e.g. which system receives it).
              * @example CRM sync
@@ -1027,6 +1285,50 @@ export interface components {
             description?: string;
             /** @description Disabled subscriptions get no deliveries: disabling cancels the deliveries waiting in the queue at once (`recover` requeues them once enabled again). Enabling clears `disabled_reason`. */
             enabled?: boolean;
+        };
+        /**
+         * EndpointDisabledAlert
+         * @description An endpoint FARO disabled. Not sent to the endpoint itself (it is disabled): subscribe another endpoint to hear of it.
+         * @example {
+         *       "alert_id": "alert_01jd5t7a1bc2d3e4f5g6h7j8k9",
+         *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "url": "https://hooks.example.com/faro",
+         *       "reason": "The endpoint answered 410 Gone on 2026-03-14T15:09:26.535Z: disabled at once. Re-enable it to resume deliveries.",
+         *       "disabled_at": "2026-03-14T15:09:26.535Z"
+         *     }
+         */
+        EndpointDisabledAlert: {
+            /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
+            alert_id: string;
+            /** @description The webhook subscription (endpoint). */
+            subscription_id: string;
+            url: string;
+            /** @description Why FARO disabled it (410 Gone, or failing for days), as `disabled_reason` says. */
+            reason: string;
+            /** Format: date-time */
+            disabled_at: string;
+        };
+        /**
+         * EndpointFailingAlert
+         * @description An endpoint whose every delivery attempt failed for an hour.
+         * @example {
+         *       "alert_id": "alert_01jd5t7a2cd3e4f5g6h7j8k9m0",
+         *       "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *       "url": "https://hooks.example.com/faro",
+         *       "failing_since": "2026-03-14T14:09:20.112Z"
+         *     }
+         */
+        EndpointFailingAlert: {
+            /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
+            alert_id: string;
+            /** @description The webhook subscription (endpoint). */
+            subscription_id: string;
+            url: string;
+            /**
+             * Format: date-time
+             * @description Since when every attempt failed.
+             */
+            failing_since: string;
         };
         /**
          * Event
@@ -1057,7 +1359,7 @@ export interface components {
             /** @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9 */
             id: string;
             /** @enum {string} */
-            type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed";
+            type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching";
             /**
              * Format: date-time
              * @description When the event happened.
@@ -1106,6 +1408,142 @@ export interface components {
             has_more: boolean;
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor: string | null;
+        };
+        /**
+         * FaroApiKeyExpiringEvent
+         * @description Operational: an API key expires within 7 days. Raised once; resolved when the key is rotated, revoked or expires.
+         * @example {
+         *       "id": "evt_01jd5t7a3de4f5g6h7j8k9m0n1",
+         *       "type": "faro.api_key.expiring",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
+         *       "data": {
+         *         "alert_id": "alert_01jd5t7a3de4f5g6h7j8k9m0n1",
+         *         "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *         "name": "CRM integration",
+         *         "masked_key": "faro_live_Xk9p…4TqZ",
+         *         "expires_at": "2026-03-20T00:00:00.000Z"
+         *       }
+         *     }
+         */
+        FaroApiKeyExpiringEvent: {
+            /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
+            id: string;
+            /** @constant */
+            type: "faro.api_key.expiring";
+            /**
+             * Format: date-time
+             * @description When the event happened (not when this attempt was sent).
+             */
+            timestamp: string;
+            /** @description The agency the event belongs to. */
+            agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
+            data: components["schemas"]["ApiKeyExpiringAlert"];
+        };
+        /**
+         * FaroEndpointDisabledEvent
+         * @description Operational: FARO disabled one of your webhook endpoints (it answered 410 Gone, or every delivery failed for 5 days). The disabled endpoint itself does not receive it: subscribe another endpoint. Raised once; resolved when the endpoint is enabled again.
+         * @example {
+         *       "id": "evt_01jd5t7a1bc2d3e4f5g6h7j8k9",
+         *       "type": "faro.endpoint.disabled",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
+         *       "data": {
+         *         "alert_id": "alert_01jd5t7a1bc2d3e4f5g6h7j8k9",
+         *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *         "url": "https://hooks.example.com/faro",
+         *         "reason": "The endpoint answered 410 Gone on 2026-03-14T15:09:26.535Z: disabled at once. Re-enable it to resume deliveries.",
+         *         "disabled_at": "2026-03-14T15:09:26.535Z"
+         *       }
+         *     }
+         */
+        FaroEndpointDisabledEvent: {
+            /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
+            id: string;
+            /** @constant */
+            type: "faro.endpoint.disabled";
+            /**
+             * Format: date-time
+             * @description When the event happened (not when this attempt was sent).
+             */
+            timestamp: string;
+            /** @description The agency the event belongs to. */
+            agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
+            data: components["schemas"]["EndpointDisabledAlert"];
+        };
+        /**
+         * FaroEndpointFailingEvent
+         * @description Operational: every delivery attempt to one of your webhook endpoints failed for an hour. Raised once per run of failures; resolved by its next success.
+         * @example {
+         *       "id": "evt_01jd5t7a2cd3e4f5g6h7j8k9m0",
+         *       "type": "faro.endpoint.failing",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
+         *       "data": {
+         *         "alert_id": "alert_01jd5t7a2cd3e4f5g6h7j8k9m0",
+         *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+         *         "url": "https://hooks.example.com/faro",
+         *         "failing_since": "2026-03-14T14:09:20.112Z"
+         *       }
+         *     }
+         */
+        FaroEndpointFailingEvent: {
+            /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
+            id: string;
+            /** @constant */
+            type: "faro.endpoint.failing";
+            /**
+             * Format: date-time
+             * @description When the event happened (not when this attempt was sent).
+             */
+            timestamp: string;
+            /** @description The agency the event belongs to. */
+            agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
+            data: components["schemas"]["EndpointFailingAlert"];
+        };
+        /**
+         * FaroRateLimitApproachingEvent
+         * @description Operational: an API key used 80 % of its hourly quota. Raised at most once per key per window; resolved when its use falls back under 80 %.
+         * @example {
+         *       "id": "evt_01jd5t7a4ef5g6h7j8k9m0n1p2",
+         *       "type": "faro.rate_limit.approaching",
+         *       "timestamp": "2026-03-14T15:09:26.535Z",
+         *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+         *       "livemode": true,
+         *       "data": {
+         *         "alert_id": "alert_01jd5t7a4ef5g6h7j8k9m0n1p2",
+         *         "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *         "name": "CRM integration",
+         *         "limit": 1000,
+         *         "used": 800,
+         *         "window_seconds": 3600
+         *       }
+         *     }
+         */
+        FaroRateLimitApproachingEvent: {
+            /** @description The event id. Sent as the `webhook-id` header too, identical on every retry: use it to ignore duplicates. */
+            id: string;
+            /** @constant */
+            type: "faro.rate_limit.approaching";
+            /**
+             * Format: date-time
+             * @description When the event happened (not when this attempt was sent).
+             */
+            timestamp: string;
+            /** @description The agency the event belongs to. */
+            agency_id: string;
+            /** @description true for an event of live data; false for one raised in test mode (by a test key, the portal in test mode, or `POST /api/v1/test/events`). A receiver must never act on a test event as on a live one. */
+            livemode: boolean;
+            data: components["schemas"]["RateLimitApproachingAlert"];
         };
         /**
          * Lead
@@ -1434,6 +1872,92 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * RateLimitApproachingAlert
+         * @description An API key that used 80 % of its hourly quota. Raised at most once per key per window.
+         * @example {
+         *       "alert_id": "alert_01jd5t7a4ef5g6h7j8k9m0n1p2",
+         *       "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+         *       "name": "CRM integration",
+         *       "limit": 1000,
+         *       "used": 800,
+         *       "window_seconds": 3600
+         *     }
+         */
+        RateLimitApproachingAlert: {
+            /** @description The alert. The same occurrence is never raised twice; a new one gets a new id. */
+            alert_id: string;
+            /** @description The API key. */
+            key_id: string;
+            name: string;
+            /** @description Requests allowed per rolling window. */
+            limit: number;
+            /** @description Requests counted in the window when the alert was raised (80 % of `limit`). */
+            used: number;
+            window_seconds: number;
+        };
+        /**
+         * RequestLog
+         * @example {
+         *       "id": "reqlog_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *       "key_id": "key_01jd5h3k4m5n6p7q8r9s0t1v2w",
+         *       "method": "GET",
+         *       "path": "/api/v1/leads?status=new&limit=50",
+         *       "status": 200,
+         *       "duration_ms": 12.4,
+         *       "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+         *       "client_ip": "203.0.113.24",
+         *       "created_at": "2026-03-14T15:09:26.535Z"
+         *     }
+         */
+        RequestLog: {
+            /** @example reqlog_01jd5m0d9d6v3fw8p3n4q7r2s1 */
+            id: string;
+            /** @description The API key that made the request. */
+            key_id: string;
+            /** @example GET */
+            method: string;
+            /** @description The path and query string as requested, with credentials (API keys, secrets, parameters named like tokens) replaced by `[redacted]`. */
+            path: string;
+            /** @description The HTTP status of the response. */
+            status: number;
+            /** @description Time from the request’s arrival to the end of its response, in milliseconds. */
+            duration_ms: number;
+            /** @description The `Request-Id` of the response: quote it to FARO support. */
+            request_id: string;
+            client_ip: string | null;
+            /**
+             * Format: date-time
+             * @description When the request arrived.
+             */
+            created_at: string;
+        };
+        /**
+         * RequestLogList
+         * @example {
+         *       "data": [
+         *         {
+         *           "id": "reqlog_01jd5m0d9d6v3fw8p3n4q7r2s1",
+         *           "key_id": "key_01jd5h3k4m5n6p7q8r9s0t1v2w",
+         *           "method": "GET",
+         *           "path": "/api/v1/leads?status=new&limit=50",
+         *           "status": 200,
+         *           "duration_ms": 12.4,
+         *           "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+         *           "client_ip": "203.0.113.24",
+         *           "created_at": "2026-03-14T15:09:26.535Z"
+         *         }
+         *       ],
+         *       "has_more": false,
+         *       "next_cursor": null
+         *     }
+         */
+        RequestLogList: {
+            data: components["schemas"]["RequestLog"][];
+            has_more: boolean;
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        /**
          * Review
          * @description A customer review of a location on Google, Facebook or Yelp.
          * @example {
@@ -1708,7 +2232,7 @@ export interface components {
              */
             url?: string;
             /**
-             * @description The event types to deliver: any of `conversation.created`, `message.received`, `review.created`, `lead.converted`, `sync.failed`; or exactly `["*"]` for every type, including types added later. Each type needs the read scope of its resource too (`*` needs all of them); otherwise 403 `insufficient_scope`.
+             * @description The event types to deliver: any of `conversation.created`, `message.received`, `review.created`, `lead.converted`, `sync.failed`, `faro.endpoint.disabled`, `faro.endpoint.failing`, `faro.api_key.expiring`, `faro.rate_limit.approaching`; or exactly `["*"]` for every type, including types added later. Each type needs the read scope of its resource too (`*` needs all of them); otherwise 403 `insufficient_scope`.
              * @example [
              *       "review.created",
              *       "lead.converted"
@@ -1717,7 +2241,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            events?: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
+            events?: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "*")[];
             /**
              * @description A note for people (e.g. which system receives it).
              * @example CRM sync
@@ -1755,7 +2279,7 @@ export interface components {
              * @example review.created
              * @enum {string}
              */
-            event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
+            event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "webhook.test";
             /** @enum {string} */
             status: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
             next_attempt_at: string | null;
@@ -1880,7 +2404,7 @@ export interface components {
              * @example review.created
              * @enum {string}
              */
-            event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
+            event_type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "webhook.test";
             /** @enum {string} */
             status: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
             next_attempt_at: string | null;
@@ -2005,7 +2529,7 @@ export interface components {
          */
         WebhookEventType: {
             /** @enum {string} */
-            type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
+            type: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "webhook.test";
             description: string;
             /** @description JSON Schema (2020-12) of the request body, with an example. */
             schema: {
@@ -2177,7 +2701,7 @@ export interface components {
              *       "lead.converted"
              *     ]
              */
-            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
+            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "*")[];
             description: string;
             enabled: boolean;
             disabled_reason: string | null;
@@ -2294,7 +2818,7 @@ export interface components {
              *       "lead.converted"
              *     ]
              */
-            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "*")[];
+            events: ("conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "*")[];
             description: string;
             enabled: boolean;
             disabled_reason: string | null;
@@ -2389,7 +2913,7 @@ export interface components {
              * @example review.created
              * @enum {string}
              */
-            event_type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
+            event_type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "webhook.test";
         };
     };
     responses: {
@@ -2927,7 +3451,7 @@ export interface operations {
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: string;
                 /** @description Only events of this type. A type whose resource read scope the key lacks is a 403 `insufficient_scope`. */
-                type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed";
+                type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching";
                 /**
                  * @description Only events at or after this instant (RFC 3339). Events are kept 30 days; an earlier value starts 30 days ago.
                  * @example 2026-01-31T00:00:00Z
@@ -2996,7 +3520,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Only events of these types, comma-separated (conversation.created, message.received, review.created, lead.converted, sync.failed). An unknown type is a 400; a type whose resource read scope the key lacks is a 403 `insufficient_scope`.
+                 * @description Only events of these types, comma-separated (conversation.created, message.received, review.created, lead.converted, sync.failed, faro.endpoint.disabled, faro.endpoint.failing, faro.api_key.expiring, faro.rate_limit.approaching). An unknown type is a 400; a type whose resource read scope the key lacks is a 403 `insufficient_scope`.
                  * @example review.created,lead.converted
                  */
                 types?: string;
@@ -3613,6 +4137,139 @@ export interface operations {
             "5XX": components["responses"]["ServerError"];
         };
     };
+    listRequestLogs: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Only requests made with this API key.
+                 * @example key_01jd5m0d9d6v3fw8p3n4q7r2s1
+                 */
+                key_id?: string;
+                /**
+                 * @description Only this status (`404`) or status class (`4xx`).
+                 * @example 4xx
+                 */
+                status?: string;
+                /**
+                 * @description Only requests whose path (with its query) starts with this, e.g. `/api/v1/leads`.
+                 * @example /api/v1/leads
+                 */
+                path?: string;
+                /**
+                 * @description Only requests made at or after this instant (RFC 3339).
+                 * @example 2026-01-31T00:00:00Z
+                 */
+                created_since?: string;
+                /**
+                 * @description Only requests made before this instant (RFC 3339); must be later than `created_since`.
+                 * @example 2026-02-28T00:00:00Z
+                 */
+                created_before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the list, newest first. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "reqlog_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *           "key_id": "key_01jd5h3k4m5n6p7q8r9s0t1v2w",
+                     *           "method": "GET",
+                     *           "path": "/api/v1/leads?status=new&limit=50",
+                     *           "status": 200,
+                     *           "duration_ms": 12.4,
+                     *           "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+                     *           "client_ip": "203.0.113.24",
+                     *           "created_at": "2026-03-14T15:09:26.535Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RequestLogList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    getRequestLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The request log entry's id (`reqlog_…`). Unknown ids, malformed ids and ids of another agency all answer 404.
+                 * @example reqlog_01jd5m0d9d6v3fw8p3n4q7r2s1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "reqlog_01jd5m0d9d6v3fw8p3n4q7r2s1",
+                     *       "key_id": "key_01jd5h3k4m5n6p7q8r9s0t1v2w",
+                     *       "method": "GET",
+                     *       "path": "/api/v1/leads?status=new&limit=50",
+                     *       "status": 200,
+                     *       "duration_ms": 12.4,
+                     *       "request_id": "req_5f0c2b7d9e1a4c3b8d6e0f12",
+                     *       "client_ip": "203.0.113.24",
+                     *       "created_at": "2026-03-14T15:09:26.535Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RequestLog"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
     listReviews: {
         parameters: {
             query?: {
@@ -3803,6 +4460,92 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    getKeyUsage: {
+        parameters: {
+            query: {
+                /**
+                 * @description The API key (`key_…`) whose usage to return. A key of another agency, or of the other mode, answers 404.
+                 * @example key_01jd5m0d9d6v3fw8p3n4q7r2s1
+                 */
+                key_id: string;
+                /**
+                 * @description Start of the range (RFC 3339), rounded down to its hour or UTC day. Default: 24 hours (`hour`) or 7 days (`day`) before `to`.
+                 * @example 2026-03-13T15:00:00Z
+                 */
+                from?: string;
+                /**
+                 * @description End of the range, exclusive (RFC 3339), rounded up to its hour or UTC day; later than `from`, and at most 31 days after it. Default: the end of the current hour or day.
+                 * @example 2026-03-14T16:00:00Z
+                 */
+                to?: string;
+                /** @description Bucket size: `hour`, or `day` (UTC days). */
+                granularity?: "hour" | "day";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Faro-Mode": components["headers"]["Faro-Mode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key_id": "key_01jd5h3k4m5n6p7q8r9s0t1v2w",
+                     *       "granularity": "hour",
+                     *       "from": "2026-03-14T13:00:00.000Z",
+                     *       "to": "2026-03-14T16:00:00.000Z",
+                     *       "hourly_limit": 1000,
+                     *       "data": [
+                     *         {
+                     *           "start": "2026-03-14T13:00:00.000Z",
+                     *           "requests": 415,
+                     *           "succeeded": 412,
+                     *           "client_errors": 3,
+                     *           "rate_limited": 0,
+                     *           "server_errors": 0
+                     *         },
+                     *         {
+                     *           "start": "2026-03-14T14:00:00.000Z",
+                     *           "requests": 1001,
+                     *           "succeeded": 981,
+                     *           "client_errors": 7,
+                     *           "rate_limited": 12,
+                     *           "server_errors": 1
+                     *         },
+                     *         {
+                     *           "start": "2026-03-14T15:00:00.000Z",
+                     *           "requests": 233,
+                     *           "succeeded": 233,
+                     *           "client_errors": 0,
+                     *           "rate_limited": 0,
+                     *           "server_errors": 0
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiUsage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -4417,7 +5160,7 @@ export interface operations {
                 /** @description Only deliveries in this state. */
                 status?: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
                 /** @description Only deliveries of this event type. A type whose resource read scope the key lacks is a 403 `insufficient_scope`. */
-                event_type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "webhook.test";
+                event_type?: "conversation.created" | "message.received" | "review.created" | "lead.converted" | "sync.failed" | "faro.endpoint.disabled" | "faro.endpoint.failing" | "faro.api_key.expiring" | "faro.rate_limit.approaching" | "webhook.test";
             };
             header?: never;
             path: {
@@ -4733,6 +5476,278 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["ConversationCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: FARO disables the subscription and stops sending to it. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any 2xx acknowledges the event; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, a timeout or a redirect is a failure: FARO retries later. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    faroApiKeyExpiringWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event id; identical on every retry of this event, so use it to drop duplicates.
+                 * @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9
+                 */
+                "webhook-id": components["parameters"]["webhook-id"];
+                /**
+                 * @description Unix time (seconds) of this attempt. Reject requests older than a few minutes to stop replays.
+                 * @example 1773500966
+                 */
+                "webhook-timestamp": components["parameters"]["webhook-timestamp"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256(secret, "<webhook-id>.<webhook-timestamp>.<body>")>` signatures (two while a rotated secret is in its 24 h grace period). Verify with any Standard Webhooks library.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["webhook-signature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01jd5t7a3de4f5g6h7j8k9m0n1",
+                 *       "type": "faro.api_key.expiring",
+                 *       "timestamp": "2026-03-14T15:09:26.535Z",
+                 *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
+                 *       "data": {
+                 *         "alert_id": "alert_01jd5t7a3de4f5g6h7j8k9m0n1",
+                 *         "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+                 *         "name": "CRM integration",
+                 *         "masked_key": "faro_live_Xk9p…4TqZ",
+                 *         "expires_at": "2026-03-20T00:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FaroApiKeyExpiringEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: FARO disables the subscription and stops sending to it. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any 2xx acknowledges the event; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, a timeout or a redirect is a failure: FARO retries later. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    faroEndpointDisabledWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event id; identical on every retry of this event, so use it to drop duplicates.
+                 * @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9
+                 */
+                "webhook-id": components["parameters"]["webhook-id"];
+                /**
+                 * @description Unix time (seconds) of this attempt. Reject requests older than a few minutes to stop replays.
+                 * @example 1773500966
+                 */
+                "webhook-timestamp": components["parameters"]["webhook-timestamp"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256(secret, "<webhook-id>.<webhook-timestamp>.<body>")>` signatures (two while a rotated secret is in its 24 h grace period). Verify with any Standard Webhooks library.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["webhook-signature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01jd5t7a1bc2d3e4f5g6h7j8k9",
+                 *       "type": "faro.endpoint.disabled",
+                 *       "timestamp": "2026-03-14T15:09:26.535Z",
+                 *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
+                 *       "data": {
+                 *         "alert_id": "alert_01jd5t7a1bc2d3e4f5g6h7j8k9",
+                 *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                 *         "url": "https://hooks.example.com/faro",
+                 *         "reason": "The endpoint answered 410 Gone on 2026-03-14T15:09:26.535Z: disabled at once. Re-enable it to resume deliveries.",
+                 *         "disabled_at": "2026-03-14T15:09:26.535Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FaroEndpointDisabledEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: FARO disables the subscription and stops sending to it. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any 2xx acknowledges the event; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, a timeout or a redirect is a failure: FARO retries later. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    faroEndpointFailingWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event id; identical on every retry of this event, so use it to drop duplicates.
+                 * @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9
+                 */
+                "webhook-id": components["parameters"]["webhook-id"];
+                /**
+                 * @description Unix time (seconds) of this attempt. Reject requests older than a few minutes to stop replays.
+                 * @example 1773500966
+                 */
+                "webhook-timestamp": components["parameters"]["webhook-timestamp"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256(secret, "<webhook-id>.<webhook-timestamp>.<body>")>` signatures (two while a rotated secret is in its 24 h grace period). Verify with any Standard Webhooks library.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["webhook-signature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01jd5t7a2cd3e4f5g6h7j8k9m0",
+                 *       "type": "faro.endpoint.failing",
+                 *       "timestamp": "2026-03-14T15:09:26.535Z",
+                 *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
+                 *       "data": {
+                 *         "alert_id": "alert_01jd5t7a2cd3e4f5g6h7j8k9m0",
+                 *         "subscription_id": "whsub_01jd5t6qzrf7h9k1n3q5s7v9x1",
+                 *         "url": "https://hooks.example.com/faro",
+                 *         "failing_since": "2026-03-14T14:09:20.112Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FaroEndpointFailingEvent"];
+            };
+        };
+        responses: {
+            /** @description Gone: FARO disables the subscription and stops sending to it. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any 2xx acknowledges the event; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, a timeout or a redirect is a failure: FARO retries later. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    faroRateLimitApproachingWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event id; identical on every retry of this event, so use it to drop duplicates.
+                 * @example evt_01jd5q7h3kd5f7h9k1m3n5q7s9
+                 */
+                "webhook-id": components["parameters"]["webhook-id"];
+                /**
+                 * @description Unix time (seconds) of this attempt. Reject requests older than a few minutes to stop replays.
+                 * @example 1773500966
+                 */
+                "webhook-timestamp": components["parameters"]["webhook-timestamp"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256(secret, "<webhook-id>.<webhook-timestamp>.<body>")>` signatures (two while a rotated secret is in its 24 h grace period). Verify with any Standard Webhooks library.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["webhook-signature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01jd5t7a4ef5g6h7j8k9m0n1p2",
+                 *       "type": "faro.rate_limit.approaching",
+                 *       "timestamp": "2026-03-14T15:09:26.535Z",
+                 *       "agency_id": "agy_01jd5kz8q4n2c7v9w3x5y6z8a0",
+                 *       "livemode": true,
+                 *       "data": {
+                 *         "alert_id": "alert_01jd5t7a4ef5g6h7j8k9m0n1p2",
+                 *         "key_id": "key_01jd4v8k2mc7e9g1j3m5p7r9t1",
+                 *         "name": "CRM integration",
+                 *         "limit": 1000,
+                 *         "used": 800,
+                 *         "window_seconds": 3600
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FaroRateLimitApproachingEvent"];
             };
         };
         responses: {

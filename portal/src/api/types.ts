@@ -28,6 +28,10 @@ export type NewApiKeyInput = BodyOf<PortalPaths['/portal/api/api-keys']['post']>
 export type ScopeList = JsonOf<PortalPaths['/portal/api/api-keys/scopes']['get']>;
 export type ScopeInfo = ScopeList['data'][number];
 export type KeyUsage = JsonOf<PortalPaths['/portal/api/api-keys/{id}/usage']['get']>;
+export type DeliveryStats = JsonOf<PortalPaths['/portal/api/webhooks/{id}/delivery-stats']['get']>;
+export type DeliveryStatsHour = DeliveryStats['data'][number];
+export type StatsRange = DeliveryStats['range'];
+export type OpenAlert = JsonOf<PortalPaths['/portal/api/alerts']['get']>['data'][number];
 
 // The public API the portal calls with its session (/api/v1).
 export type FieldError = NonNullable<Schemas['Problem']['errors']>[number];
@@ -35,6 +39,11 @@ export type FieldError = NonNullable<Schemas['Problem']['errors']>[number];
 export type AuditEvent = Schemas['AuditEvent'];
 export type AuditEventList = Schemas['AuditEventList'];
 export type AuditAction = AuditEvent['action'];
+
+export type ApiUsage = Schemas['ApiUsage'];
+export type ApiUsageBucket = Schemas['ApiUsageBucket'];
+export type RequestLog = Schemas['RequestLog'];
+export type RequestLogList = Schemas['RequestLogList'];
 
 export type EventType = Schemas['WebhookEventType'];
 export type EventTypeList = Schemas['WebhookEventTypeList'];

@@ -4,6 +4,7 @@ import { NavLink, Outlet, useNavigate } from 'react-router';
 import { useSession, useSessionState } from '../auth/SessionContext.tsx';
 import { TIER_LABEL } from '../lib/permissions.ts';
 import { setMode, useMode } from '../lib/mode.ts';
+import { AlertBanner } from './AlertBanner.tsx';
 
 export function Layout() {
   const session = useSession();
@@ -57,6 +58,7 @@ export function Layout() {
           TEST MODE — you are viewing test data: faro_test_ keys, test webhook endpoints and sample events. Nothing here touches live data.
         </div>
       )}
+      <AlertBanner />
       <div className="app-body">
         <nav className="app-nav" aria-label="Settings">
           <p className="nav-heading">Settings</p>
@@ -64,6 +66,7 @@ export function Layout() {
             <li><NavLink to="/settings/api">API</NavLink></li>
             <li><NavLink to="/settings/webhooks">Webhooks</NavLink></li>
             <li><NavLink to="/settings/audit-log">Audit log</NavLink></li>
+            <li><NavLink to="/settings/logs">Logs</NavLink></li>
           </ul>
         </nav>
         <main id="main" className="app-main" tabIndex={-1}>

@@ -1,4 +1,4 @@
-// Settings → API: keys, the show-once panel, rotate/revoke, usage, a curl example, the keys' audit log.
+// Settings → API: keys, the show-once panel, rotate/revoke, usage and its history, a curl example, the keys' audit log.
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { keysApi } from '../api/endpoints.ts';
@@ -15,6 +15,7 @@ import { KeysTable } from './api/KeysTable.tsx';
 import { RevokeDialog } from './api/RevokeDialog.tsx';
 import { RotateDialog } from './api/RotateDialog.tsx';
 import { ShowOncePanel } from './api/ShowOncePanel.tsx';
+import { UsageHistory } from './api/UsageHistory.tsx';
 
 type Modal =
   | { kind: 'generate' }
@@ -94,6 +95,7 @@ function ApiSettings() {
         )}
       </section>
 
+      {keys.data && keys.data.length > 0 && <UsageHistory keys={keys.data} />}
       <CurlExample rateLimit={session.agency.api_rate_limit} />
       <AuditLog
         heading="Audit log"

@@ -1,4 +1,4 @@
-// One webhook endpoint: settings, secret, test send, delivery log and delivery detail.
+// One webhook endpoint: settings, activity charts, secret, test send, delivery log and delivery detail.
 import { useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiProblem } from '../api/client.ts';
@@ -10,6 +10,7 @@ import { IntegrationsGate } from '../components/UpgradePanel.tsx';
 import { canWrite, READ_ONLY_REASON } from '../lib/permissions.ts';
 import { useAsync } from '../lib/useAsync.ts';
 import { DeliveriesLog } from './webhooks/DeliveriesLog.tsx';
+import { DeliveryCharts } from './webhooks/DeliveryCharts.tsx';
 import { DeliveryDetail } from './webhooks/DeliveryDetail.tsx';
 import { SecretPanel } from './webhooks/SecretPanel.tsx';
 import { SubscriptionActions } from './webhooks/SubscriptionActions.tsx';
@@ -106,6 +107,7 @@ function WebhookDetail() {
         </dl>
       </section>
 
+      <DeliveryCharts subscriptionId={s.id} tick={tick} />
       <SecretPanel subscriptionId={s.id} canWrite={writable} />
       <TestSendPanel subscriptionId={s.id} eventTypes={eventTypes.data} canWrite={writable} onSent={bump} />
       <DeliveriesLog

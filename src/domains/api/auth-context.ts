@@ -10,13 +10,14 @@ export const SCOPE_DESCRIPTIONS = {
   'leads:read': 'Read leads, and lead.converted events and their webhooks.',
   'leads:write': 'Create leads and update their status, value and notes.',
   'webhooks:read':
-    'List webhook subscriptions, the event catalog and delivery logs. A delivery shows only if the key also has the read scope of its event\'s resource (e.g. leads:read for lead.converted).',
+    'List webhook subscriptions, the event catalog and delivery logs, and receive the faro.endpoint.* health alerts. A delivery shows only if the key also has the read scope of its event\'s resource (e.g. leads:read for lead.converted).',
   'webhooks:write':
     'Create, change, test and delete webhook subscriptions; redeliver. Subscribing to an event type also needs the read scope of its resource; "*" needs all of them.',
   'events:read':
     'Read the last 30 days of events, to catch up on missed webhooks: only the events whose resource the key may also read (e.g. leads:read for lead.converted).',
   'audit:read':
-    'Read the audit log: who generated, rotated or revoked API keys, changed webhook subscriptions, revealed or rotated their secrets, and redelivered webhooks.',
+    'Read the audit log: who generated, rotated or revoked API keys, changed webhook subscriptions, revealed or rotated their secrets, and redelivered webhooks; and receive the faro.api_key.* and faro.rate_limit.* health alerts.',
+  'usage:read': 'Read API usage per key (requests per hour by outcome) and the request log of the last days.',
 } as const;
 
 export type Scope = keyof typeof SCOPE_DESCRIPTIONS;

@@ -85,3 +85,31 @@ export async function touchLastUsed(db: Executor, id: string, now: Date, minInte
     .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', threshold)]))
     .execute();
 }
+
+/** Working keys, not rotated, that expire in (now, until]: the expiring-key alert. */
+export async function listExpiringKeys(db: Executor, now: Date, until: Date) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'agency_id', 'name', 'display_prefix', 'display_suffix', 'expires_at'])
+    .where('expires_at', '>', now)
+    .where('expires_at', '<=', until)
+    .where('revoked_at', 'is', null)
+    .where('replaced_by', 'is', null)
+    .execute();
+}
+
+/** What the quota of these keys is now (a revoked key's alert resolves). */
+export async function listKeyQuotas(db: Executor, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('api_keys')
+    .innerJoin('agencies', 'agencies.id', 'api_keys.agency_id')
+    .select(['api_keys.id', 'api_keys.name', 'api_keys.rate_limit', 'api_keys.revoked_at', 'agencies.tier', 'agencies.api_rate_limit as agency_rate_limit'])
+    .where('api_keys.id', 'in', ids)
+    .execute();
+}
+
+export async function findKeyName(db: Executor, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom('api_keys').select('name').where('id', '=', id).executeTakeFirst();
+  return row?.name;
+}

@@ -20,6 +20,10 @@ export const EXAMPLE_EVENT_IDS: Record<EventType, string> = {
   'review.created': 'evt_01jd5q7h3kd5f7h9k1m3n5q7s9',
   'lead.converted': 'evt_01jd5r9m2ne6g8j0m2p4r6t8v0',
   'sync.failed': 'evt_01jd5s4p8qf7h9k1n3q5s7v9x1',
+  'faro.endpoint.disabled': 'evt_01jd5t7a1bc2d3e4f5g6h7j8k9',
+  'faro.endpoint.failing': 'evt_01jd5t7a2cd3e4f5g6h7j8k9m0',
+  'faro.api_key.expiring': 'evt_01jd5t7a3de4f5g6h7j8k9m0n1',
+  'faro.rate_limit.approaching': 'evt_01jd5t7a4ef5g6h7j8k9m0n1p2',
   'webhook.test': 'evt_01jd5t6r0sg8j0m2p4s6v8x0z2',
 };
 
@@ -198,6 +202,34 @@ export const EXAMPLE_DATA: Record<EventType, Record<string, unknown>> = {
   'review.created': review,
   'lead.converted': lead,
   'sync.failed': syncRun,
+  'faro.endpoint.disabled': {
+    alert_id: 'alert_01jd5t7a1bc2d3e4f5g6h7j8k9',
+    subscription_id: SUBSCRIPTION_ID,
+    url: webhookSubscription.url,
+    reason: 'The endpoint answered 410 Gone on 2026-03-14T15:09:26.535Z: disabled at once. Re-enable it to resume deliveries.',
+    disabled_at: EXAMPLE_TIMESTAMP,
+  },
+  'faro.endpoint.failing': {
+    alert_id: 'alert_01jd5t7a2cd3e4f5g6h7j8k9m0',
+    subscription_id: SUBSCRIPTION_ID,
+    url: webhookSubscription.url,
+    failing_since: '2026-03-14T14:09:20.112Z',
+  },
+  'faro.api_key.expiring': {
+    alert_id: 'alert_01jd5t7a3de4f5g6h7j8k9m0n1',
+    key_id: auditEvent.actor.id,
+    name: auditEvent.actor.label,
+    masked_key: 'faro_live_Xk9p…4TqZ',
+    expires_at: '2026-03-20T00:00:00.000Z',
+  },
+  'faro.rate_limit.approaching': {
+    alert_id: 'alert_01jd5t7a4ef5g6h7j8k9m0n1p2',
+    key_id: auditEvent.actor.id,
+    name: auditEvent.actor.label,
+    limit: 1000,
+    used: 800,
+    window_seconds: 3600,
+  },
   'webhook.test': {
     message: 'This is a test event sent from FARO.',
     subscription_id: SUBSCRIPTION_ID,

@@ -9,11 +9,15 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const ajv = addFormats(new Ajv2020({ strict: false }));
 
 describe('event catalog', () => {
-  it('covers the five product events and the test ping, in order', () => {
+  it('covers the five product events, the four operational events and the test ping, in order', () => {
     expect(EVENT_CATALOG.map((e) => e.type)).toEqual([...EVENT_TYPES]);
-    expect(SUBSCRIBABLE_EVENT_TYPES).toEqual(['conversation.created', 'message.received', 'review.created', 'lead.converted', 'sync.failed']);
+    expect(SUBSCRIBABLE_EVENT_TYPES).toEqual([
+      'conversation.created', 'message.received', 'review.created', 'lead.converted', 'sync.failed',
+      'faro.endpoint.disabled', 'faro.endpoint.failing', 'faro.api_key.expiring', 'faro.rate_limit.approaching',
+    ]);
     expect(EVENT_CATALOG.map((e) => (e.schema as { title: string }).title)).toEqual([
-      'ConversationCreatedEvent', 'MessageReceivedEvent', 'ReviewCreatedEvent', 'LeadConvertedEvent', 'SyncFailedEvent', 'WebhookTestEvent',
+      'ConversationCreatedEvent', 'MessageReceivedEvent', 'ReviewCreatedEvent', 'LeadConvertedEvent', 'SyncFailedEvent',
+      'FaroEndpointDisabledEvent', 'FaroEndpointFailingEvent', 'FaroApiKeyExpiringEvent', 'FaroRateLimitApproachingEvent', 'WebhookTestEvent',
     ]);
   });
 
@@ -23,7 +27,7 @@ describe('event catalog', () => {
     expect((entry.schema as { examples: unknown[] }).examples).toEqual([entry.example]);
     expect(isId('evt', entry.example.id)).toBe(true);
     expect(isId('agy', entry.example.agency_id)).toBe(true);
-    const dataId = String(entry.example.data.id ?? entry.example.data.subscription_id);
+    const dataId = String(entry.example.data.id ?? entry.example.data.alert_id ?? entry.example.data.subscription_id);
     expect(isId(dataId.split('_')[0] as IdPrefix, dataId)).toBe(true);
   });
 
@@ -60,6 +64,10 @@ describe('event catalog', () => {
       expect(payload).toMatchObject({ timestamp: at.toISOString(), agency_id: 'agy_01jd5kz8q4n2c7v9w3x5y6z8a1', livemode });
       if (type === 'webhook.test') {
         expect(payload.data.subscription_id).toBe('whsub_01jd5kz8q4n2c7v9w3x5y6z8a2');
+      } else if (type.startsWith('faro.')) {
+        expect(isId('alert', String(payload.data.alert_id))).toBe(true);
+        expect(payload.data.alert_id).not.toBe(entry.example.data.alert_id);
+        if (type.startsWith('faro.endpoint.')) expect(payload.data.subscription_id).toBe('whsub_01jd5kz8q4n2c7v9w3x5y6z8a2');
       } else {
         expect(payload.data.id).not.toBe(entry.example.data.id);
         expect(payload.data.created_at).toBe(at.toISOString());

@@ -11,6 +11,7 @@ import { MessageSchema } from '../messages/schemas.ts';
 import { ReviewSchema } from '../reviews/schemas.ts';
 import { LeadSchema } from '../leads/schemas.ts';
 import { SyncRunSchema } from '../sync/schemas.ts';
+import { ALERT_DATA_SCHEMAS } from '../alerts/schemas.ts';
 import { EVENT_TYPES, TEST_EVENT_TYPE, type EventType } from './event-types.ts';
 import { EXAMPLE_AGENCY_ID, EXAMPLE_DATA, EXAMPLE_EVENT_IDS, EXAMPLE_TIMESTAMP } from './catalog-examples.ts';
 
@@ -50,6 +51,13 @@ const DESCRIPTIONS: Record<EventType, string> = {
   'review.created': 'A new review of a location appeared on Google, Facebook or Yelp. `data` is the review.',
   'lead.converted': 'A lead became a customer (its status changed to `converted`). `data` is the lead.',
   'sync.failed': 'Synchronising a location with a listing provider failed. `data` is the sync run, with the reason in `error`.',
+  'faro.endpoint.disabled':
+    'Operational: FARO disabled one of your webhook endpoints (it answered 410 Gone, or every delivery failed for 5 days). The disabled endpoint itself does not receive it: subscribe another endpoint. Raised once; resolved when the endpoint is enabled again.',
+  'faro.endpoint.failing':
+    'Operational: every delivery attempt to one of your webhook endpoints failed for an hour. Raised once per run of failures; resolved by its next success.',
+  'faro.api_key.expiring': 'Operational: an API key expires within 7 days. Raised once; resolved when the key is rotated, revoked or expires.',
+  'faro.rate_limit.approaching':
+    'Operational: an API key used 80 % of its hourly quota. Raised at most once per key per window; resolved when its use falls back under 80 %.',
   'webhook.test': 'A test ping sent on request from the portal or `POST /api/v1/webhooks/{id}/test`. Never sent on its own.',
 };
 
@@ -59,6 +67,7 @@ const DATA_SCHEMAS: Record<EventType, TSchema> = {
   'review.created': ReviewSchema,
   'lead.converted': LeadSchema,
   'sync.failed': SyncRunSchema,
+  ...ALERT_DATA_SCHEMAS,
   'webhook.test': WebhookTestDataSchema,
 };
 
@@ -125,7 +134,7 @@ const TIMESTAMP_KEY = /_at$/;
 
 /**
  * A sample body for a test send: the catalog example with a fresh event id, the current time,
- * the caller's agency and mode, a fresh resource id, and every non-null `*_at` of the data set to now.
+ * the caller's agency and mode, a fresh resource (or alert) id, and every non-null `*_at` of the data set to now.
  */
 export function buildSamplePayload(type: EventType, context: { agencyId: string; livemode: boolean; subscriptionId: string; at: Date }): { id: string; body: string } {
   const example = catalogEntry(type).example;
@@ -138,8 +147,14 @@ export function buildSamplePayload(type: EventType, context: { agencyId: string;
     for (const [key, value] of Object.entries(data)) {
       if (TIMESTAMP_KEY.test(key) && typeof value === 'string') data[key] = now;
     }
-    const prefix = String(data.id).split('_')[0] as IdPrefix;
-    data.id = newId(prefix, context.at);
+    if (typeof data.alert_id === 'string') {
+      // An operational event: a fresh alert, about the subscription tested when it is about an endpoint.
+      data.alert_id = newId('alert', context.at);
+      if ('subscription_id' in data) data.subscription_id = context.subscriptionId;
+    } else {
+      const prefix = String(data.id).split('_')[0] as IdPrefix;
+      data.id = newId(prefix, context.at);
+    }
   }
   const id = newId('evt', context.at);
   return { id, body: JSON.stringify({ id, type, timestamp: now, agency_id: context.agencyId, livemode: context.livemode, data }) };

@@ -5,14 +5,15 @@
  */
 import type { Scope } from '../api/auth-context.ts';
 
-export const EVENT_TYPES = [
-  'conversation.created',
-  'message.received',
-  'review.created',
-  'lead.converted',
-  'sync.failed',
-  'webhook.test',
-] as const;
+/** What the product raises about the agency's resources; each can be simulated in the sandbox. */
+export const DOMAIN_EVENT_TYPES = ['conversation.created', 'message.received', 'review.created', 'lead.converted', 'sync.failed'] as const;
+export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];
+
+/** Health alerts FARO raises about the agency's integration itself (src/domains/alerts). */
+export const OPERATIONAL_EVENT_TYPES = ['faro.endpoint.disabled', 'faro.endpoint.failing', 'faro.api_key.expiring', 'faro.rate_limit.approaching'] as const;
+export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];
+
+export const EVENT_TYPES = [...DOMAIN_EVENT_TYPES, ...OPERATIONAL_EVENT_TYPES, 'webhook.test'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The ping sent by `POST /webhooks/:id/test`; never raised by the product, so not subscribable. */
@@ -34,6 +35,11 @@ export const EVENT_READ_SCOPES: Readonly<Record<EventType, Scope | null>> = {
   'review.created': 'reviews:read',
   'lead.converted': 'leads:read',
   'sync.failed': 'locations:read',
+  // About the agency's subscriptions (webhooks:read shows them) and keys (audit:read shows their history).
+  'faro.endpoint.disabled': 'webhooks:read',
+  'faro.endpoint.failing': 'webhooks:read',
+  'faro.api_key.expiring': 'audit:read',
+  'faro.rate_limit.approaching': 'audit:read',
   'webhook.test': null,
 };
 

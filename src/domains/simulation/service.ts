@@ -6,7 +6,7 @@ import { firstLocation } from '../locations/repository.ts';
 import { toConversation } from '../conversations/schemas.ts';
 import { toLocation } from '../locations/schemas.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { SUBSCRIBABLE_EVENT_TYPES, type SubscribableEventType } from '../events/event-types.ts';
+import { DOMAIN_EVENT_TYPES, type DomainEventType } from '../events/event-types.ts';
 import type { LocationService } from '../locations/service.ts';
 import type { ConversationService } from '../conversations/service.ts';
 import type { MessageService } from '../messages/service.ts';
@@ -18,8 +18,8 @@ import * as fake from './fake-data.ts';
 type Transaction = KyselyTransaction<DB>;
 
 /** Every event the product raises can be simulated: a new type fails to compile until `simulate` handles it. */
-export const SIMULATED_EVENTS = SUBSCRIBABLE_EVENT_TYPES;
-export type SimulatedEvent = SubscribableEventType;
+export const SIMULATED_EVENTS = DOMAIN_EVENT_TYPES;
+export type SimulatedEvent = DomainEventType;
 
 /** The domain actions a simulation performs: exactly the calls the product makes. */
 export interface SimulationDeps {

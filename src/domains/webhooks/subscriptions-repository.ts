@@ -179,13 +179,36 @@ export async function markSubscriptionFailing(trx: Executor, subscriptionId: str
 export async function disableSubscription(
   trx: Executor,
   options: { subscriptionId: string; reason: string; now: Date; failingSinceBefore?: Date },
-): Promise<boolean> {
+): Promise<Pick<SubscriptionRow, 'id' | 'agency_id' | 'url'> | undefined> {
   let query = trx
     .updateTable('webhook_subscriptions')
     .set({ enabled: false, disabled_reason: options.reason, disabled_at: options.now, updated_at: options.now })
     .where('id', '=', options.subscriptionId)
     .where('enabled', '=', true);
   if (options.failingSinceBefore) query = query.where('failing_since', '<=', options.failingSinceBefore);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return query.returning(['id', 'agency_id', 'url']).executeTakeFirst();
+}
+
+/** Enabled subscriptions whose every attempt failed since at least `failingSinceBefore` (the failing alert). */
+export async function listFailingSubscriptions(db: Executor, failingSinceBefore: Date): Promise<Pick<SubscriptionRow, 'id' | 'agency_id' | 'url' | 'failing_since'>[]> {
+  return db
+    .selectFrom('webhook_subscriptions')
+    .select(['id', 'agency_id', 'url', 'failing_since'])
+    .where('failing_since', '<=', failingSinceBefore)
+    .where('enabled', '=', true)
+    .where('deleted_at', 'is', null)
+    .execute();
+}
+
+/** Of these subscriptions, those still disabled (not enabled again, not deleted). */
+export async function listStillDisabled(db: Executor, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('webhook_subscriptions')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('enabled', '=', false)
+    .where('deleted_at', 'is', null)
+    .execute();
+  return rows.map((row) => row.id);
 }

@@ -23,6 +23,7 @@ import {
 } from './schemas.ts';
 import type { AttemptOutcome } from './delivery/executor.ts';
 import { auditableUrl, recordAudit } from '../audit/service.ts';
+import { resolveEndpointAlerts } from '../alerts/raise.ts';
 import type { AuditActor } from '../audit/schemas.ts';
 
 /** How long the previous secret keeps signing after a rotation. */
@@ -148,6 +149,8 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
           Object.assign(changes, { enabled: false, disabled_reason: null, disabled_at: now });
         }
         const updated = await repo.updateSubscription(trx, agencyId, id, changes);
+        // Enabled again (or disabled by hand): an open disabled/failing alert about it is over.
+        if (changes.enabled !== undefined) await resolveEndpointAlerts(trx, id, now);
         // Disabled means no more sending: what waits in the queue is cancelled now (`recover` can
         // requeue it after re-enabling), not left to be sent first if it is enabled again.
         if (changes.enabled === false) {
@@ -169,6 +172,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
         const now = clock.now();
         // enabled=false too, so nothing that reads only `enabled` can fan out to it.
         await repo.updateSubscription(trx, agencyId, id, { deleted_at: now, enabled: false, updated_at: now });
+        await resolveEndpointAlerts(trx, id, now);
         await cancelWaitingDeliveries(trx, { subscriptionId: id, reason: 'Cancelled: the subscription was deleted.' }, now);
         await recordAudit(trx, {
           agencyId, actor, action: 'webhook.deleted', target: { type: 'webhook_subscription', id }, at: now, details: { url: auditableUrl(current.url) },

@@ -7,6 +7,7 @@ import { secretBoxFromConfig } from './secret-box.ts';
 import type { DeliveryExecutor } from './delivery/executor.ts';
 import { createSubscriptionService } from './subscriptions-service.ts';
 import { createDeliveryLogService } from './delivery-log-service.ts';
+import { createDeliveryStatsService } from './delivery-stats-service.ts';
 
 /** The management API's services; `executor` is the process's delivery executor (delivery/runtime.ts). */
 export function createWebhookServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; executor: Pick<DeliveryExecutor, 'attemptDelivery'> }) {
@@ -15,5 +16,6 @@ export function createWebhookServices(deps: { db: Kysely<DB>; clock: Clock; conf
   return {
     webhooks: createSubscriptionService({ db, clock, config, secretBox: secretBoxFromConfig(config), attemptDelivery }),
     webhookDeliveries: createDeliveryLogService({ db, clock, retentionDays: config.retentionDays, attemptDelivery }),
+    deliveryStats: createDeliveryStatsService({ db, clock }),
   };
 }

@@ -10,6 +10,7 @@ const FIRST_REQUEST_BY_SCOPE: readonly (readonly [scope: string, path: string])[
   ['webhooks:read', '/webhooks'],
   ['events:read', '/events'],
   ['audit:read', '/audit-events'],
+  ['usage:read', '/request-logs'],
 ];
 
 export function apiBaseUrl(): string {

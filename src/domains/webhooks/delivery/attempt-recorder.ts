@@ -13,6 +13,7 @@ import { nextAttemptDelayMs } from './retry-schedule.ts';
 import type { SendOutcome } from './sender.ts';
 import { cancelWaitingDeliveries, recordAttempts, type ClaimedDelivery, type DeliveryResult } from './queue-repository.ts';
 import { disableSubscription, markSubscriptionFailing } from '../subscriptions-repository.ts';
+import { raiseAlert, resolveEndpointAlerts } from '../../alerts/raise.ts';
 
 const MAX_BATCH = 200;
 /**
@@ -74,6 +75,12 @@ export function createAttemptRecorder(deps: {
   async function disableAndCancel(trx: Executor, subscriptionId: string, reason: string, now: Date, failingSinceBefore?: Date) {
     const disabled = await disableSubscription(trx, { subscriptionId, reason, now, ...(failingSinceBefore ? { failingSinceBefore } : {}) });
     if (!disabled) return;
+    // faro.endpoint.disabled, for the agency's other endpoints (this one gets nothing now); it supersedes the failing alert.
+    await resolveEndpointAlerts(trx, subscriptionId, now, ['endpoint_failing']);
+    await raiseAlert(trx, {
+      agencyId: disabled.agency_id, kind: 'endpoint_disabled', subjectId: subscriptionId, at: now,
+      details: { subscription_id: subscriptionId, url: disabled.url, reason, disabled_at: now.toISOString() },
+    });
     const cancelled = await cancelWaitingDeliveries(trx, { subscriptionId, reason: `cancelled: ${reason}` }, now);
     logger.warn({ subscriptionId, cancelled, reason }, 'webhook subscription disabled');
   }

@@ -1,0 +1,92 @@
+// The cost of usage and request-log recording (src/domains/usage/recorder.ts) on the cheap
+// authenticated read: two FARO servers on the same database, recording on and off
+// (FARO_USAGE_RECORDING), measured in alternating rounds. The recording server's flushes write
+// into the bench database, so their Postgres time is in its per-request column.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { BenchContext, BenchPart } from './part.ts';
+import { createBenchDatabase, seed } from './seed.ts';
+import { startFaro, type Server } from './servers.ts';
+import { measure, summarise, type Sample, type Target } from './load.ts';
+
+const CONNECTIONS = 20;
+const TARGET_RATIO = 0.97;
+
+const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export const recordingPart: BenchPart = {
+  name: 'usage and request-log recording',
+  async run(context: BenchContext): Promise<string> {
+    const run = randomBytes(4).toString('hex');
+    const database = await createBenchDatabase(context.databaseUrl);
+    const redis = new Redis(context.redisUrl);
+    const servers: Server[] = [];
+    try {
+      const seeded = await seed(database.url, 0);
+      const common = { databaseUrl: database.url, redisUrl: context.redisUrl, agencyId: seeded.agencyId, logger: 'silent' as const };
+      const on = await startFaro({ ...common, redisKeyPrefix: `faro:bench:${run}:recording-on:` }, { env: { FARO_USAGE_RECORDING: 'on' } });
+      servers.push(on);
+      const off = await startFaro({ ...common, redisKeyPrefix: `faro:bench:${run}:recording-off:` }, { env: { FARO_USAGE_RECORDING: 'off' } });
+      servers.push(off);
+      const target = (server: Server): Target => ({
+        url: `${server.url}/api/v1/locations/${seeded.locationId}`,
+        headers: { authorization: `Bearer ${seeded.freshKey.key}` },
+        serverPid: server.pid,
+      });
+      const load = { duration: context.durationS, connections: CONNECTIONS };
+      const meters = { admin: database.admin, databaseName: database.name, redis };
+      const variants = [
+        { id: 'off', label: 'recording off (FARO_USAGE_RECORDING=off)', target: target(off) },
+        { id: 'on', label: 'recording on (the default)', target: target(on) },
+      ];
+      for (const variant of variants) await measure(variant.target, { ...load, duration: Math.min(3, context.durationS) }, meters);
+      const samples = new Map<string, Sample[]>(variants.map((v) => [v.id, []]));
+      for (let round = 0; round < context.rounds; round++) {
+        for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
+          const sample = await measure(variant.target, load, meters);
+          samples.get(variant.id)!.push(sample);
+          context.log(`round ${round + 1}/${context.rounds} recording ${variant.id.padEnd(3)} ${sample.rps.toFixed(0).padStart(6)} req/s  p99 ${sample.p99.toFixed(2)} ms  server ${sample.serverCpuUs.toFixed(0)} µs/req  postgres ${sample.postgresCpuUs?.toFixed(0) ?? '—'} µs/req  bad ${sample.bad}`);
+        }
+      }
+      const ratios = samples.get('on')!.map((sample, round) => sample.rps / samples.get('off')![round]!.rps);
+      const ratio = median(ratios);
+      // Stopping the server flushes what it still held: every request it answered is then a row.
+      await on.stop();
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      const written = await client
+        .query<{ rows: string; counted: string }>(
+          'SELECT (SELECT count(*) FROM api_request_log) AS rows, (SELECT coalesce(sum(succeeded + client_errors + rate_limited + server_errors), 0) FROM api_usage_hourly) AS counted',
+        )
+        .finally(() => client.end());
+      const rows = variants.map((variant) => {
+        const s = summarise(samples.get(variant.id)!);
+        const perRound = samples.get(variant.id)!.map((x) => fmt(x.rps)).join(' / ');
+        const note = variant.id === 'on' ? `${ratio.toFixed(3)}× recording off (≥ ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? '✓' : '✗'}` : '';
+        return `| ${variant.label} | ${fmt(s.rps)} (${perRound}) | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.serverCpuUs)} | ${s.postgresCpuUs === null ? '—' : fmt(s.postgresCpuUs)} | ${s.bad} | ${note} |`;
+      });
+      return [
+        `GET /api/v1/locations/:id with an API key, ${CONNECTIONS} connections, ${context.rounds} rounds of ${context.durationS} s per variant, the two servers alternating (the other order every other round). ` +
+          'Each row is the mean of its rounds; the ratio is the median over rounds of the ratio within a round. Both servers are FARO with logging silenced on the same database and Redis; ' +
+          'the recording one counts each request and buffers its log row, and writes them every 5 s (one upsert, one multi-row insert).',
+        '',
+        '| variant | req/s (rounds) | p50 ms | p99 ms | server CPU µs/req | Postgres CPU µs/req | errors + non-2xx | ratio (target) |',
+        '|---|---:|---:|---:|---:|---:|---:|---|',
+        ...rows,
+        '',
+        `The recording server wrote ${fmt(Number(written.rows[0]!.rows))} request-log rows and counted ${fmt(Number(written.rows[0]!.counted))} requests in the usage history (warm-up included): none lost.`,
+      ].join('\n');
+    } finally {
+      for (const server of servers) await server.stop();
+      redis.disconnect();
+      await database.drop();
+    }
+  },
+};

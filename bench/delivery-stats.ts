@@ -1,0 +1,133 @@
+// `npm run bench:stats`: what the endpoint charts cost on Postgres. Seeds one subscription with
+// 100,000 deliveries over 7 days (an attempt each, a second one for the 10 % that failed first)
+// among ten times as many of 50 other subscriptions, then times both chart queries over 24 h and 7 d and
+// prints their plans (EXPLAIN ANALYZE, BUFFERS), so the index each one uses is on the record.
+// BENCH_DATABASE_URL names the server (default: the local one); the bench makes and drops a
+// database of its own. Prints the tables and records them in docs/benchmarks.md.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { openPostgres } from '../src/db/database.ts';
+import { migrate } from '../src/db/migrator.ts';
+import { newId } from '../src/lib/ids.ts';
+import { attemptLatencyPerHourQuery, deliveriesPerHourQuery } from '../src/domains/webhooks/delivery-stats-repository.ts';
+import { machineDescription, writeBenchmarkSection } from './report.ts';
+
+const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const TARGET_DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 100_000);
+const OTHER_SUBSCRIPTIONS = 50;
+/** One delivery in SHARE is the measured subscription's; the rest go to the others, interleaved in time as on a live table. */
+const SHARE = 11;
+const OTHER_DELIVERIES = TARGET_DELIVERIES * (SHARE - 1);
+const RUNS = 7;
+const HOUR = 3600_000;
+const NOW = new Date('2026-03-09T12:30:00.000Z');
+const BATCH = 5000;
+
+function databaseUrl(name: string): string {
+  const url = new URL(SERVER);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: SERVER });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const name = `faro_bench_stats_${randomBytes(4).toString('hex')}`;
+await admin((client) => client.query(`CREATE DATABASE ${name}`));
+const database = await openPostgres(databaseUrl(name), 4);
+try {
+  const { db } = database;
+  await migrate(db);
+  const agencyId = newId('agy', NOW);
+  await db.insertInto('agencies').values({ id: agencyId, name: 'Bench', tier: 'scale', api_rate_limit: null, max_api_keys: null, updated_at: NOW }).execute();
+  const subscriptions = Array.from({ length: OTHER_SUBSCRIPTIONS + 1 }, () => newId('whsub', NOW));
+  const target = subscriptions[0]!;
+  for (const id of subscriptions) {
+    await db.insertInto('webhook_subscriptions').values({ id, agency_id: agencyId, url: 'https://hooks.example.com/x', events: '["*"]', secret_sealed: 'x', updated_at: NOW }).execute();
+  }
+
+  // Spread evenly over the 7 days before NOW; statuses as a busy endpoint leaves them.
+  async function seed(subscriptionFor: (i: number) => string, count: number): Promise<void> {
+    const span = 7 * 24 * HOUR;
+    for (let start = 0; start < count; start += BATCH) {
+      const deliveries: unknown[][] = [[], [], [], [], [], []];
+      const attempts: unknown[][] = [[], [], [], [], []];
+      for (let i = start; i < Math.min(count, start + BATCH); i++) {
+        const createdAt = new Date(NOW.getTime() - span + Math.floor((i / count) * span));
+        const id = newId('whdel', createdAt);
+        const roll = i % 20;
+        const status = roll === 0 ? 'failed' : roll === 1 ? 'pending' : 'succeeded';
+        deliveries[0]!.push(id); deliveries[1]!.push(subscriptionFor(i)); deliveries[2]!.push(status);
+        deliveries[3]!.push(status === 'succeeded' ? null : 'HTTP 500'); deliveries[4]!.push(createdAt.toISOString()); deliveries[5]!.push(roll < 2 ? 2 : 1);
+        for (let n = 1; n <= (roll < 2 ? 2 : 1); n++) {
+          attempts[0]!.push(newId('whatt', createdAt)); attempts[1]!.push(id); attempts[2]!.push(n);
+          attempts[3]!.push(new Date(createdAt.getTime() + (n - 1) * 5000).toISOString()); attempts[4]!.push(50 + ((i * 37 + n * 11) % 900));
+        }
+      }
+      await sql`
+        INSERT INTO webhook_deliveries (id, agency_id, subscription_id, event_type, payload, status, last_error, created_at, updated_at, attempts)
+        SELECT d.id, ${agencyId}, d.sub, 'review.created', '{}', d.status, d.err, d.at, d.at, d.n
+          FROM unnest(${deliveries[0]}::text[], ${deliveries[1]}::text[], ${deliveries[2]}::text[], ${deliveries[3]}::text[], ${deliveries[4]}::timestamptz[], ${deliveries[5]}::int[])
+            AS d(id, sub, status, err, at, n)`.execute(db);
+      await sql`
+        INSERT INTO webhook_delivery_attempts (id, delivery_id, agency_id, attempt_number, started_at, duration_ms, request_headers)
+        SELECT a.id, a.delivery, ${agencyId}, a.n, a.at, a.ms, '{}'
+          FROM unnest(${attempts[0]}::text[], ${attempts[1]}::text[], ${attempts[2]}::int[], ${attempts[3]}::timestamptz[], ${attempts[4]}::int[])
+            AS a(id, delivery, n, at, ms)`.execute(db);
+    }
+  }
+  const seeding = performance.now();
+  await seed((i) => (i % SHARE === 0 ? target : subscriptions[1 + (i % OTHER_SUBSCRIPTIONS)]!), TARGET_DELIVERIES * SHARE);
+  await sql`ANALYZE`.execute(db);
+  console.log(`seeded ${TARGET_DELIVERIES + OTHER_DELIVERIES} deliveries in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
+
+  const lastHour = Math.floor(NOW.getTime() / HOUR);
+  const rangeOf = (hours: number) => ({ from: new Date((lastHour - hours + 1) * HOUR), to: new Date((lastHour + 1) * HOUR) });
+  const queries = {
+    'deliveries per hour': deliveriesPerHourQuery,
+    'attempt latency per hour': attemptLatencyPerHourQuery,
+  };
+  const rows: string[] = [];
+  const plans: string[] = [];
+  for (const [label, hours] of [['24 h', 24], ['7 d', 168]] as const) {
+    const { from, to } = rangeOf(hours);
+    for (const [query, build] of Object.entries(queries)) {
+      const compiled = build(agencyId, target, from, to).compile(db);
+      const times: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const started = performance.now();
+        await db.executeQuery(compiled);
+        times.push(performance.now() - started);
+      }
+      times.sort((a, b) => a - b);
+      const plan = await db.executeQuery<{ 'QUERY PLAN': string }>({ ...compiled, sql: `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${compiled.sql}` });
+      const text = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
+      const indexes = [...new Set([...text.matchAll(/(?:Scan using|Index Scan on) (\w+)/g)].map((m) => m[1]))].join(', ') || 'none (sequential scan)';
+      // The top node's line: every page the whole plan touched.
+      const buffers = /Buffers: shared(?: hit=(\d+))?(?: read=(\d+))?/.exec(text);
+      rows.push(`| ${query} | ${label} | ${times[Math.floor(RUNS / 2)]!.toFixed(1)} | ${times[0]!.toFixed(1)} | ${buffers ? Number(buffers[1] ?? 0) + Number(buffers[2] ?? 0) : '?'} | ${indexes} |`);
+      plans.push(`${query}, ${label}:\n${text}`);
+    }
+  }
+  const table = [
+    `One subscription with ${TARGET_DELIVERIES.toLocaleString('en')} deliveries over 7 days (${Math.round(TARGET_DELIVERIES * 1.1).toLocaleString('en')} attempts), among ${OTHER_DELIVERIES.toLocaleString('en')} deliveries of ${OTHER_SUBSCRIPTIONS} other subscriptions; PostgreSQL (shared_buffers as configured, pages mostly from the OS cache), ${RUNS} runs each.`,
+    '',
+    '| query | range | median ms | best ms | buffers (8 KiB pages) | indexes used |',
+    '|---|---|---:|---:|---:|---|',
+    ...rows,
+  ].join('\n');
+  console.log(`\n${machineDescription()}\n\n${table}\n`);
+  for (const plan of plans) console.log(`${plan}\n`);
+  writeBenchmarkSection('bench:stats', `${table}\n\nPlans (EXPLAIN ANALYZE, 7 d):\n\n\`\`\`text\n${plans.filter((plan) => plan.includes('7 d')).join('\n\n')}\n\`\`\`\n`);
+} finally {
+  await database.close();
+  await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}

@@ -1,0 +1,195 @@
+/**
+ * Counts and logs public API requests off the hot path. Recording a request is a Map increment
+ * and an array push; every `flushIntervalMs` (and on stop) the counts go out as one upsert that
+ * adds to the hourly rows, and the buffered log rows as one multi-row insert. A flush that fails
+ * (the database is away) keeps what it held and the next one tries again: counts merge back
+ * (one entry per key and hour, so they stay small), log rows are bounded by `requestLogBuffer`
+ * with the oldest dropped first and counted. Requests never wait on any of it.
+ */
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { DB } from '../../db/types.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { newId } from '../../lib/ids.ts';
+import * as repo from './repository.ts';
+
+const HOUR_MS = 3600_000;
+/** Rows per insert statement (ten arrays of this length), so one statement stays a few hundred kB. */
+const LOG_ROWS_PER_INSERT = 5000;
+/**
+ * Key-hours counted while flushes fail. One entry per key per hour: 100,000 is 100 keys through a
+ * 40-day outage; past it new key-hours are dropped (and counted) rather than memory growing.
+ */
+const MAX_PENDING_KEY_HOURS = 100_000;
+
+/** What the request hook hands over once the response has gone out. */
+export interface RecordedRequest {
+  agencyId: string;
+  keyId: string;
+  method: string;
+  /** Path and query, credentials already redacted. */
+  path: string;
+  status: number;
+  durationMs: number;
+  requestId: string;
+  clientIp: string | null;
+}
+
+type Outcome = keyof repo.UsageCounts;
+
+export function outcomeOf(status: number): Outcome {
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'server_errors';
+  if (status >= 400) return 'client_errors';
+  return 'succeeded';
+}
+
+type PendingHour = repo.HourlyUsage;
+
+/** A request waiting to be logged; its row (id, timestamp) is made when it is written. */
+interface PendingLog {
+  request: RecordedRequest;
+  arrivedMs: number;
+}
+
+function toLogRow({ request, arrivedMs }: PendingLog): repo.NewRequestLog {
+  const arrivedAt = new Date(arrivedMs);
+  return {
+    id: newId('reqlog', arrivedAt),
+    agency_id: request.agencyId,
+    key_id: request.keyId,
+    method: request.method,
+    path: request.path,
+    status: request.status,
+    duration_ms: request.durationMs,
+    request_id: request.requestId,
+    client_ip: request.clientIp,
+    created_at: arrivedAt.toISOString(),
+  };
+}
+
+export interface UsageRecorderStats {
+  /** Log rows dropped because the buffer was full (the database was away too long). */
+  droppedLogs: number;
+  /** Key-hours of counts dropped because too many were pending. */
+  droppedKeyHours: number;
+  failedFlushes: number;
+  pendingLogs: number;
+  pendingKeyHours: number;
+}
+
+export function createUsageRecorder(deps: {
+  db: Kysely<DB>;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+  config: { flushIntervalMs: number; requestLogBuffer: number };
+}) {
+  const { db, clock, logger, config } = deps;
+  // By key id, then hour: the key id is the cached key's own string, whose hash V8 keeps, so the
+  // lookup per request hashes no new string.
+  let counts = new Map<string, Map<number, PendingHour>>();
+  let pendingKeyHours = 0;
+  let logs: PendingLog[] = [];
+  const stats = { droppedLogs: 0, droppedKeyHours: 0, failedFlushes: 0 };
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | null = null;
+
+  /** Adds a key-hour's counts to what is pending (a new one only while under the bound). */
+  function add(row: PendingHour): void {
+    let hours = counts.get(row.key_id);
+    const pending = hours?.get(row.hour.getTime());
+    if (pending) {
+      pending.succeeded += row.succeeded;
+      pending.client_errors += row.client_errors;
+      pending.rate_limited += row.rate_limited;
+      pending.server_errors += row.server_errors;
+    } else if (pendingKeyHours < MAX_PENDING_KEY_HOURS) {
+      if (!hours) counts.set(row.key_id, (hours = new Map()));
+      hours.set(row.hour.getTime(), row);
+      pendingKeyHours++;
+    } else {
+      stats.droppedKeyHours++;
+    }
+  }
+
+  function keepLogs(rows: PendingLog[]): void {
+    const overflow = rows.length - config.requestLogBuffer;
+    if (overflow > 0) {
+      stats.droppedLogs += overflow;
+      rows.splice(0, overflow);
+    }
+  }
+
+  function ensureTimer(): void {
+    if (timer) return;
+    timer = setInterval(() => void flush(), config.flushIntervalMs);
+    timer.unref();
+  }
+
+  async function flushOnce(): Promise<void> {
+    if (pendingKeyHours === 0 && logs.length === 0) return;
+    const batch = [...counts.values()].flatMap((hours) => [...hours.values()]);
+    const rows = logs;
+    counts = new Map();
+    pendingKeyHours = 0;
+    logs = [];
+    let written = 0;
+    try {
+      await repo.addHourlyUsage(db, batch);
+      // Counts are written: a failure below must not put them back (they would be added twice).
+      batch.length = 0;
+      for (; written < rows.length; written += LOG_ROWS_PER_INSERT) {
+        await repo.insertRequestLogs(db, rows.slice(written, written + LOG_ROWS_PER_INSERT).map(toLogRow));
+      }
+    } catch (error) {
+      stats.failedFlushes++;
+      // What this flush held goes back ahead of what arrived meanwhile.
+      for (const row of batch) add(row);
+      logs = rows.slice(written).concat(logs);
+      keepLogs(logs);
+      logger.warn({ err: error, pending_logs: logs.length, pending_key_hours: pendingKeyHours, dropped_logs: stats.droppedLogs }, 'usage: flush failed; kept for the next one');
+    }
+  }
+
+  /** One flush at a time; a call during a flush waits for it and then flushes what came since. */
+  async function flush(): Promise<void> {
+    while (flushing) await flushing;
+    flushing = flushOnce().finally(() => {
+      flushing = null;
+    });
+    await flushing;
+  }
+
+  return {
+    record(request: RecordedRequest): void {
+      // A request counts in the hour it arrived, the hour its log row says.
+      const arrivedMs = clock.now().getTime() - Math.round(request.durationMs);
+      const hourMs = arrivedMs - (arrivedMs % HOUR_MS);
+      const outcome = outcomeOf(request.status);
+      const pending = counts.get(request.keyId)?.get(hourMs);
+      if (pending) {
+        pending[outcome]++;
+      } else {
+        const row: PendingHour = { agency_id: request.agencyId, key_id: request.keyId, hour: new Date(hourMs), succeeded: 0, client_errors: 0, rate_limited: 0, server_errors: 0 };
+        row[outcome] = 1;
+        add(row);
+      }
+      logs.push({ request, arrivedMs });
+      if (logs.length > config.requestLogBuffer) keepLogs(logs);
+      ensureTimer();
+    },
+    flush,
+    stats(): UsageRecorderStats {
+      return { ...stats, pendingLogs: logs.length, pendingKeyHours };
+    },
+    /** Stops the timer and writes what is pending (one last try; what fails then is logged, not kept). */
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      timer = undefined;
+      await flush();
+      if (pendingKeyHours > 0 || logs.length > 0) logger.warn({ pending_logs: logs.length, pending_key_hours: pendingKeyHours }, 'usage: stopped with unwritten usage');
+    },
+  };
+}
+
+export type UsageRecorder = ReturnType<typeof createUsageRecorder>;
