@@ -81,7 +81,7 @@ export const recordingPart: BenchPart = {
         '|---|---:|---:|---:|---:|---:|---:|---|',
         ...rows,
         '',
-        `The recording server wrote ${fmt(Number(written.rows[0]!.rows))} request-log rows and counted ${fmt(Number(written.rows[0]!.counted))} requests in the usage history (warm-up included): none lost.`,
+        loggedVersusCounted(Number(written.rows[0]!.rows), Number(written.rows[0]!.counted)),
       ].join('\n');
     } finally {
       for (const server of servers) await server.stop();
@@ -90,3 +90,10 @@ export const recordingPart: BenchPart = {
     }
   },
 };
+
+/** Every counted request should have its log row; a shortfall is rows the recorder's buffer dropped. */
+function loggedVersusCounted(rows: number, counted: number): string {
+  const lost = counted - rows;
+  const verdict = lost === 0 ? 'none lost' : `${fmt(lost)} log rows missing (dropped by a full buffer)`;
+  return `The recording server wrote ${fmt(rows)} request-log rows and counted ${fmt(counted)} requests in the usage history (warm-up included): ${verdict}.`;
+}

@@ -1,6 +1,6 @@
 // Usage history and request log recording: counted per process, written in batches on a
 // controlled clock; several instances add into the same hour; a failing flush keeps its counts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
@@ -135,6 +135,21 @@ describe('usage recording', () => {
     expect(Number(logged.n)).toBe(250);
   });
 
+  it('writes early when requests fill half the log buffer before the interval, and drops none', async () => {
+    clock.set(new Date('2026-12-02T08:40:00.000Z'));
+    const recorder = createUsageRecorder({ db: t.ctx.db, clock, logger: silent, config: { ...usageConfig, requestLogBuffer: 100 } });
+    // 1,000 requests in bursts of 30, more than the buffer holds, and the interval never comes.
+    for (let burst = 0; burst < 1000 / 30 + 1; burst++) {
+      for (let i = burst * 30; i < Math.min(1000, (burst + 1) * 30); i++) recorder.record(request({ requestId: `req_burst_${i}` }));
+      // Without an early flush the rows would pile up here until the buffer dropped them.
+      await vi.waitFor(() => expect(recorder.stats().pendingLogs).toBeLessThan(50), { timeout: 10_000 });
+    }
+    await recorder.stop();
+    expect(recorder.stats()).toMatchObject({ droppedLogs: 0, failedFlushes: 0 });
+    const logged = await t.ctx.db.selectFrom('api_request_log').select((eb) => eb.fn.countAll<number>().as('n')).where('request_id', 'like', 'req_burst_%').executeTakeFirstOrThrow();
+    expect(Number(logged.n)).toBe(1000);
+  });
+
   it('adds what two instances counted in the same hour', async () => {
     clock.set(new Date('2026-12-02T09:30:00.000Z'));
     const first = createUsageRecorder({ db: t.ctx.db, clock, logger: silent, config: usageConfig });
@@ -158,11 +173,12 @@ describe('usage recording', () => {
     try {
       for (let i = 0; i < 60; i++) recorder.record(request({ requestId: `req_outage_${i}` }));
       await recorder.flush();
-      expect(recorder.stats()).toMatchObject({ failedFlushes: 1, pendingLogs: 60, pendingKeyHours: 1, droppedLogs: 0 });
+      // The 50th row (half the buffer) started a flush early; it failed too, and no more start early.
+      expect(recorder.stats()).toMatchObject({ failedFlushes: 2, pendingLogs: 60, pendingKeyHours: 1, droppedLogs: 0 });
       // More arrive during the outage: counts merge, log rows past the buffer drop oldest first.
       for (let i = 60; i < 150; i++) recorder.record(request({ requestId: `req_outage_${i}` }));
       await recorder.flush();
-      expect(recorder.stats()).toMatchObject({ failedFlushes: 2, pendingLogs: 100, pendingKeyHours: 1, droppedLogs: 50 });
+      expect(recorder.stats()).toMatchObject({ failedFlushes: 3, pendingLogs: 100, pendingKeyHours: 1, droppedLogs: 50 });
     } finally {
       await back.execute(t.ctx.db);
     }

@@ -93,6 +93,10 @@ export function createUsageRecorder(deps: {
   const stats = { droppedLogs: 0, droppedKeyHours: 0, failedFlushes: 0 };
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | null = null;
+  let lastFlushFailed = false;
+  // Past half the buffer a flush starts early: at thousands of requests a second an instance fills
+  // the buffer within one interval, and waiting for the timer would drop rows with the database up.
+  const flushEarlyAt = Math.max(1, Math.floor(config.requestLogBuffer / 2));
 
   /** Adds a key-hour's counts to what is pending (a new one only while under the bound). */
   function add(row: PendingHour): void {
@@ -136,6 +140,7 @@ export function createUsageRecorder(deps: {
     let written = 0;
     try {
       await repo.addHourlyUsage(db, batch);
+      lastFlushFailed = false;
       // Counts are written: a failure below must not put them back (they would be added twice).
       batch.length = 0;
       for (; written < rows.length; written += LOG_ROWS_PER_INSERT) {
@@ -143,6 +148,7 @@ export function createUsageRecorder(deps: {
       }
     } catch (error) {
       stats.failedFlushes++;
+      lastFlushFailed = true;
       // What this flush held goes back ahead of what arrived meanwhile.
       for (const row of batch) add(row);
       logs = rows.slice(written).concat(logs);
@@ -156,6 +162,8 @@ export function createUsageRecorder(deps: {
     while (flushing) await flushing;
     flushing = flushOnce().finally(() => {
       flushing = null;
+      // Rows that crossed the early mark while this flush ran go now, not with the next request.
+      if (logs.length >= flushEarlyAt && !lastFlushFailed) void flush();
     });
     await flushing;
   }
@@ -175,7 +183,9 @@ export function createUsageRecorder(deps: {
         add(row);
       }
       logs.push({ request, arrivedMs });
-      if (logs.length > config.requestLogBuffer) keepLogs(logs);
+      // While the database refuses writes the timer alone retries, not every request.
+      if (logs.length >= flushEarlyAt && !flushing && !lastFlushFailed) void flush();
+      else if (logs.length > config.requestLogBuffer) keepLogs(logs);
       ensureTimer();
     },
     flush,
