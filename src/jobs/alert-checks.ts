@@ -5,6 +5,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { AlertService } from '../domains/alerts/service.ts';
+import { periodic } from './periodic.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -18,9 +19,6 @@ export interface AlertCheckDeps {
 
 export function createAlertCheckJob(deps: AlertCheckDeps) {
   const { alerts, logger, checks } = deps;
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<unknown> | null = null;
-
   async function runOnce() {
     const health = checks.includes('health') ? await alerts.checkHealth() : null;
     const quotas = checks.includes('quotas') ? await alerts.checkQuotas() : null;
@@ -30,25 +28,5 @@ export function createAlertCheckJob(deps: AlertCheckDeps) {
     return { health, quotas };
   }
 
-  function tick(): void {
-    if (current) return;
-    current = runOnce()
-      .catch((error: unknown) => logger.error({ err: error }, 'alert check failed'))
-      .finally(() => {
-        current = null;
-      });
-  }
-
-  return {
-    runOnce,
-    start() {
-      tick();
-      timer = setInterval(tick, deps.intervalMs ?? MINUTE_MS);
-      timer.unref();
-    },
-    async stop() {
-      clearInterval(timer);
-      await current;
-    },
-  };
+  return periodic(runOnce, { intervalMs: deps.intervalMs ?? MINUTE_MS, logger, failure: 'alert check failed' });
 }

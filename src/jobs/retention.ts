@@ -15,6 +15,7 @@ import { pruneAttempts, pruneDeliveries } from '../domains/webhooks/delivery-log
 import { deleteExpiredKeys } from '../domains/idempotency/repository.ts';
 import { pruneRequestLogs, pruneUsage } from '../domains/usage/repository.ts';
 import { pruneResolvedAlerts } from '../domains/alerts/repository.ts';
+import { periodic } from './periodic.ts';
 
 const HOUR_MS = 3600_000;
 const BATCH_SIZE = 5000;
@@ -41,9 +42,6 @@ async function deleteInBatches(deleteBatch: (batchSize: number) => Promise<numbe
 
 export function createRetentionJob(deps: RetentionDeps) {
   const { db, clock, config, logger } = deps;
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<unknown> | null = null;
-
   async function runOnce() {
     const now = clock.now();
     const cutoff = new Date(now.getTime() - config.retentionDays * DAY_MS);
@@ -63,25 +61,5 @@ export function createRetentionJob(deps: RetentionDeps) {
     return result;
   }
 
-  function tick(): void {
-    if (current) return;
-    current = runOnce()
-      .catch((error: unknown) => logger.error({ err: error }, 'retention pass failed'))
-      .finally(() => {
-        current = null;
-      });
-  }
-
-  return {
-    runOnce,
-    start() {
-      tick();
-      timer = setInterval(tick, deps.intervalMs ?? HOUR_MS);
-      timer.unref();
-    },
-    async stop() {
-      clearInterval(timer);
-      await current;
-    },
-  };
+  return periodic(runOnce, { intervalMs: deps.intervalMs ?? HOUR_MS, logger, failure: 'retention pass failed' });
 }
