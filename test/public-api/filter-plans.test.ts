@@ -101,6 +101,13 @@ describe('each filter of each public list is bounded by an index', () => {
   });
 });
 
+/**
+ * The request log's filters are the one exception, by design: every API request writes a log row,
+ * so its table keeps a single B-tree, (agency_id, id), and a filter walks the agency's newest rows
+ * in it (docs/benchmarks.md, recording). Named one by one, so a new unindexed filter still fails.
+ */
+const UNINDEXED_BY_DESIGN = new Set(['key_id', 'status', 'path', 'created_since', 'created_before'].map((param) => `listRequestLogs ${param}`));
+
 describe('the cases cover every filter', () => {
   it('of every list in the OpenAPI document', () => {
     const document = parse(fs.readFileSync(new URL('../../api/openapi.yaml', import.meta.url), 'utf8')) as {
@@ -115,6 +122,7 @@ describe('the cases cover every filter', () => {
     }
     const covered = new Set(LIST_FILTER_CASES.map((c) => `${c.operation} ${c.param}`));
     expect(filters.length).toBeGreaterThan(15);
-    expect(filters.filter((filter) => !covered.has(filter))).toEqual([]);
+    expect(filters.filter((filter) => !covered.has(filter) && !UNINDEXED_BY_DESIGN.has(filter))).toEqual([]);
+    expect([...UNINDEXED_BY_DESIGN].filter((filter) => !filters.includes(filter))).toEqual([]);
   });
 });
