@@ -80,7 +80,7 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
     audit: createAuditService(deps),
     usage: createUsageService({ ...deps, keyHourlyLimit: async (agencyId, keyId) => (await apiKeys.get(agencyId, keyId)).rate_limit }),
     // Per process: counts and buffers this instance's API requests, written in batches.
-    usageRecorder: createUsageRecorder({ ...deps, config: deps.config.usage }),
+    usageRecorder: createUsageRecorder({ ...deps, copyRows: deps.database.copyRows, config: deps.config.usage }),
     alerts: createAlertService(deps),
     deliveryEngine,
     ...createWebhookServices({ ...deps, executor: deliveryEngine.executor }),

@@ -33,6 +33,9 @@ export function createDetachedDatabase(): Database {
     async listen() {
       return async () => undefined;
     },
+    async copyRows() {
+      throw new Error('a detached database writes nothing');
+    },
     async close() {
       await db.destroy();
     },

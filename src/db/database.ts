@@ -1,5 +1,8 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { PGlite } from '@electric-sql/pglite';
 import type { DB, Executor } from './types.ts';
 import { openEmbeddedPglite, SerializedPGliteDialect } from './pglite.ts';
@@ -19,6 +22,13 @@ export interface Database {
    * connection is re-established by itself; `events` hear about it (see db/listener.ts).
    */
   listen(channel: string, onPayload: (payload: string) => void, events?: Omit<ListenHandlers, 'onPayload'>): Promise<() => Promise<void>>;
+  /**
+   * Appends rows to a table with `COPY … FROM STDIN`: `rows` are chunks of COPY's text format
+   * (see db/copy-text.ts), sent as they come. For append-only bulk writes (the request log),
+   * where an INSERT's parameters cost Postgres more to parse than the rows cost to store. Not
+   * part of any transaction.
+   */
+  copyRows(table: string, columns: readonly string[], rows: AsyncIterable<string>): Promise<void>;
   /** Connections right now, for the metrics (absent on a detached database, which has none). */
   poolStats?(): PoolStats;
   close(): Promise<void>;
@@ -75,6 +85,17 @@ export async function openPostgres(connectionString: string, poolSize = 10, opti
     db,
     kind: 'postgres',
     poolStats,
+    async copyRows(table, columns, rows) {
+      const client = await pool.connect();
+      try {
+        await pipeline(Readable.from(rows), client.query(copyFrom(copyStatement(table, columns, 'STDIN'))));
+        client.release();
+      } catch (error) {
+        // Whether the server ended the COPY cleanly is not known here: a new connection is safer.
+        client.release(error instanceof Error ? error : true);
+        throw error;
+      }
+    },
     async listen(channel, onPayload, events = {}) {
       const unlisten = await listenWithReconnect({ connectionString, types }, channel, { onPayload, ...events });
       listeners.add(unlisten);
@@ -102,6 +123,12 @@ export function wrapPglite(pglite: PGlite, onClose: () => Promise<void> = async 
     db,
     kind: 'pglite',
     poolStats: () => ({ max: 1, total: 1, idle: dialect.turns.holding ? 0 : 1, waiting: dialect.turns.waiting }),
+    async copyRows(table, columns, rows) {
+      const chunks: string[] = [];
+      for await (const chunk of rows) chunks.push(chunk);
+      // Holding Kysely's connection is holding PGlite's one turn: no statement runs in between.
+      await db.connection().execute(() => pglite.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob(chunks) }));
+    },
     async listen(channel, onPayload) {
       return pglite.listen(channel, onPayload);
     },
@@ -110,6 +137,14 @@ export function wrapPglite(pglite: PGlite, onClose: () => Promise<void> = async 
       await onClose();
     },
   };
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+function copyStatement(table: string, columns: readonly string[], source: string): string {
+  // Names are the repositories' constants, never input; checked since they go into SQL unquoted.
+  for (const name of [table, ...columns]) if (!IDENTIFIER.test(name)) throw new Error(`not a plain identifier: ${name}`);
+  return `COPY ${table} (${columns.join(', ')}) FROM ${source}`;
 }
 
 export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir: string } & DatabaseOptions): Promise<Database> {

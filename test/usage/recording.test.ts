@@ -113,16 +113,20 @@ describe('usage recording', () => {
     ]);
   });
 
-  it('writes N recorded requests with one upsert and one insert', async () => {
+  it('writes N recorded requests with one upsert and one COPY', async () => {
     const { counts, plugin } = statementCounter();
-    const recorder = createUsageRecorder({ db: t.ctx.db.withPlugin(plugin), clock, logger: silent, config: usageConfig });
+    const countedCopy: typeof t.database.copyRows = async (table, columns, rows) => {
+      counts.push(`COPY ${table}`);
+      await t.database.copyRows(table, columns, rows);
+    };
+    const recorder = createUsageRecorder({ db: t.ctx.db.withPlugin(plugin), copyRows: countedCopy, clock, logger: silent, config: usageConfig });
     clock.set(new Date('2026-12-02T08:10:00.000Z'));
     for (let i = 0; i < 250; i++) recorder.record(request({ status: i % 50 === 0 ? 503 : 200 }));
     expect(counts).toEqual([]);
     await recorder.flush();
     const writes = [
       'INSERT INTO api_usage_hourly AS t (key_id, hour, agency_id, succeeded, client_errors, rate_limited, server_errors)',
-      'INSERT INTO api_request_log (id, agency_id, key_id, method, path, status, duration_ms, request_id, client_ip, created_at)',
+      'COPY api_request_log',
     ];
     expect(counts).toEqual(writes);
     // Nothing new: a flush writes nothing.
@@ -135,9 +139,29 @@ describe('usage recording', () => {
     expect(Number(logged.n)).toBe(250);
   });
 
+  it('stores every value as it was recorded, whatever characters it holds (COPY escaping)', async () => {
+    clock.set(new Date('2026-12-02T08:20:00.123Z'));
+    const recorder = createUsageRecorder({ db: t.ctx.db, copyRows: t.database.copyRows, clock, logger: silent, config: usageConfig });
+    const odd = [
+      { path: '/api/v1/locations?q=a\tb\\c\nd\re', requestId: 'req_copy_tabs', clientIp: null, durationMs: 0.123456 },
+      { path: '/api/v1/leads?note=\\N', requestId: 'req_copy_backslash_n', clientIp: '::1', durationMs: 1234.5 },
+      { path: '/api/v1/x\u0000y?é=ü&emoji=🚀', requestId: 'req_copy_nul', clientIp: '10.0.0.1', durationMs: 7 },
+    ];
+    for (const values of odd) recorder.record(request(values));
+    await recorder.stop();
+    const rows = await t.ctx.db.selectFrom('api_request_log').select(['path', 'request_id', 'client_ip', 'duration_ms', 'created_at']).where('request_id', 'like', 'req_copy_%').orderBy('request_id').execute();
+    expect(rows.map((row) => [row.request_id, row.path, row.client_ip, row.duration_ms])).toEqual([
+      ['req_copy_backslash_n', '/api/v1/leads?note=\\N', '::1', 1234.5],
+      ['req_copy_nul', '/api/v1/x\uFFFDy?é=ü&emoji=🚀', '10.0.0.1', 7],
+      ['req_copy_tabs', '/api/v1/locations?q=a\tb\\c\nd\re', null, expect.closeTo(0.123456, 5)],
+    ]);
+    // Each row's time is the request's arrival: the clock less its duration.
+    expect(rows[1]!.created_at.toISOString()).toBe('2026-12-02T08:20:00.116Z');
+  });
+
   it('writes early when requests fill half the log buffer before the interval, and drops none', async () => {
     clock.set(new Date('2026-12-02T08:40:00.000Z'));
-    const recorder = createUsageRecorder({ db: t.ctx.db, clock, logger: silent, config: { ...usageConfig, requestLogBuffer: 100 } });
+    const recorder = createUsageRecorder({ db: t.ctx.db, copyRows: t.database.copyRows, clock, logger: silent, config: { ...usageConfig, requestLogBuffer: 100 } });
     // 1,000 requests in bursts of 30, more than the buffer holds, and the interval never comes.
     for (let burst = 0; burst < 1000 / 30 + 1; burst++) {
       for (let i = burst * 30; i < Math.min(1000, (burst + 1) * 30); i++) recorder.record(request({ requestId: `req_burst_${i}` }));
@@ -152,8 +176,8 @@ describe('usage recording', () => {
 
   it('adds what two instances counted in the same hour', async () => {
     clock.set(new Date('2026-12-02T09:30:00.000Z'));
-    const first = createUsageRecorder({ db: t.ctx.db, clock, logger: silent, config: usageConfig });
-    const second = createUsageRecorder({ db: t.ctx.db, clock, logger: silent, config: usageConfig });
+    const first = createUsageRecorder({ db: t.ctx.db, copyRows: t.database.copyRows, clock, logger: silent, config: usageConfig });
+    const second = createUsageRecorder({ db: t.ctx.db, copyRows: t.database.copyRows, clock, logger: silent, config: usageConfig });
     for (let i = 0; i < 7; i++) first.record(request());
     for (let i = 0; i < 5; i++) second.record(request({ status: 429 }));
     await Promise.all([first.flush(), second.flush()]);
@@ -166,7 +190,7 @@ describe('usage recording', () => {
 
   it('keeps its counts and log rows while the database refuses the writes, then writes them once', async () => {
     clock.set(new Date('2026-12-02T10:30:00.000Z'));
-    const recorder = createUsageRecorder({ db: t.ctx.db, clock, logger: silent, config: { ...usageConfig, requestLogBuffer: 100 } });
+    const recorder = createUsageRecorder({ db: t.ctx.db, copyRows: t.database.copyRows, clock, logger: silent, config: { ...usageConfig, requestLogBuffer: 100 } });
     const away = sql`ALTER TABLE api_usage_hourly RENAME TO api_usage_hourly_away`;
     const back = sql`ALTER TABLE api_usage_hourly_away RENAME TO api_usage_hourly`;
     await away.execute(t.ctx.db);
@@ -192,9 +216,29 @@ describe('usage recording', () => {
     expect(kept).toEqual(Array.from({ length: 100 }, (_, i) => i + 50));
   });
 
+  it('keeps the log rows when only their COPY fails, and writes the counts once', async () => {
+    clock.set(new Date('2026-12-02T11:30:00.000Z'));
+    const recorder = createUsageRecorder({ db: t.ctx.db, copyRows: t.database.copyRows, clock, logger: silent, config: usageConfig });
+    await sql`ALTER TABLE api_request_log RENAME TO api_request_log_away`.execute(t.ctx.db);
+    try {
+      for (let i = 0; i < 12; i++) recorder.record(request({ requestId: `req_copy_fails_${i}` }));
+      await recorder.flush();
+      await recorder.flush();
+      expect(recorder.stats()).toMatchObject({ failedFlushes: 2, pendingLogs: 12, pendingKeyHours: 0, droppedLogs: 0 });
+    } finally {
+      await sql`ALTER TABLE api_request_log_away RENAME TO api_request_log`.execute(t.ctx.db);
+    }
+    await recorder.stop();
+    expect(recorder.stats()).toMatchObject({ pendingLogs: 0 });
+    const body = await usage('from=2026-12-02T11:00:00Z&to=2026-12-02T12:00:00Z');
+    expect(body.data[0]!.succeeded).toBe(12);
+    const logged = await t.ctx.db.selectFrom('api_request_log').select((eb) => eb.fn.countAll<number>().as('n')).where('request_id', 'like', 'req_copy_fails_%').executeTakeFirstOrThrow();
+    expect(Number(logged.n)).toBe(12);
+  });
+
   it('retention deletes usage older than 30 days and request log rows older than 7', async () => {
     const now = new Date('2026-12-20T12:30:00.000Z');
-    const recorder = createUsageRecorder({ db: t.ctx.db, clock, logger: silent, config: usageConfig });
+    const recorder = createUsageRecorder({ db: t.ctx.db, copyRows: t.database.copyRows, clock, logger: silent, config: usageConfig });
     for (const daysAgo of [31, 29, 8, 6]) {
       clock.set(new Date(now.getTime() - daysAgo * DAY));
       recorder.record(request({ requestId: `req_age_${daysAgo}` }));

@@ -1,7 +1,7 @@
 /**
  * Counts and logs public API requests off the hot path. Recording a request is a Map increment
  * and an array push; every `flushIntervalMs` (and on stop) the counts go out as one upsert that
- * adds to the hourly rows, and the buffered log rows as one multi-row insert. A flush that fails
+ * adds to the hourly rows, and the buffered log rows as one COPY. A flush that fails
  * (the database is away) keeps what it held and the next one tries again: counts merge back
  * (one entry per key and hour, so they stay small), log rows are bounded by `requestLogBuffer`
  * with the oldest dropped first and counted. Requests never wait on any of it.
@@ -10,12 +10,11 @@ import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DB } from '../../db/types.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { newId } from '../../lib/ids.ts';
 import * as repo from './repository.ts';
 
 const HOUR_MS = 3600_000;
-/** Rows per insert statement (ten arrays of this length), so one statement stays a few hundred kB. */
-const LOG_ROWS_PER_INSERT = 5000;
+/** Rows per COPY, so one stays about a megabyte. */
+const LOG_ROWS_PER_COPY = 5000;
 /**
  * Key-hours counted while flushes fail. One entry per key per hour: 100,000 is 100 keys through a
  * 40-day outage; past it new key-hours are dropped (and counted) rather than memory growing.
@@ -46,28 +45,6 @@ export function outcomeOf(status: number): Outcome {
 
 type PendingHour = repo.HourlyUsage;
 
-/** A request waiting to be logged; its row (id, timestamp) is made when it is written. */
-interface PendingLog {
-  request: RecordedRequest;
-  arrivedMs: number;
-}
-
-function toLogRow({ request, arrivedMs }: PendingLog): repo.NewRequestLog {
-  const arrivedAt = new Date(arrivedMs);
-  return {
-    id: newId('reqlog', arrivedAt),
-    agency_id: request.agencyId,
-    key_id: request.keyId,
-    method: request.method,
-    path: request.path,
-    status: request.status,
-    duration_ms: request.durationMs,
-    request_id: request.requestId,
-    client_ip: request.clientIp,
-    created_at: arrivedAt.toISOString(),
-  };
-}
-
 export interface UsageRecorderStats {
   /** Log rows dropped because the buffer was full (the database was away too long). */
   droppedLogs: number;
@@ -80,16 +57,18 @@ export interface UsageRecorderStats {
 
 export function createUsageRecorder(deps: {
   db: Kysely<DB>;
+  /** The database's COPY (Database.copyRows), which the log rows go through. */
+  copyRows: repo.CopyRows;
   clock: Clock;
   logger: FastifyBaseLogger;
   config: { flushIntervalMs: number; requestLogBuffer: number };
 }) {
-  const { db, clock, logger, config } = deps;
+  const { db, copyRows, clock, logger, config } = deps;
   // By key id, then hour: the key id is the cached key's own string, whose hash V8 keeps, so the
   // lookup per request hashes no new string.
   let counts = new Map<string, Map<number, PendingHour>>();
   let pendingKeyHours = 0;
-  let logs: PendingLog[] = [];
+  let logs: repo.RequestLogEntry[] = [];
   const stats = { droppedLogs: 0, droppedKeyHours: 0, failedFlushes: 0 };
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | null = null;
@@ -116,7 +95,7 @@ export function createUsageRecorder(deps: {
     }
   }
 
-  function keepLogs(rows: PendingLog[]): void {
+  function keepLogs(rows: repo.RequestLogEntry[]): void {
     const overflow = rows.length - config.requestLogBuffer;
     if (overflow > 0) {
       stats.droppedLogs += overflow;
@@ -143,8 +122,8 @@ export function createUsageRecorder(deps: {
       lastFlushFailed = false;
       // Counts are written: a failure below must not put them back (they would be added twice).
       batch.length = 0;
-      for (; written < rows.length; written += LOG_ROWS_PER_INSERT) {
-        await repo.insertRequestLogs(db, rows.slice(written, written + LOG_ROWS_PER_INSERT).map(toLogRow));
+      for (; written < rows.length; written += LOG_ROWS_PER_COPY) {
+        await repo.appendRequestLogs(copyRows, rows.slice(written, written + LOG_ROWS_PER_COPY));
       }
     } catch (error) {
       stats.failedFlushes++;
@@ -182,7 +161,18 @@ export function createUsageRecorder(deps: {
         row[outcome] = 1;
         add(row);
       }
-      logs.push({ request, arrivedMs });
+      // One flat entry per request: it lives until the next flush, so it is kept small.
+      logs.push({
+        agencyId: request.agencyId,
+        keyId: request.keyId,
+        method: request.method,
+        path: request.path,
+        status: request.status,
+        durationMs: request.durationMs,
+        requestId: request.requestId,
+        clientIp: request.clientIp,
+        arrivedMs,
+      });
       // While the database refuses writes the timer alone retries, not every request.
       if (logs.length >= flushEarlyAt && !flushing && !lastFlushFailed) void flush();
       else if (logs.length > config.requestLogBuffer) keepLogs(logs);
