@@ -56,7 +56,7 @@ describe('GET /portal/api/alerts: the banner’s open alerts', () => {
     expectProblem(await t.app.inject({ method: 'GET', url: '/portal/api/alerts?agency_id=agy_x', headers: { cookie: owner.cookie } }), 400, 'validation_failed');
   });
 
-  it('scopes fence the alert events: endpoint alerts need webhooks:read, key alerts audit:read, to subscribe or read them', async () => {
+  it('scopes fence the alert events: endpoint alerts need webhooks:read, key alerts audit:read, quota alerts usage:read, to subscribe or read them', async () => {
     const { agency } = await agencyWithOwner(t.app);
     const noAudit = await createApiKey(t.app, agency.id, { scopes: ['webhooks:read', 'webhooks:write', 'events:read'] });
     const subscribe = (key: { headers: Record<string, string> }, events: string[]) =>
@@ -64,6 +64,12 @@ describe('GET /portal/api/alerts: the banner’s open alerts', () => {
     const refused = expectProblem(await subscribe(noAudit, ['faro.endpoint.disabled', 'faro.api_key.expiring']), 403, 'insufficient_scope');
     expect(refused).toMatchObject({ required_scope: 'audit:read', required_scopes: ['audit:read'] });
     expect((await subscribe(noAudit, ['faro.endpoint.disabled', 'faro.endpoint.failing'])).statusCode).toBe(201);
+    // A key's use of its quota is usage data: audit:read alone does not open it.
+    const auditor = await createApiKey(t.app, agency.id, { scopes: ['webhooks:write', 'audit:read'] });
+    const quota = expectProblem(await subscribe(auditor, ['faro.api_key.expiring', 'faro.rate_limit.approaching']), 403, 'insufficient_scope');
+    expect(quota).toMatchObject({ required_scope: 'usage:read', required_scopes: ['usage:read'] });
+    const usageReader = await createApiKey(t.app, agency.id, { scopes: ['webhooks:write', 'usage:read'] });
+    expect((await subscribe(usageReader, ['faro.rate_limit.approaching'])).statusCode).toBe(201);
 
     await createApiKey(t.app, agency.id, { expires_at: new Date(clock.now().getTime() + DAY).toISOString() });
     await t.ctx.services.alerts.checkHealth();

@@ -101,8 +101,8 @@ describe('Tier gating and read-only members', () => {
 
     // A webhook's detail page: the secret can sign requests as FARO, so a member cannot reveal it.
     // Subscribing to "*" needs the read scope of every event type's resource as well (and those
-    // fencing the health alerts: webhooks:read, audit:read).
-    const writer = await stack.createKey(agency, 'Webhook admin key', ['webhooks:write', 'webhooks:read', 'audit:read', 'locations:read', 'conversations:read', 'messages:read', 'reviews:read', 'leads:read']);
+    // fencing the health alerts: webhooks:read, audit:read, usage:read).
+    const writer = await stack.createKey(agency, 'Webhook admin key', ['webhooks:write', 'webhooks:read', 'audit:read', 'usage:read', 'locations:read', 'conversations:read', 'messages:read', 'reviews:read', 'leads:read']);
     const created = await stack.app.inject({
       method: 'POST',
       url: '/api/v1/webhooks',

@@ -27,7 +27,7 @@ const scopeOf = (type: SubscribableEventType) => EVENT_READ_SCOPES[type]!;
 const RESOURCE_SCOPES = SCOPES.filter((scope) => DOMAIN_EVENT_TYPES.some((type) => scopeOf(type) === scope));
 /** What every key below holds besides resource scopes: each fenced endpoint lets it in. */
 const GATE_SCOPES: Scope[] = ['events:read', 'webhooks:read', 'webhooks:write'];
-/** What "*" needs: the read scope of every subscribable type, the health alerts' (webhooks:read, audit:read) included. */
+/** What "*" needs: the read scope of every subscribable type, the health alerts' (webhooks:read, audit:read, usage:read) included. */
 const STAR_SCOPES = SCOPES.filter((scope) => SUBSCRIBABLE_EVENT_TYPES.some((type) => scopeOf(type) === scope));
 const missingForStar = (held: readonly Scope[]) => STAR_SCOPES.filter((scope) => !held.includes(scope));
 

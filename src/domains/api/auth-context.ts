@@ -16,8 +16,8 @@ export const SCOPE_DESCRIPTIONS = {
   'events:read':
     'Read the last 30 days of events, to catch up on missed webhooks: only the events whose resource the key may also read (e.g. leads:read for lead.converted).',
   'audit:read':
-    'Read the audit log: who generated, rotated or revoked API keys, changed webhook subscriptions, revealed or rotated their secrets, and redelivered webhooks; and receive the faro.api_key.* and faro.rate_limit.* health alerts.',
-  'usage:read': 'Read API usage per key (requests per hour by outcome) and the request log of the last days.',
+    'Read the audit log: who generated, rotated or revoked API keys, changed webhook subscriptions, revealed or rotated their secrets, and redelivered webhooks; and receive the faro.api_key.* health alerts.',
+  'usage:read': 'Read API usage per key (requests per hour by outcome) and the request log of the last days, and receive the faro.rate_limit.* health alerts.',
 } as const;
 
 export type Scope = keyof typeof SCOPE_DESCRIPTIONS;

@@ -35,11 +35,12 @@ export const EVENT_READ_SCOPES: Readonly<Record<EventType, Scope | null>> = {
   'review.created': 'reviews:read',
   'lead.converted': 'leads:read',
   'sync.failed': 'locations:read',
-  // About the agency's subscriptions (webhooks:read shows them) and keys (audit:read shows their history).
+  // About the agency's subscriptions (webhooks:read shows them), keys (audit:read shows their
+  // history) and a key's use of its quota (usage:read shows its usage).
   'faro.endpoint.disabled': 'webhooks:read',
   'faro.endpoint.failing': 'webhooks:read',
   'faro.api_key.expiring': 'audit:read',
-  'faro.rate_limit.approaching': 'audit:read',
+  'faro.rate_limit.approaching': 'usage:read',
   'webhook.test': null,
 };
 
