@@ -83,7 +83,7 @@ async function engineWal(db: Kysely<DB>, at: Date): Promise<WalCost> {
   const record = (trx: Transaction<DB>, claimed: ClaimedDelivery[], now: Date, fails: (i: number) => boolean) => {
     const startedAt = new Date(now.getTime() - 120);
     const attempts = claimed.map((d, i) => ({
-      deliveryId: d.id, agencyId: d.agency_id, attemptNumber: d.attempts, startedAt, durationMs: 120,
+      deliveryId: d.id, agencyId: d.agency_id, subscriptionId: d.subscription_id, isTest: d.is_test, attemptNumber: d.attempts, startedAt, durationMs: 120,
       requestHeaders: {
         'content-type': 'application/json', 'user-agent': 'FARO-Webhooks/1', 'webhook-id': d.event_id ?? d.id,
         'webhook-timestamp': String(Math.floor(startedAt.getTime() / 1000)), 'webhook-signature': `v1,${randomBytes(32).toString('base64')}`,
@@ -148,7 +148,7 @@ try {
     const span = 7 * 24 * HOUR;
     for (let start = 0; start < count; start += BATCH) {
       const deliveries: unknown[][] = [[], [], [], [], [], []];
-      const attempts: unknown[][] = [[], [], [], [], []];
+      const attempts: unknown[][] = [[], [], [], [], [], []];
       for (let i = start; i < Math.min(count, start + BATCH); i++) {
         const createdAt = new Date(NOW.getTime() - span + Math.floor((i / count) * span));
         const id = newId('whdel', createdAt);
@@ -158,7 +158,7 @@ try {
         deliveries[3]!.push(status === 'succeeded' ? null : 'HTTP 500'); deliveries[4]!.push(createdAt.toISOString()); deliveries[5]!.push(roll < 2 ? 2 : 1);
         for (let n = 1; n <= (roll < 2 ? 2 : 1); n++) {
           attempts[0]!.push(newId('whatt', createdAt)); attempts[1]!.push(id); attempts[2]!.push(n);
-          attempts[3]!.push(new Date(createdAt.getTime() + (n - 1) * 5000).toISOString()); attempts[4]!.push(50 + ((i * 37 + n * 11) % 900));
+          attempts[3]!.push(new Date(createdAt.getTime() + (n - 1) * 5000).toISOString()); attempts[4]!.push(50 + ((i * 37 + n * 11) % 900)); attempts[5]!.push(subscriptionFor(i));
         }
       }
       await sql`
@@ -167,10 +167,10 @@ try {
           FROM unnest(${deliveries[0]}::text[], ${deliveries[1]}::text[], ${deliveries[2]}::text[], ${deliveries[3]}::text[], ${deliveries[4]}::timestamptz[], ${deliveries[5]}::int[])
             AS d(id, sub, status, err, at, n)`.execute(db);
       await sql`
-        INSERT INTO webhook_delivery_attempts (id, delivery_id, agency_id, attempt_number, started_at, duration_ms, request_headers)
-        SELECT a.id, a.delivery, ${agencyId}, a.n, a.at, a.ms, '{}'
-          FROM unnest(${attempts[0]}::text[], ${attempts[1]}::text[], ${attempts[2]}::int[], ${attempts[3]}::timestamptz[], ${attempts[4]}::int[])
-            AS a(id, delivery, n, at, ms)`.execute(db);
+        INSERT INTO webhook_delivery_attempts (id, delivery_id, agency_id, subscription_id, is_test, attempt_number, started_at, duration_ms, request_headers)
+        SELECT a.id, a.delivery, ${agencyId}, a.sub, false, a.n, a.at, a.ms, '{}'
+          FROM unnest(${attempts[0]}::text[], ${attempts[1]}::text[], ${attempts[2]}::int[], ${attempts[3]}::timestamptz[], ${attempts[4]}::int[], ${attempts[5]}::text[])
+            AS a(id, delivery, n, at, ms, sub)`.execute(db);
     }
   }
   const seeding = performance.now();
