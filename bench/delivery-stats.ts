@@ -2,8 +2,8 @@
 // 100,000 deliveries over 7 days (an attempt each, a second one for the 10 % that failed first)
 // among ten times as many of 50 other subscriptions, then times both chart queries over 24 h and 7 d and
 // prints their plans (EXPLAIN ANALYZE, BUFFERS), so the index each one uses is on the record.
-// Then what the delivery engine writes per delivery (WAL records and bytes), since every index
-// and column that serves the charts is paid for there.
+// Then what the delivery engine writes per delivery (WAL records and bytes), with the charts'
+// indexes and without them, since every index and column that serves the charts is paid for there.
 // BENCH_DATABASE_URL names the server (default: the local one); the bench makes and drops a
 // database of its own. Prints the tables and records them in docs/benchmarks.md.
 import { randomBytes } from 'node:crypto';
@@ -208,14 +208,23 @@ try {
       plans.push(`${query}, ${label}:\n${text}`);
     }
   }
+  // The same writes again without the charts' indexes (the bench's database is dropped after), so
+  // their share is the difference of two measurements of the same statements.
   const wal = await engineWal(db, new Date(NOW.getTime() + 2 * HOUR));
+  await sql`DROP INDEX webhook_deliveries_stats_idx, webhook_delivery_attempts_stats_idx`.execute(db);
+  const without = await engineWal(db, new Date(NOW.getTime() + 4 * HOUR));
+  const walRow = (label: string, cost: WalCost) =>
+    `| ${label} | ${cost.records.toFixed(2)} | ${cost.bytes.toFixed(0)} | ${cost.btreeRecords.toFixed(2)} | ${cost.btreeBytes.toFixed(0)} |`;
+  const share = (field: 'records' | 'bytes') => `${(wal[field] - without[field]).toFixed(field === 'records' ? 2 : 0)} (+${((wal[field] / without[field] - 1) * 100).toFixed(1)} %)`;
   const writes = [
     `The delivery engine's writes, through its own statements: ${WRITE_DELIVERIES.toLocaleString('en')} deliveries (fan-out, claim, attempt recorded; one in ten fails first and is retried once), ${WRITE_BATCH} per statement. ` +
-      'WAL of those transactions only (pg_walinspect, by transaction id), without full-page images.',
+      'WAL of those transactions only (pg_walinspect, by transaction id), without full-page images. ' +
+      `The charts' two indexes cost ${share('records')} WAL records and ${share('bytes')} bytes per delivery.`,
     '',
     '| schema | WAL records per delivery | WAL bytes per delivery | of which B-tree records | B-tree bytes |',
     '|---|---:|---:|---:|---:|',
-    `| as migrated | ${wal.records.toFixed(2)} | ${wal.bytes.toFixed(0)} | ${wal.btreeRecords.toFixed(2)} | ${wal.btreeBytes.toFixed(0)} |`,
+    walRow('as migrated', wal),
+    walRow('without webhook_deliveries_stats_idx, webhook_delivery_attempts_stats_idx', without),
   ].join('\n');
   const table = [
     `One subscription with ${TARGET_DELIVERIES.toLocaleString('en')} deliveries over 7 days (${Math.round(TARGET_DELIVERIES * 1.1).toLocaleString('en')} attempts), among ${OTHER_DELIVERIES.toLocaleString('en')} deliveries of ${OTHER_SUBSCRIPTIONS} other subscriptions; PostgreSQL (shared_buffers as configured, pages mostly from the OS cache), ${RUNS} runs each.`,
