@@ -78,12 +78,12 @@ async function fanOut(database: Database, boss: PgBoss): Promise<void> {
 /** One multi-row insert; through pg-boss's transaction when given one. */
 async function recordAttempts(database: Database, attempts: Attempt[], tx?: Db): Promise<void> {
   const rows = attempts.map(({ job, startedAt, headers, outcome }) => sql`(
-    ${newId('whatt', startedAt)}, ${job.id}, ${job.data.agency_id}, ${job.retryCount + 1}, ${startedAt}, ${outcome.durationMs},
+    ${newId('whatt', startedAt)}, ${job.id}, ${job.data.agency_id}, ${job.data.subscription_id}, false, ${job.retryCount + 1}, ${startedAt}, ${outcome.durationMs},
     ${JSON.stringify(headers)}::jsonb, ${outcome.statusCode},
     ${outcome.responseHeaders ? JSON.stringify(outcome.responseHeaders) : null}::jsonb,
     ${outcome.responseBodyExcerpt}, ${outcome.errorKind}, ${outcome.errorMessage})`);
   const insert = sql`INSERT INTO pgboss_delivery_attempts
-      (id, delivery_id, agency_id, attempt_number, started_at, duration_ms, request_headers, response_status,
+      (id, delivery_id, agency_id, subscription_id, is_test, attempt_number, started_at, duration_ms, request_headers, response_status,
        response_headers, response_body_excerpt, error_kind, error_message)
     VALUES ${sql.join(rows)}`;
   if (!tx) return void (await insert.execute(database.db));

@@ -191,6 +191,9 @@ export interface WebhookDeliveryAttemptsTable {
   id: string;
   delivery_id: string;
   agency_id: string;
+  /** The delivery's subscription and test flag, copied when the attempt is recorded (the endpoint charts read them). */
+  subscription_id: string;
+  is_test: boolean;
   attempt_number: number;
   started_at: Timestamp;
   duration_ms: number;

@@ -1,56 +1,19 @@
 // 0007_audit_events.sql moves the key-only audit entries into the general shape: `via` becomes
 // the actor's type, key_id the target. Entries written before it must read as before.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres, wrapPglite, type Database } from '../../src/db/database.ts';
-import { MIGRATIONS_DIR, listMigrations, migrate } from '../../src/db/migrator.ts';
-import { openPgliteFromTemplate } from '../../src/db/pglite.ts';
+import type { Database } from '../../src/db/database.ts';
+import { listMigrations, migrate } from '../../src/db/migrator.ts';
+import { emptyDatabase, migrationsBefore, type Cleanups } from '../support/migration-database.ts';
 
 const AUDIT_MIGRATION = '0007_audit_events.sql';
-const postgresUrl = process.env.TEST_DATABASE_URL;
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: Cleanups = [];
 let database: Database;
 
-async function emptyDatabase(): Promise<Database> {
-  if (!postgresUrl) {
-    const pglite = wrapPglite(await openPgliteFromTemplate(undefined));
-    cleanups.push(() => pglite.close());
-    return pglite;
-  }
-  const name = `faro_audit_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  const opened = await openPostgres(url.toString(), 2);
-  cleanups.push(async () => {
-    await opened.close();
-    const dropper = new pg.Client({ connectionString: postgresUrl });
-    await dropper.connect();
-    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await dropper.end();
-  });
-  return opened;
-}
-
-/** A directory holding the migrations before the audit one, as a database deployed earlier had them. */
-function migrationsBefore(name: string): string {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'faro-migrations-'));
-  for (const migration of listMigrations().filter((m) => m.name < name)) fs.copyFileSync(path.join(MIGRATIONS_DIR, migration.name), path.join(directory, migration.name));
-  cleanups.push(async () => fs.rmSync(directory, { recursive: true, force: true }));
-  return directory;
-}
-
 beforeAll(async () => {
-  database = await emptyDatabase();
-  await migrate(database.db, migrationsBefore(AUDIT_MIGRATION));
+  database = await emptyDatabase(cleanups);
+  await migrate(database.db, migrationsBefore(AUDIT_MIGRATION, cleanups));
   // The old shape, as src/domains/api wrote it: via in details, the key in key_id.
   await sql`
     INSERT INTO agencies (id, name, tier, created_at, updated_at) VALUES ('agy_a', 'A', 'scale', now(), now());

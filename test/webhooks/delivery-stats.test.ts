@@ -1,10 +1,13 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { agencyWithOwner, type PortalLogin, type TestAgency } from '../support/fixtures.ts';
+import { agencyWithOwner, createAgency, simulate, type PortalLogin, type TestAgency } from '../support/fixtures.ts';
 import { expectProblem } from '../support/problem.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { createManualClock } from '../../src/lib/clock.ts';
 import { newId } from '../../src/lib/ids.ts';
-import { addSubscription } from './delivery-harness.ts';
+import { claimDueDeliveries, insertDelivery, requeueDelivery } from '../../src/domains/webhooks/delivery/queue-repository.ts';
+import { addSubscription, deliveriesOf, deliverySetup, type DeliverySetup } from './delivery-harness.ts';
 
 const HOUR = 3600_000;
 
@@ -42,7 +45,10 @@ describe('endpoint charts: GET /portal/api/webhooks/{id}/delivery-stats', () => 
       const startedAt = new Date(createdAt.getTime() + i * 1000);
       await t.ctx.db
         .insertInto('webhook_delivery_attempts')
-        .values({ id: newId('whatt', startedAt), delivery_id: id, agency_id: agencyId, attempt_number: i + 1, started_at: startedAt, duration_ms: duration, request_headers: '{}' })
+        .values({
+          id: newId('whatt', startedAt), delivery_id: id, agency_id: agencyId, subscription_id: options.subscription ?? subscriptionId, is_test: options.isTest ?? false,
+          attempt_number: i + 1, started_at: startedAt, duration_ms: duration, request_headers: '{}',
+        })
         .execute();
     }
   }
@@ -104,5 +110,81 @@ describe('endpoint charts: GET /portal/api/webhooks/{id}/delivery-stats', () => 
     expectProblem(await stats(subscriptionId, '', other.owner), 404, 'not_found');
     expectProblem(await stats('whsub_nope'), 404, 'not_found');
     expect((await t.app.inject({ method: 'GET', url: `/portal/api/webhooks/${subscriptionId}/delivery-stats` })).statusCode).toBe(401);
+  });
+});
+
+describe('endpoint charts: attempts as the delivery engine records them', () => {
+  let s: DeliverySetup;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    s = await deliverySetup({ env: { FARO_WEBHOOK_RETRY_JITTER: '0' } });
+    // Without the trigger that fills in attempts from nodes on the previous release (0014), so an
+    // attempt the engine recorded without its subscription would be refused (NOT NULL).
+    await sql`DROP TRIGGER webhook_delivery_attempts_fill_subscription ON webhook_delivery_attempts`.execute(s.t.ctx.db);
+    receiver = await startWebhookReceiver();
+  });
+  afterAll(async () => {
+    await s?.t.close();
+    await receiver?.close();
+  });
+
+  it('a sent attempt, a retry, a lost lease and a test send carry their subscription; the test send is left out', async () => {
+    const sub = await addSubscription(s.t, s.agency.id, { url: `${receiver.url}/charts`, events: ['review.created'] });
+    const { db } = s.t.ctx;
+    // One delivery fails once (500), then succeeds 5 s later.
+    receiver.answerWith(() => ({ status: 500, body: 'down' }));
+    await simulate(s.t.app, s.agency.id, 'review.created');
+    expect(await s.deliverDue()).toBe(1);
+    receiver.answerWith(() => ({ status: 200, body: 'ok' }));
+    s.clock.advance(5_000);
+    expect(await s.worker.runOnce()).toBe(1);
+    // Another is leased by a worker that dies: the promoter records the lost attempt, then it is sent.
+    await simulate(s.t.app, s.agency.id, 'review.created');
+    await s.dispatcher.runOnce();
+    const now = s.clock.now();
+    expect(await claimDueDeliveries(db, {
+      workerId: 'dead-worker', now, leaseUntil: new Date(now.getTime() + 30_000), limit: 10,
+      subscriptionAllowances: new Map(), agencyAllowances: new Map(), subscriptionDefault: 10, agencyDefault: 10,
+    })).toHaveLength(1);
+    s.clock.advance(30_000);
+    expect(await s.worker.runOnce()).toBe(1);
+    // A test send, attempted directly as POST /webhooks/{id}/test does.
+    const testSend = newId('whdel', s.clock.now());
+    await insertDelivery(db, {
+      id: testSend, agency_id: s.agency.id, subscription_id: sub.id, event_id: null, event_type: 'webhook.test', payload: '{}',
+      status: 'pending', next_attempt_at: null, is_test: true, created_at: s.clock.now(), updated_at: s.clock.now(),
+    });
+    await s.t.ctx.services.deliveryEngine.executor.attemptDelivery(testSend);
+
+    const attempts = await db.selectFrom('webhook_delivery_attempts').select(['subscription_id', 'is_test', 'error_kind', 'response_status'])
+      .where('agency_id', '=', s.agency.id).orderBy('delivery_id').orderBy('attempt_number').execute();
+    expect(attempts).toEqual([
+      { subscription_id: sub.id, is_test: false, error_kind: 'http_status', response_status: 500 },
+      { subscription_id: sub.id, is_test: false, error_kind: null, response_status: 200 },
+      { subscription_id: sub.id, is_test: false, error_kind: 'worker_lost', response_status: null },
+      { subscription_id: sub.id, is_test: false, error_kind: null, response_status: 200 },
+      { subscription_id: sub.id, is_test: true, error_kind: null, response_status: 200 },
+    ]);
+    const stats = await s.t.ctx.services.deliveryStats.hourly(s.agency.id, sub.id, '24h');
+    const hour = stats.data.at(-1)!;
+    expect(hour).toMatchObject({ hour_start: '2026-03-02T09:00:00.000Z', succeeded: 2, failed: 0, retrying: 0, attempts: 4 });
+  });
+
+  it('an attempt counts in the hour it started, however old its delivery (redelivered 3 days later)', async () => {
+    const agency = await createAgency(s.t.app, { tier: 'scale' });
+    const sub = await addSubscription(s.t, agency.id, { url: `${receiver.url}/again`, events: ['review.created'] });
+    receiver.answerWith(() => ({ status: 200, body: 'ok' }));
+    await simulate(s.t.app, agency.id, 'review.created');
+    expect(await s.deliverDue()).toBe(1);
+    const [delivery] = await deliveriesOf(s.t, sub.id);
+    s.clock.advance(3 * 24 * HOUR);
+    await requeueDelivery(s.t.ctx.db, agency.id, delivery!.id, s.clock.now());
+    expect(await s.worker.runOnce()).toBe(1);
+
+    const stats = await s.t.ctx.services.deliveryStats.hourly(agency.id, sub.id, '24h');
+    expect(stats.data.reduce((sum, hour) => sum + hour.succeeded, 0)).toBe(0);
+    expect(stats.data.reduce((sum, hour) => sum + hour.attempts, 0)).toBe(1);
+    expect(stats.data.at(-1)).toMatchObject({ attempts: 1 });
   });
 });

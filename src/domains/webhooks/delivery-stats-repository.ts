@@ -1,19 +1,24 @@
 /**
  * A subscription's delivery history per hour (the endpoint charts): deliveries by outcome, and
- * attempt latency percentiles. Both read the subscription's deliveries through the
- * (subscription_id, id) index, bounded by time through the time-ordered id; attempts are then
- * fetched per delivery by their (delivery_id, attempt_number) key. Hours are whole hours since the
- * Unix epoch, so buckets do not depend on the session's time zone.
+ * attempt latency percentiles. Each chart reads one index, index-only (migrations/0014):
+ * webhook_deliveries_stats_idx holds a subscription's deliveries that have an outcome, by
+ * creation time, with their status; webhook_delivery_attempts_stats_idx its attempts, by start
+ * time, with their duration (attempts carry their delivery's subscription for it). Each hour of
+ * the range is aggregated from its own range of the index (a lateral subquery per hour), so
+ * nothing sorts the whole range before grouping and a percentile sorts one hour's durations.
+ * Reading the deliveries and then each one's attempts, as before, visited every delivery row of
+ * the subscription and an attempt row per delivery (bench:stats, docs/benchmarks.md).
+ *
+ * Not an hourly rollup: a delivery is counted by its state now, which changes after its hour is
+ * over (a retry succeeds hours later), so every rollup row would be rewritten on the delivery
+ * engine's path or lag behind it; and p50/p95 are exact, which counters cannot give.
+ *
+ * Tenant scope is the subscription's agency: a delivery and its attempts belong to the agency of
+ * their subscription, so the subscription row is the one read with agency_id. Hours are whole
+ * hours since the Unix epoch, so buckets do not depend on the session's time zone.
  */
 import { sql } from 'kysely';
 import type { Executor } from '../../db/types.ts';
-import { idFloor } from '../../lib/ids.ts';
-
-/**
- * Retries of a delivery run for about 28 hours (retry-schedule.ts, +20 % jitter: under 34), so an
- * attempt in the range belongs to a delivery created at most this long before it.
- */
-const RETRY_SPAN_MS = 36 * 3600_000;
 
 export interface HourlyDeliveriesRow {
   hour: number;
@@ -29,22 +34,33 @@ export interface HourlyLatencyRow {
   p95: number | null;
 }
 
+/** The hours of [from, to), both whole hours: one row each, `start` its first instant. */
+const hoursOf = (from: Date, to: Date) =>
+  sql`generate_series(${from}::timestamptz, ${to}::timestamptz - interval '1 hour', interval '1 hour') as h (start)`;
+
 /**
- * Real (not test) deliveries created in [from, to), per hour of creation, by their state now:
- * succeeded, failed (out of retries, or 410), retrying (waiting for another attempt after a failed one).
+ * Real (not test) deliveries created in [from, to) (whole hours), per hour of creation, by their
+ * state now: succeeded, failed (out of retries, or 410), retrying (waiting for another attempt
+ * after a failed one). Every hour of the range has a row.
  */
 export function deliveriesPerHourQuery(agencyId: string, subscriptionId: string, from: Date, to: Date) {
+  // The last condition is the index's predicate, which lets the scan skip the table; with it,
+  // pending or delivering means retrying (with a last error).
   return sql<HourlyDeliveriesRow>`
-    select floor(extract(epoch from d.created_at) / 3600)::int as hour,
-           (count(*) filter (where d.status = 'succeeded'))::int as succeeded,
-           (count(*) filter (where d.status = 'failed'))::int as failed,
-           (count(*) filter (where d.status in ('pending', 'delivering') and d.last_error is not null))::int as retrying
-      from webhook_deliveries d
-     where d.subscription_id = ${subscriptionId}
-       and d.agency_id = ${agencyId}
-       and d.id >= ${idFloor('whdel', from)} and d.id < ${idFloor('whdel', to)}
-       and not d.is_test
-     group by 1
+    select (extract(epoch from h.start) / 3600)::int as hour, c.succeeded, c.failed, c.retrying
+      from webhook_subscriptions s
+     cross join ${hoursOf(from, to)}
+     cross join lateral (
+       select (count(*) filter (where d.status = 'succeeded'))::int as succeeded,
+              (count(*) filter (where d.status = 'failed'))::int as failed,
+              (count(*) filter (where d.status in ('pending', 'delivering')))::int as retrying
+         from webhook_deliveries d
+        where d.subscription_id = s.id
+          and d.created_at >= h.start and d.created_at < h.start + interval '1 hour'
+          and not d.is_test
+          and (d.status in ('succeeded', 'failed') or (d.status in ('pending', 'delivering') and d.last_error is not null))
+     ) c
+     where s.id = ${subscriptionId} and s.agency_id = ${agencyId}
      order by 1`;
 }
 
@@ -52,28 +68,26 @@ export async function deliveriesPerHour(db: Executor, agencyId: string, subscrip
   return (await deliveriesPerHourQuery(agencyId, subscriptionId, from, to).execute(db)).rows;
 }
 
-/** Attempts of real deliveries started in [from, to), per hour: how many, and the median and 95th percentile of their duration. */
+/**
+ * Attempts of real deliveries started in [from, to) (whole hours), per hour: how many, and the
+ * median and 95th percentile of their duration (null for an hour without any). Every hour of
+ * the range has a row.
+ */
 export function attemptLatencyPerHourQuery(agencyId: string, subscriptionId: string, from: Date, to: Date) {
-  // Attempts are reached from each delivery by their (delivery_id, attempt_number) key. OFFSET 0
-  // keeps the planner from flattening the lateral into a hash join, which reads every agency's
-  // attempts of the range (all of webhook_delivery_attempts over 7 days; bench:stats).
   return sql<HourlyLatencyRow>`
-    select floor(extract(epoch from a.started_at) / 3600)::int as hour,
-           count(*)::int as attempts,
-           percentile_cont(0.5) within group (order by a.duration_ms) as p50,
-           percentile_cont(0.95) within group (order by a.duration_ms) as p95
-      from webhook_deliveries d
+    select (extract(epoch from h.start) / 3600)::int as hour, l.attempts, l.p50, l.p95
+      from webhook_subscriptions s
+     cross join ${hoursOf(from, to)}
      cross join lateral (
-       select a.started_at, a.duration_ms
+       select count(*)::int as attempts,
+              percentile_cont(0.5) within group (order by a.duration_ms) as p50,
+              percentile_cont(0.95) within group (order by a.duration_ms) as p95
          from webhook_delivery_attempts a
-        where a.delivery_id = d.id and a.started_at >= ${from} and a.started_at < ${to}
-       offset 0
-     ) a
-     where d.subscription_id = ${subscriptionId}
-       and d.agency_id = ${agencyId}
-       and d.id >= ${idFloor('whdel', new Date(from.getTime() - RETRY_SPAN_MS))} and d.id < ${idFloor('whdel', to)}
-       and not d.is_test
-     group by 1
+        where a.subscription_id = s.id
+          and a.started_at >= h.start and a.started_at < h.start + interval '1 hour'
+          and not a.is_test
+     ) l
+     where s.id = ${subscriptionId} and s.agency_id = ${agencyId}
      order by 1`;
 }
 

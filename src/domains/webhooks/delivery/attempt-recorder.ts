@@ -110,6 +110,8 @@ export function createAttemptRecorder(deps: {
     const records = attempts.map(({ delivery, startedAt, requestHeaders, outcome }) => ({
       deliveryId: delivery.id,
       agencyId: delivery.agency_id,
+      subscriptionId: delivery.subscription_id,
+      isTest: delivery.is_test,
       attemptNumber: delivery.attempts,
       startedAt,
       durationMs: outcome.durationMs,

@@ -136,7 +136,7 @@ export async function promoteDueDeliveries(db: Executor, now: Date, leaseMs: num
       RETURNING 1
     ),
     lost AS (
-      SELECT id, agency_id, attempts, locked_by, locked_until, updated_at AS claimed_at FROM webhook_deliveries
+      SELECT id, agency_id, subscription_id, is_test, attempts, locked_by, locked_until, updated_at AS claimed_at FROM webhook_deliveries
        WHERE status = 'delivering' AND NOT is_test AND locked_until <= ${now}::timestamptz
       FOR UPDATE SKIP LOCKED
     ),
@@ -149,9 +149,9 @@ export async function promoteDueDeliveries(db: Executor, now: Date, leaseMs: num
     ),
     recorded AS (
       INSERT INTO webhook_delivery_attempts
-        (id, delivery_id, agency_id, attempt_number, started_at, duration_ms, request_headers, error_kind, error_message)
+        (id, delivery_id, agency_id, subscription_id, is_test, attempt_number, started_at, duration_ms, request_headers, error_kind, error_message)
       SELECT 'whatt_' || ${timePart}::text || left(md5(lost.id || '/' || lost.attempts), 16), lost.id, lost.agency_id,
-             lost.attempts, lost.claimed_at,
+             lost.subscription_id, lost.is_test, lost.attempts, lost.claimed_at,
              greatest(0, floor(extract(epoch FROM (lost.locked_until - lost.claimed_at)) * 1000) - ${leaseMs}::int)::int,
              '{}'::jsonb, 'worker_lost',
              'Worker ' || coalesce(lost.locked_by, '?') || ' stopped renewing its lease during this attempt (crashed, killed or stalled); '
@@ -271,11 +271,12 @@ export async function recordAttempts(db: Executor, attempts: AttemptRecord[], re
     released AS (${RELEASE}),
     recorded AS (
       INSERT INTO webhook_delivery_attempts
-        (id, delivery_id, agency_id, attempt_number, started_at, duration_ms, request_headers,
+        (id, delivery_id, agency_id, subscription_id, is_test, attempt_number, started_at, duration_ms, request_headers,
          response_status, response_headers, response_body_excerpt, error_kind, error_message)
       SELECT * FROM unnest(
         ${column((a) => newId('whatt', a.startedAt))}::text[], ${column((a) => a.deliveryId)}::text[],
-        ${column((a) => a.agencyId)}::text[], ${column((a) => a.attemptNumber)}::int[],
+        ${column((a) => a.agencyId)}::text[], ${column((a) => a.subscriptionId)}::text[], ${column((a) => a.isTest)}::boolean[],
+        ${column((a) => a.attemptNumber)}::int[],
         ${column((a) => a.startedAt.toISOString())}::timestamptz[], ${column((a) => a.durationMs)}::int[],
         ${column((a) => JSON.stringify(a.requestHeaders))}::jsonb[], ${column((a) => a.responseStatus)}::int[],
         ${column((a) => (a.responseHeaders ? JSON.stringify(a.responseHeaders) : null))}::jsonb[],

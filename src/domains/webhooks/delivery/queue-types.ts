@@ -25,6 +25,8 @@ export interface ClaimedDelivery {
 export interface AttemptRecord {
   deliveryId: string;
   agencyId: string;
+  subscriptionId: string;
+  isTest: boolean;
   attemptNumber: number;
   startedAt: Date;
   durationMs: number;
