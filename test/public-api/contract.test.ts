@@ -16,7 +16,7 @@ import { newId } from '../../src/lib/ids.ts';
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, fingerprintRequest } from '../../src/domains/idempotency/service.ts';
 import { MAX_SUBSCRIPTIONS_PER_AGENCY } from '../../src/domains/webhooks/schemas.ts';
 
-import { OPERATIONS, type Case, type OperationCases, type World } from './contract-operations.ts';
+import { api, OPERATIONS, type Case, type OperationCases, type World } from './contract-operations.ts';
 
 /** Statuses an operation declares that no request can produce on demand, and why. */
 const UNREACHABLE: Record<string, string> = {};
