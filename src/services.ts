@@ -7,6 +7,7 @@ import type { Clock } from './lib/clock.ts';
 import type { RateLimiter } from './domains/api/rate-limiter.ts';
 import { createMemoryRateLimiter } from './domains/api/rate-limiter.ts';
 import { createRedisRateLimiter } from './domains/api/redis-rate-limiter.ts';
+import { coalesceChecks } from './domains/api/coalescing-limiter.ts';
 import { createKeyAuthenticator } from './domains/api/key-auth.ts';
 import { createApiKeyService } from './domains/api/service.ts';
 import { createAuditService } from './domains/audit/service.ts';
@@ -91,8 +92,9 @@ export function createAppContext(deps: { config: Config; database: Database; clo
   const { config, database, clock, logger } = deps;
   const memory = createMemoryRateLimiter({ clock });
   // A worker serves no requests: it needs no shared counters, so it opens no Redis connection.
+  // Checks of a key already on their way to Redis are joined by the next ones (coalescing-limiter.ts).
   const limiter = config.redisUrl && config.role !== 'worker'
-    ? createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger, traced: config.tracing })
+    ? coalesceChecks(createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger, traced: config.tracing }))
     : memory;
   const metrics = config.metrics ? createServiceMetrics({ database, clock, limiter: config.role === 'worker' ? undefined : limiter }) : undefined;
   const services = createServices({ db: database.db, clock, config, limiter, database, logger, redisKeyPrefix: deps.redisKeyPrefix ?? 'faro:', metrics });

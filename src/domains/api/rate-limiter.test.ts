@@ -62,7 +62,7 @@ for (const backend of backends) {
       clock.set(new Date(START + HOUR_MS));
       // The two left counted leave at 70 min 30 s.
       expect(await limiter.peek(key, 5, 3600)).toEqual({ limit: 5, used: 2, remaining: 3, resetSeconds: 630, windowSeconds: 3600 });
-      expect(await limiter.consume(key, 5, 3600)).toEqual({ allowed: true, limit: 5, remaining: 2, resetSeconds: 630, retryAfterSeconds: null });
+      expect(await limiter.consume(key, 5, 3600)).toEqual({ allowed: true, granted: 1, limit: 5, remaining: 2, resetSeconds: 630, retryAfterSeconds: null });
     });
 
     it('peek does not consume, and keys are independent; with nothing counted, reset is the whole window', async () => {
@@ -95,8 +95,27 @@ for (const backend of backends) {
       expect(await limiter.consume(key, 3, 60)).toMatchObject({ allowed: true, remaining: 2 });
     });
 
+    it('counts several requests in one check exactly as that many checks in a row', async () => {
+      const { limiter, key } = setup();
+      const twin = `${key}_twin`;
+      const sizes = [4, 7, 3];
+      const batched = [];
+      for (const units of sizes) batched.push(await limiter.consume(key, 10, 3600, units));
+      expect(batched.map((d) => [d.granted, d.allowed, d.remaining, d.retryAfterSeconds])).toEqual([
+        [4, true, 6, null],
+        [6, true, 0, null],
+        [0, false, 0, 3600],
+      ]);
+      let last;
+      for (let i = 0; i < sizes.reduce((a, b) => a + b); i += 1) last = await limiter.consume(twin, 10, 3600);
+      expect(last).toEqual({ ...batched.at(-1), granted: 0 });
+      expect(await limiter.peek(key, 10, 3600)).toEqual(await limiter.peek(twin, 10, 3600));
+    });
+
     it('rejects invalid arguments as programming errors', async () => {
       const { limiter, key } = setup();
+      await expect(limiter.consume(key, 10, 60, 0)).rejects.toThrow(RangeError);
+      await expect(limiter.consume(key, 10, 60, 1.5)).rejects.toThrow(RangeError);
       await expect(limiter.consume(key, -1, 60)).rejects.toThrow(RangeError);
       await expect(limiter.consume(key, 1.5, 60)).rejects.toThrow(RangeError);
       await expect(limiter.consume(key, 10, 0)).rejects.toThrow(RangeError);
@@ -125,8 +144,8 @@ for (const backend of backends) {
       { limit: 50, windowSeconds: 3600, seed: 1 },
       { limit: 20, windowSeconds: 60, seed: 2 },
     ];
-    for (const { limit, windowSeconds, seed } of sweeps) {
-      it(`never admits more than the limit in any rolling window (random traffic, 3 h, ${limit}/${windowSeconds}s)`, async () => {
+    for (const { limit, windowSeconds, seed, together } of sweeps.flatMap((sweep) => [false, true].map((together) => ({ ...sweep, together })))) {
+      it(`never admits more than the limit in any rolling window (random traffic, 3 h, ${limit}/${windowSeconds}s${together ? ', each instant one check' : ''})`, async () => {
         const { clock, limiter, key } = setup();
         const random = mulberry32(seed);
         const windowMs = windowSeconds * 1000;
@@ -155,9 +174,15 @@ for (const backend of backends) {
           while (times[i + n] === t) n += 1;
           i += n;
           clock.set(new Date(START + t));
-          // Requests at the same instant go out concurrently, as a real burst would.
-          const burst = await Promise.all(Array.from({ length: n }, () => limiter.consume(key, limit, windowSeconds)));
-          for (const d of burst) if (d.allowed) admitted.push(t);
+          if (together) {
+            // Requests at the same instant as one check of n units, as coalesced checks are made.
+            const { granted } = await limiter.consume(key, limit, windowSeconds, n);
+            for (let g = 0; g < granted; g += 1) admitted.push(t);
+          } else {
+            // Requests at the same instant go out concurrently, as a real burst would.
+            const burst = await Promise.all(Array.from({ length: n }, () => limiter.consume(key, limit, windowSeconds)));
+            for (const d of burst) if (d.allowed) admitted.push(t);
+          }
         }
         expect(maxInAnyWindow(admitted, windowMs)).toBe(limit); // reached, never exceeded
       }, 60_000);

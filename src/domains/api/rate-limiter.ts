@@ -2,6 +2,8 @@ import { systemClock, type Clock } from '../../lib/clock.ts';
 
 export interface RateLimitDecision {
   allowed: boolean;
+  /** Requests admitted by this check: 0 or 1, or up to `units` (see RateLimiter.consume). */
+  granted: number;
   limit: number;
   remaining: number;
   /** Seconds until more quota is available, 1..window: see `secondsUntilMore`. */
@@ -20,7 +22,12 @@ export interface RateLimitUsage {
 }
 
 export interface RateLimiter {
-  consume(key: string, limit: number, windowSeconds: number): Promise<RateLimitDecision>;
+  /**
+   * Counts requests against the key's window. `units` (default 1) checks that many requests at
+   * once, exactly as that many checks one after the other: as many are admitted as the quota
+   * still holds (`granted`), and `remaining` is what is left after them.
+   */
+  consume(key: string, limit: number, windowSeconds: number, units?: number): Promise<RateLimitDecision>;
   peek(key: string, limit: number, windowSeconds: number): Promise<RateLimitUsage>;
   /** Where checks are answered right now: Redis, or this process's memory (no Redis, or its breaker is open). */
   backend(): 'redis' | 'memory';
@@ -59,6 +66,12 @@ export function windowMsFor(limit: number, windowSeconds: number): number {
   return windowSeconds * 1000;
 }
 
+/** Requests one check may count at once; a bad value is a bug: throw. */
+export function checkUnits(units: number): number {
+  if (!Number.isSafeInteger(units) || units < 1) throw new RangeError(`units must be a positive integer, got ${units}`);
+  return units;
+}
+
 /** The Lua script computes exactly this expression (same IEEE doubles), so both agree. */
 export function bucketIndex(nowMs: number, windowMs: number): number {
   return Math.floor((nowMs * BUCKETS_PER_WINDOW) / windowMs);
@@ -83,10 +96,12 @@ export function secondsUntilMore(waitMs: number | null, windowMs: number): numbe
   return Math.min(windowSeconds, Math.max(1, Math.ceil(waitMs / 1000)));
 }
 
-export function toDecision(allowed: boolean, limit: number, windowMs: number, state: WindowState): RateLimitDecision {
+export function toDecision(granted: number, limit: number, windowMs: number, state: WindowState): RateLimitDecision {
   const resetSeconds = secondsUntilMore(state.waitMs, windowMs);
+  const allowed = granted > 0;
   return {
     allowed,
+    granted,
     limit,
     remaining: Math.max(0, limit - state.used),
     resetSeconds,
@@ -128,16 +143,16 @@ function expire(entry: Entry, nowMs: number): boolean {
   return true;
 }
 
-function record(entry: Entry, nowMs: number): void {
+function record(entry: Entry, nowMs: number, count: number): void {
   const tail = entry.buckets.at(-1);
   const index = bucketIndex(nowMs, entry.windowMs);
   if (tail && index <= tail.index) {
-    tail.count += 1;
+    tail.count += count;
     tail.lastMs = Math.max(tail.lastMs, nowMs);
   } else {
-    entry.buckets.push({ index, count: 1, lastMs: Math.max(nowMs, tail?.lastMs ?? nowMs) });
+    entry.buckets.push({ index, count, lastMs: Math.max(nowMs, tail?.lastMs ?? nowMs) });
   }
-  entry.used += 1;
+  entry.used += count;
 }
 
 /** Ms until `used` drops below `limit` (at least one bucket leaving); null when nothing is counted. */
@@ -179,22 +194,23 @@ export function createMemoryRateLimiter(options: { clock?: Clock } = {}): RateLi
   }
 
   return {
-    async consume(key, limit, windowSeconds) {
+    async consume(key, limit, windowSeconds, units = 1) {
       const windowMs = windowMsFor(limit, windowSeconds);
+      checkUnits(units);
       const nowMs = clock.now().getTime();
       sweep(nowMs);
       let entry = load(key, windowMs, nowMs);
       // Nothing live, or counted for another window: the key starts afresh (old buckets mean nothing now).
       if (!entry) entries.delete(key);
-      const allowed = (entry?.used ?? 0) < limit;
-      if (allowed) {
+      const granted = Math.max(0, Math.min(units, limit - (entry?.used ?? 0)));
+      if (granted > 0) {
         if (!entry) {
           entry = { windowMs, buckets: [], used: 0 };
           entries.set(key, entry);
         }
-        record(entry, nowMs);
+        record(entry, nowMs, granted);
       }
-      return toDecision(allowed, limit, windowMs, { used: entry?.used ?? 0, waitMs: waitMs(entry, limit, nowMs) });
+      return toDecision(granted, limit, windowMs, { used: entry?.used ?? 0, waitMs: waitMs(entry, limit, nowMs) });
     },
 
     async peek(key, limit, windowSeconds) {

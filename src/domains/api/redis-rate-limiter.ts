@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import {
+  checkUnits,
   createMemoryRateLimiter,
   toDecision,
   toUsage,
@@ -52,12 +53,13 @@ export interface RedisRateLimiterOptions {
  * numbers of the oldest and newest bucket), and the newest bucket, still open, as index (its
  * bucket index), count and last (ms of its last request). Closed buckets are fields named by
  * their sequence number, valued "count:last".
- * ARGV = now ms, window ms, limit, cost (1 = consume, 0 = peek).
+ * ARGV = now ms, window ms, limit, cost (0 = peek; n >= 1: count up to n requests, as many as the
+ * quota holds, as n checks in a row would).
  * A consume with a different window than the stored one starts the key afresh; a peek with a
  * different window only reports it empty, so a mistaken peek can never reset a live limit.
  * The time comes from the caller, not from Redis TIME: tests drive it with a manual clock, and
  * instances agree as long as their clocks are synced (NTP).
- * Returns { allowed, used, ms until more quota is available (-1: nothing counted) }.
+ * Returns { requests counted (0..cost), used, ms until more quota is available (-1: nothing counted) }.
  */
 export const RATE_LIMIT_SCRIPT = `
 local key = KEYS[1]
@@ -101,13 +103,13 @@ while head < tail do
   expired = true
 end
 
-local allowed = 0
+local granted = 0
 if cost > 0 and used < limit then
-  allowed = 1
-  used = used + 1
+  granted = math.min(cost, limit - used)
+  used = used + granted
   local current = math.floor(now * 60 / window)
   if tail > 0 and current <= index then
-    count, last = count + 1, math.max(now, last)
+    count, last = count + granted, math.max(now, last)
     if expired then
       redis.call('HSET', key, 'used', used, 'head', head, 'count', count, 'last', int(last))
     else
@@ -120,7 +122,7 @@ if cost > 0 and used < limit then
     else
       last = now
     end
-    tail, index, count = tail + 1, current, 1
+    tail, index, count = tail + 1, current, granted
     redis.call('HSET', key, 'window', ARGV[2], 'used', used, 'head', head, 'tail', tail,
       'index', int(index), 'count', count, 'last', int(last))
   end
@@ -143,7 +145,7 @@ if used > 0 then
     wait = l + window - now
   end
 end
-return { allowed, used, wait }
+return { granted, used, wait }
 `;
 
 const LOG_EVERY_MS = 10_000;
@@ -156,10 +158,10 @@ interface LimiterClient extends Redis {
   faroRateLimit(key: string, nowMs: number, windowMs: number, limit: number, cost: number): Promise<unknown>;
 }
 
-function parseReply(reply: unknown): { allowed: boolean; state: WindowState } {
+function parseReply(reply: unknown): { granted: number; state: WindowState } {
   if (!Array.isArray(reply) || reply.length !== 3) throw new Error(`unexpected rate-limit script reply: ${String(reply)}`);
-  const [allowed, used, waitMs] = reply.map(Number) as [number, number, number];
-  return { allowed: allowed === 1, state: { used, waitMs: waitMs < 0 ? null : waitMs } };
+  const [granted, used, waitMs] = reply.map(Number) as [number, number, number];
+  return { granted, state: { used, waitMs: waitMs < 0 ? null : waitMs } };
 }
 
 /** Used only when no logger is given: one JSON line on stderr, like pino would write. */
@@ -276,15 +278,16 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   return {
     backend: () => (breaker.isOpen ? 'memory' : 'redis'),
 
-    async consume(key, limit, windowSeconds) {
+    async consume(key, limit, windowSeconds, units = 1) {
       const windowMs = windowMsFor(limit, windowSeconds);
+      checkUnits(units);
       const nowMs = clock.now().getTime();
       try {
-        const { allowed, state } = await run(key, limit, windowMs, nowMs, 1);
-        return toDecision(allowed, limit, windowMs, state);
+        const { granted, state } = await run(key, limit, windowMs, nowMs, units);
+        return toDecision(granted, limit, windowMs, state);
       } catch {
         suppressed += 1;
-        return fallback.consume(key, limit, windowSeconds);
+        return fallback.consume(key, limit, windowSeconds, units);
       }
     },
 
