@@ -2,12 +2,13 @@
 // servers on the same database, the same seed and Redis (each with its own limiter keys): one with
 // metrics off (the default), one with FARO_METRICS_PORT set and scraped every 5 s while it is
 // measured (three times the usual 15 s scrape interval; each scrape also runs the queue read).
-// Rounds alternate which goes first, and the ratio is the median of the within-round ratios.
+// Rounds come in pairs, each variant first in one of them, and the ratio is taken over each pair (bench/api/paired-rounds.ts).
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { BenchContext, BenchPart } from './part.ts';
 import { createBenchDatabase, seed } from './seed.ts';
 import { startFaro, type Server } from './servers.ts';
+import { orderOf, pairedRatio, pairedRounds, settle } from './paired-rounds.ts';
 import { measure, summarise, type Sample, type Target } from './load.ts';
 import { openPostgres } from '../../src/db/database.ts';
 import { systemClock } from '../../src/lib/clock.ts';
@@ -82,9 +83,9 @@ export const metricsPart: BenchPart = {
     try {
       const seeded = await seed(database.url, 0);
       const common = { databaseUrl: database.url, redisUrl: context.redisUrl, agencyId: seeded.agencyId, logger: 'silent' as const };
-      const off = await startFaro({ ...common, redisKeyPrefix: `faro:bench:${run}:metrics-off:` });
+      const off = await startFaro({ ...common, redisKeyPrefix: `faro:bench:${run}:metrics-off:` }, { cpuProfileDir: context.cpuProfileDir });
       servers.push(off);
-      const on = await startFaro({ ...common, redisKeyPrefix: `faro:bench:${run}:metrics-on:`, metrics: true });
+      const on = await startFaro({ ...common, redisKeyPrefix: `faro:bench:${run}:metrics-on:`, metrics: true }, { cpuProfileDir: context.cpuProfileDir });
       servers.push(on);
       const meters = { admin: database.admin, databaseName: database.name, redis };
       const target = (server: Server): Target => ({
@@ -97,24 +98,26 @@ export const metricsPart: BenchPart = {
 
       const samples = { off: [] as Sample[], on: [] as Sample[] };
       let scrapes = 0;
-      for (let round = 0; round < context.rounds; round++) {
-        for (const variant of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+      const rounds = pairedRounds(context.rounds);
+      for (let round = 0; round < rounds; round++) {
+        for (const variant of orderOf(round, 'off' as const, 'on' as const)) {
+          await settle();
           const scraper = variant === 'on' ? scrapeEvery(on.metricsUrl!, SCRAPE_INTERVAL_MS) : undefined;
           const sample = await measure(target(variant === 'on' ? on : off), load, meters);
           scrapes += (await scraper?.stop()) ?? 0;
           samples[variant].push(sample);
-          context.log(`round ${round + 1}/${context.rounds} metrics ${variant.padEnd(3)} ${sample.rps.toFixed(0).padStart(6)} req/s  p99 ${sample.p99.toFixed(2)} ms  server ${sample.serverCpuUs.toFixed(0)} µs/req  bad ${sample.bad}`);
+          context.log(`round ${round + 1}/${rounds} metrics ${variant.padEnd(3)} ${sample.rps.toFixed(0).padStart(6)} req/s  p99 ${sample.p99.toFixed(2)} ms  server ${sample.serverCpuUs.toFixed(0)} µs/req  bad ${sample.bad}`);
         }
       }
       const perRequestUs = await instrumentationUs(database.url);
-      const ratio = median(samples.on.map((sample, i) => sample.rps / samples.off[i]!.rps));
-      const cpuRatio = median(samples.on.map((sample, i) => sample.serverCpuUs / samples.off[i]!.serverCpuUs));
+      const { ratio, pairs } = pairedRatio(samples.on.map((s) => s.rps), samples.off.map((s) => s.rps));
+      const cpuRatio = pairedRatio(samples.on.map((s) => s.serverCpuUs), samples.off.map((s) => s.serverCpuUs)).ratio;
       const mean = { off: summarise(samples.off), on: summarise(samples.on) };
       const row = (name: string, s: Sample) => `| ${name} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.serverCpuUs.toFixed(0)} | ${s.bad} |`;
       return [
-        `\`GET /api/v1/locations/:id\` with an API key (the hot path of the part above), ${CONNECTIONS} connections, ${context.rounds} rounds of ${context.durationS} s per variant, ` +
-          `alternating which goes first. The metrics-on server was scraped every ${SCRAPE_INTERVAL_MS / 1000} s while measured (${scrapes} scrapes in all). ` +
-          'Each row is the mean of its rounds; each ratio the median over rounds of the ratio within a round.',
+        `\`GET /api/v1/locations/:id\` with an API key (the hot path of the part above), ${CONNECTIONS} connections, ${rounds} rounds of ${context.durationS} s per variant, ` +
+          `in pairs of rounds (off then on, on then off), with 2 s to settle before each (bench/api/paired-rounds.ts). The metrics-on server was scraped every ${SCRAPE_INTERVAL_MS / 1000} s while measured (${scrapes} scrapes in all). ` +
+          'Each row is the mean of its rounds; each ratio the median over round pairs of the ratio of the pair\'s totals.',
         '',
         '| variant | req/s | p50 ms | p99 ms | server CPU µs/req | non-2xx |',
         '|---|---:|---:|---:|---:|---:|',
@@ -122,7 +125,7 @@ export const metricsPart: BenchPart = {
         row('metrics on, scraped', mean.on),
         '',
         `Throughput with metrics on / off: **${ratio.toFixed(3)}** (target ≥ ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'met' : 'not met'}); ` +
-          `server CPU per request on / off: ${cpuRatio.toFixed(3)}. Per round (on / off req/s): ${samples.on.map((s, i) => (s.rps / samples.off[i]!.rps).toFixed(3)).join(', ')}.`,
+          `server CPU per request on / off: ${cpuRatio.toFixed(3)}. Per round pair (on / off req/s): ${pairs.map((r) => r.toFixed(3)).join(', ')}.`,
         '',
         `The instrumentation alone (the HTTP hook's counter and histogram, and the limiter's counter), timed in a loop: **${perRequestUs.toFixed(2)} µs CPU per request**, ` +
           `${((100 * perRequestUs) / mean.off.serverCpuUs).toFixed(2)} % of the ${mean.off.serverCpuUs.toFixed(0)} µs the metrics-off server spent per request in this run.`,

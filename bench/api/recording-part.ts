@@ -8,18 +8,13 @@ import pg from 'pg';
 import type { BenchContext, BenchPart } from './part.ts';
 import { createBenchDatabase, seed } from './seed.ts';
 import { startFaro, type Server } from './servers.ts';
+import { orderOf, pairedRatio, pairedRounds, settle } from './paired-rounds.ts';
 import { measure, summarise, type Sample, type Target } from './load.ts';
 
 const CONNECTIONS = 20;
 const TARGET_RATIO = 0.97;
 
 const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 export const recordingPart: BenchPart = {
   name: 'usage and request-log recording',
@@ -48,15 +43,16 @@ export const recordingPart: BenchPart = {
       ];
       for (const variant of variants) await measure(variant.target, { ...load, duration: Math.min(3, context.durationS) }, meters);
       const samples = new Map<string, Sample[]>(variants.map((v) => [v.id, []]));
-      for (let round = 0; round < context.rounds; round++) {
-        for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
+      const rounds = pairedRounds(context.rounds);
+      for (let round = 0; round < rounds; round++) {
+        for (const variant of orderOf(round, variants[0]!, variants[1]!)) {
+          await settle();
           const sample = await measure(variant.target, load, meters);
           samples.get(variant.id)!.push(sample);
-          context.log(`round ${round + 1}/${context.rounds} recording ${variant.id.padEnd(3)} ${sample.rps.toFixed(0).padStart(6)} req/s  p99 ${sample.p99.toFixed(2)} ms  server ${sample.serverCpuUs.toFixed(0)} µs/req  postgres ${sample.postgresCpuUs?.toFixed(0) ?? '—'} µs/req  bad ${sample.bad}`);
+          context.log(`round ${round + 1}/${rounds} recording ${variant.id.padEnd(3)} ${sample.rps.toFixed(0).padStart(6)} req/s  p99 ${sample.p99.toFixed(2)} ms  server ${sample.serverCpuUs.toFixed(0)} µs/req  postgres ${sample.postgresCpuUs?.toFixed(0) ?? '—'} µs/req  bad ${sample.bad}`);
         }
       }
-      const ratios = samples.get('on')!.map((sample, round) => sample.rps / samples.get('off')![round]!.rps);
-      const ratio = median(ratios);
+      const { ratio, pairs: ratios } = pairedRatio(samples.get('on')!.map((s) => s.rps), samples.get('off')!.map((s) => s.rps));
       // Stopping the server flushes what it still held: every request it answered is then a row.
       await on.stop();
       const client = new pg.Client({ connectionString: database.url });
@@ -69,13 +65,13 @@ export const recordingPart: BenchPart = {
       const rows = variants.map((variant) => {
         const s = summarise(samples.get(variant.id)!);
         const perRound = samples.get(variant.id)!.map((x) => fmt(x.rps)).join(' / ');
-        const spread = `rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+        const spread = `round pairs ${ratios.map((r) => r.toFixed(2)).join(', ')}`;
         const note = variant.id === 'on' ? `${ratio.toFixed(3)}× recording off (≥ ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? '✓' : '✗'}; ${spread}` : '';
         return `| ${variant.label} | ${fmt(s.rps)} (${perRound}) | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.serverCpuUs)} | ${s.postgresCpuUs === null ? '—' : fmt(s.postgresCpuUs)} | ${s.bad} | ${note} |`;
       });
       return [
-        `GET /api/v1/locations/:id with an API key, ${CONNECTIONS} connections, ${context.rounds} rounds of ${context.durationS} s per variant, the two servers alternating (the other order every other round). ` +
-          'Each row is the mean of its rounds; the ratio is the median over rounds of the ratio within a round. Both servers are FARO with logging silenced on the same database and Redis; ' +
+        `GET /api/v1/locations/:id with an API key, ${CONNECTIONS} connections, ${rounds} rounds of ${context.durationS} s per variant, in pairs of rounds (off then on, on then off) with 2 s to settle before each (bench/api/paired-rounds.ts). ` +
+          'Each row is the mean of its rounds; the ratio is the median over round pairs of the ratio of the pair\'s totals. Both servers are FARO with logging silenced on the same database and Redis; ' +
           'the recording one counts each request and buffers its log row, and writes them every 5 s or once 10,000 rows are waiting (one upsert, one COPY).',
         '',
         '| variant | req/s (rounds) | p50 ms | p99 ms | server CPU µs/req | Postgres CPU µs/req | errors + non-2xx | ratio (target) |',
