@@ -14,11 +14,19 @@ export type Cleanups = (() => Promise<void>)[];
 
 /** An unmigrated database: a fresh PGlite, or a new database on TEST_DATABASE_URL's server. */
 export async function emptyDatabase(cleanups: Cleanups): Promise<Database> {
+  return (await emptyDatabases(cleanups, 1))[0]!;
+}
+
+/**
+ * One unmigrated database, opened `connections` times (separate pools, as separate instances
+ * would): on PGlite, which one process alone may open, always one.
+ */
+export async function emptyDatabases(cleanups: Cleanups, connections: number): Promise<Database[]> {
   const postgresUrl = process.env.TEST_DATABASE_URL;
   if (!postgresUrl) {
     const pglite = wrapPglite(await openPgliteFromTemplate(undefined));
     cleanups.push(() => pglite.close());
-    return pglite;
+    return [pglite];
   }
   const name = `faro_migration_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: postgresUrl });
@@ -27,9 +35,9 @@ export async function emptyDatabase(cleanups: Cleanups): Promise<Database> {
   await admin.end();
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
-  const opened = await openPostgres(url.toString(), 2);
+  const opened = await Promise.all(Array.from({ length: connections }, () => openPostgres(url.toString(), 2)));
   cleanups.push(async () => {
-    await opened.close();
+    await Promise.all(opened.map((database) => database.close()));
     const dropper = new pg.Client({ connectionString: postgresUrl });
     await dropper.connect();
     await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
