@@ -97,6 +97,26 @@ const requestSpan = (requestId: string) =>
   endedSpan(`the span of ${requestId}`, (span) => span.kind === SpanKind.SERVER && span.spanContext().spanId === linesOf(requestId)[0]?.span_id);
 
 describe('a traced request', () => {
+  it.runIf(usingRedis)('concurrent requests of one key: each rate-limit check span is a child of a request of its batch, within it', async () => {
+    const responses = await Promise.all(Array.from({ length: 30 }, () => fetch(`${t.url}/api/v1/locations/${locationId}`, { headers })));
+    expect(responses.map((response) => response.status)).toEqual(Array(30).fill(200));
+    const requestSpans = await Promise.all(responses.map((response) => requestSpan(response.headers.get('request-id')!)));
+    const byId = new Map(requestSpans.map((span) => [idsOf(span).spanId, span]));
+    const nanos = (time: [number, number]) => time[0] * 1e9 + time[1];
+    await until(() => tracing.spans().filter((span) => span.name === 'EVALSHA').length > 0, 'the EVALSHA spans', 15_000);
+    const checks = tracing.spans().filter((span) => span.name === 'EVALSHA');
+    // At most one check per request (requests that arrive together share one), each inside the
+    // request it belongs to: a batch's check runs in its first request's context, never in that
+    // of a request that already answered.
+    expect(checks.length).toBeLessThanOrEqual(30);
+    for (const check of checks) {
+      const parent = byId.get(check.parentSpanContext?.spanId ?? '');
+      expect(parent).toBeDefined();
+      expect(nanos(check.startTime)).toBeGreaterThanOrEqual(nanos(parent!.startTime));
+      expect(nanos(check.endTime)).toBeLessThanOrEqual(nanos(parent!.endTime));
+    }
+  });
+
   it('has a server span named by its route, with database spans (and Redis spans) as children, and its trace on every log line', async () => {
     const response = await fetch(`${t.url}/api/v1/leads`, {
       method: 'POST',

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RateLimitDecision, RateLimiter } from './rate-limiter.ts';
 
 /**
@@ -7,14 +8,20 @@ import type { RateLimitDecision, RateLimiter } from './rate-limiter.ts';
  * instead of one per request, and a quiet key is checked at once, as before. Nothing is reserved
  * ahead of a request, so nothing can be stranded: the never-over-quota guarantee and the counts
  * are the same as without it.
+ *
+ * `traced`: a batch is checked in the async context of its first request, so its Redis span is a
+ * child of that request's span (not of whichever request started checking the key).
  */
-export function coalesceChecks(inner: RateLimiter, options: { maxBatch?: number } = {}): RateLimiter {
+export function coalesceChecks(inner: RateLimiter, options: { maxBatch?: number; traced?: boolean } = {}): RateLimiter {
   const maxBatch = options.maxBatch ?? 256;
+  const traced = options.traced ?? false;
   const queues = new Map<string, Queue>();
 
   interface Waiting {
     resolve(decision: RateLimitDecision): void;
     reject(error: unknown): void;
+    /** Runs a function in the request's async context (only when traced). */
+    inContext?: <R>(run: () => R) => R;
   }
   interface Queue {
     key: string;
@@ -29,7 +36,8 @@ export function coalesceChecks(inner: RateLimiter, options: { maxBatch?: number 
     while (queue.waiting.length > 0) {
       const batch = queue.waiting.splice(0, maxBatch);
       try {
-        const decision = await inner.consume(queue.key, queue.limit, queue.windowSeconds, batch.length);
+        const checkBatch = () => inner.consume(queue.key, queue.limit, queue.windowSeconds, batch.length);
+        const decision = await (batch[0]!.inContext ? batch[0]!.inContext(checkBatch) : checkBatch());
         batch.forEach((waiting, position) => waiting.resolve(decisionFor(decision, position)));
       } catch (error) {
         for (const waiting of batch) waiting.reject(error);
@@ -48,7 +56,9 @@ export function coalesceChecks(inner: RateLimiter, options: { maxBatch?: number 
         queue = { key, limit, windowSeconds, waiting: [], checking: false };
         queues.set(queueId, queue);
       }
-      const decided = new Promise<RateLimitDecision>((resolve, reject) => queue.waiting.push({ resolve, reject }));
+      const decided = new Promise<RateLimitDecision>((resolve, reject) =>
+        queue.waiting.push(traced ? { resolve, reject, inContext: AsyncLocalStorage.snapshot() } : { resolve, reject }),
+      );
       if (!queue.checking) void check(queueId, queue);
       return decided;
     },
