@@ -22,17 +22,7 @@ const LOG_ROWS_PER_COPY = 5000;
 const MAX_PENDING_KEY_HOURS = 100_000;
 
 /** What the request hook hands over once the response has gone out. */
-export interface RecordedRequest {
-  agencyId: string;
-  keyId: string;
-  method: string;
-  /** Path and query, credentials already redacted. */
-  path: string;
-  status: number;
-  durationMs: number;
-  requestId: string;
-  clientIp: string | null;
-}
+export type RecordedRequest = Omit<repo.RequestLogEntry, 'arrivedMs'>;
 
 type Outcome = keyof repo.UsageCounts;
 
@@ -162,17 +152,7 @@ export function createUsageRecorder(deps: {
         add(row);
       }
       // One flat entry per request: it lives until the next flush, so it is kept small.
-      logs.push({
-        agencyId: request.agencyId,
-        keyId: request.keyId,
-        method: request.method,
-        path: request.path,
-        status: request.status,
-        durationMs: request.durationMs,
-        requestId: request.requestId,
-        clientIp: request.clientIp,
-        arrivedMs,
-      });
+      logs.push({ ...request, arrivedMs });
       // While the database refuses writes the timer alone retries, not every request.
       if (logs.length >= flushEarlyAt && !flushing && !lastFlushFailed) void flush();
       else if (logs.length > config.requestLogBuffer) keepLogs(logs);
