@@ -7,7 +7,8 @@
 // points it at another one. Prints the tables and records them in docs/benchmarks.md.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createRedisRateLimiter, RATE_LIMIT_SCRIPT } from '../src/domains/api/redis-rate-limiter.ts';
+import { createRedisRateLimiter } from '../src/domains/api/redis-rate-limiter.ts';
+import { RATE_LIMIT_SCRIPT } from '../src/domains/api/redis-rate-limit-scripts.ts';
 import { startOwnRedis } from '../test/support/redis-server.ts';
 import { machineDescription, writeBenchmarkSection } from './report.ts';
 

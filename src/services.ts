@@ -92,9 +92,10 @@ export function createAppContext(deps: { config: Config; database: Database; clo
   const { config, database, clock, logger } = deps;
   const memory = createMemoryRateLimiter({ clock });
   // A worker serves no requests: it needs no shared counters, so it opens no Redis connection.
-  // Checks of a key already on their way to Redis are joined by the next ones (coalescing-limiter.ts).
+  // Checks of a key already on their way to Redis are joined by the next ones, and a key that busy
+  // holds a short lease of its quota (coalescing-limiter.ts).
   const limiter = config.redisUrl && config.role !== 'worker'
-    ? coalesceChecks(createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger, traced: config.tracing }), { traced: config.tracing })
+    ? coalesceChecks(createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger, traced: config.tracing }), { traced: config.tracing, clock })
     : memory;
   const metrics = config.metrics ? createServiceMetrics({ database, clock, limiter: config.role === 'worker' ? undefined : limiter }) : undefined;
   const services = createServices({ db: database.db, clock, config, limiter, database, logger, redisKeyPrefix: deps.redisKeyPrefix ?? 'faro:', metrics });

@@ -47,11 +47,13 @@ export function hotPathPart(options: HotPathOptions): BenchPart {
         servers.push(faro);
         const faroLogged = await startFaro({ ...common, redisKeyPrefix: `faro:bench:${run}:logged:`, logger: 'production' }, { stdoutFile: logFile, cpuProfileDir });
         servers.push(faroLogged);
+        const faroUnrecorded = await startFaro({ ...common, redisKeyPrefix: `faro:bench:${run}:unrecorded:`, logger: 'silent' }, { env: { FARO_USAGE_RECORDING: 'off' }, cpuProfileDir });
+        servers.push(faroUnrecorded);
         const peer = await startPeer({ ...common, redisKeyPrefix: `faro:bench:${run}:` }, { cpuProfileDir });
         servers.push(peer);
 
         const setup: HotPathSetup = {
-          seeded, faro, faroPrefix, faroLogged, peer,
+          seeded, faro, faroPrefix, faroLogged, faroUnrecorded, peer,
           redisUrl: context.redisUrl,
           meters: { admin: database.admin, databaseName: database.name, redis },
           duration: context.durationS, rounds: context.rounds, connections: CONNECTIONS, steadyRate: options.steadyRate,
@@ -64,6 +66,7 @@ export function hotPathPart(options: HotPathOptions): BenchPart {
           `${CONNECTIONS} connections (the steady rows: 10), ${context.rounds} rounds of ${context.durationS} s per variant; variants compared with each other run back to back, ` +
             'in the opposite order every other round. Each row is the mean of its rounds, each ratio the median over rounds of the ratio within a round. PostgreSQL and Redis on the same machine, ' +
             'each server in its own process (FARO with logging silenced; FARO with the production logger, `createLogger` at the default level, writing to a file; ' +
+            'FARO silenced with usage and request-log recording off, `FARO_USAGE_RECORDING=off`; ' +
             "the peer, bench/api/peer-server.ts). CPU per request: the server process (/proc), the bench database's Postgres backends, and Redis's time in scripts " +
             '(INFO commandstats: both rate limiters are scripts; Redis is shared, so other clients\' scripts can add to it). Latencies are 2xx answers only.',
           '',

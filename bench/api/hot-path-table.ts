@@ -38,6 +38,8 @@ export function hotPathTable(setup: HotPathSetup, result: HotPathResult): { mark
     listKey: ratio('list-key', 'list-open', 0.9),
     getKey: ratio('get-key', 'get-open', 0.85),
     getKeyFull: ratio('get-key-full', 'get-open', 0.85),
+    unrecorded: ratio('get-key-unrecorded', 'get-open', 0.85),
+    recording: ratio('get-key', 'get-key-unrecorded', null),
     keyVsPeer: ratio('get-key', 'peer-limited', 1.0),
     fullVsPeer: ratio('get-key-full', 'peer-limited', 1.0),
     logged: ratio('get-key-logged', 'get-key', null),
@@ -70,6 +72,7 @@ export function hotPathTable(setup: HotPathSetup, result: HotPathResult): { mark
     row(get, 'no auth, no rate limit', 'get-open'),
     row(get, 'API key + rate limit, fresh key', 'get-key', compared(ratios.getKey, times('no auth', '≥ 0.85')), compared(ratios.keyVsPeer, times('peer + rate limit', '≥ 1.0'))),
     row(get, 'API key + rate limit, full-window key', 'get-key-full', compared(ratios.getKeyFull, times('no auth', '≥ 0.85')), compared(ratios.fullVsPeer, times('peer + rate limit', '≥ 1.0'))),
+    row(get, 'API key + rate limit, recording off', 'get-key-unrecorded', compared(ratios.unrecorded, times('no auth', '≥ 0.85'))),
     row(get, 'API key + rate limit, production logger', 'get-key-logged', compared(ratios.logged, times('logging silenced'))),
     row(peer, 'minimal Fastify + pg, same query', 'peer'),
     row(peer, '+ cached key lookup + @fastify/rate-limit (Redis)', 'peer-limited', compared(ratios.peerLimited, times('the peer without'))),
@@ -79,6 +82,9 @@ export function hotPathTable(setup: HotPathSetup, result: HotPathResult): { mark
   const notes = [''];
   if (ratios.saturatedP99Added) {
     notes.push(`p99 added by auth + rate limit under saturation (${setup.connections} connections): ${ms(ratios.saturatedP99Added.value)} ms; there it is queueing, and follows the throughput ratio.`);
+  }
+  if (ratios.recording) {
+    notes.push(`The fresh-key and full-window rows record usage and the request log (on by default; its own part below measures that cost): fresh key / recording off = ${ratios.recording.value.toFixed(2)}×.`);
   }
   if (full.length > 0) notes.push(`Each full-window key was given 5 requests in each of the last hour's 61 one-minute buckets just before its round; its window then held ${full.map(int).join(' / ')} requests.`);
   return { markdown: [...lines, ...notes].join('\n'), ratios };

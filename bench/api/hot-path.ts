@@ -14,6 +14,7 @@ export type VariantId =
   | 'get-key'
   | 'get-key-full'
   | 'get-key-logged'
+  | 'get-key-unrecorded'
   | 'peer'
   | 'peer-limited'
   | 'steady-open'
@@ -22,7 +23,7 @@ export type VariantId =
 /** Run back to back: the ratios compare variants inside a group. */
 const GROUPS: VariantId[][] = [
   ['list-open', 'list-key'],
-  ['get-open', 'get-key', 'get-key-full', 'peer-limited', 'peer', 'get-key-logged'],
+  ['get-open', 'get-key', 'get-key-full', 'get-key-unrecorded', 'peer-limited', 'peer', 'get-key-logged'],
   ['steady-open', 'steady-key'],
 ];
 
@@ -41,6 +42,8 @@ export interface HotPathSetup {
   faroPrefix: string;
   /** Same app with the production logger. */
   faroLogged: Server;
+  /** Same app, silent, with usage and request-log recording off (FARO_USAGE_RECORDING=off). */
+  faroUnrecorded: Server;
   peer: Server;
   redisUrl: string;
   meters: Meters;
@@ -63,7 +66,7 @@ export interface HotPathResult {
 }
 
 function variants(setup: HotPathSetup, fullWindowCounts: number[]): Variant[] {
-  const { seeded, faro, faroLogged, peer, connections } = setup;
+  const { seeded, faro, faroLogged, faroUnrecorded, peer, connections } = setup;
   const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
   const saturating: Load = { duration: setup.duration, connections };
   const steady: Load = { duration: setup.duration, connections: 10, rate: setup.steadyRate };
@@ -87,6 +90,7 @@ function variants(setup: HotPathSetup, fullWindowCounts: number[]): Variant[] {
       },
     },
     { id: 'get-key-logged', target: () => get(faroLogged, '/api/v1', bearer(seeded.freshKey.key)), load: saturating },
+    { id: 'get-key-unrecorded', target: () => get(faroUnrecorded, '/api/v1', bearer(seeded.freshKey.key)), load: saturating },
     { id: 'peer', target: () => get(peer, ''), load: saturating },
     { id: 'peer-limited', target: () => get(peer, '/limited', bearer(seeded.freshKey.key)), load: saturating },
     { id: 'steady-open', target: () => get(faro, '/bench-noauth/v1'), load: steady },

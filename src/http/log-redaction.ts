@@ -47,7 +47,9 @@ function redactPathSegment(segment: string): string {
 export function redactUrl(url: string): string {
   // Every request is logged: the usual URL, with nothing encoded and nothing shaped like a
   // credential, can only leak through a parameter's name, so only names are checked then.
-  if (!url.includes('%') && !url.includes('+') && !HAS_CREDENTIAL_VALUE.test(url)) return redactParameterNames(url);
+  // (The substring checks stand in for HAS_CREDENTIAL_VALUE, which cannot match without one of
+  // them, at a fraction of a regular expression's cost on the hot path.)
+  if (!url.includes('%') && !url.includes('+') && !url.includes('faro_') && !url.includes('whsec_')) return redactParameterNames(url);
   const query = url.indexOf('?');
   const path = (query === -1 ? url : url.slice(0, query)).replace(CREDENTIAL_VALUE, REDACTED);
   const redactedPath = path.split('/').map(redactPathSegment).join('/');

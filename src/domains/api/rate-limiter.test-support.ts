@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createManualClock } from '../../lib/clock.ts';
-import { createMemoryRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { createMemoryRateLimiter, type LeasingRateLimiter } from './rate-limiter.ts';
 import { createRedisRateLimiter } from './redis-rate-limiter.ts';
 
 // The same contract runs on memory always and on Redis when TEST_REDIS_URL is set.
@@ -15,7 +15,7 @@ export type ManualClock = ReturnType<typeof createManualClock>;
 export interface Backend {
   name: 'memory' | 'redis';
   enabled: boolean;
-  create(clock: ManualClock): RateLimiter;
+  create(clock: ManualClock): LeasingRateLimiter;
 }
 
 /** Both backends, each Redis one under a prefix of its own; `loggedErrors` must stay empty. */

@@ -34,6 +34,35 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
+/** Units an instance asks to hold for a key it is busy with (see coalescing-limiter.ts). */
+export interface LeaseRequest {
+  units: number;
+  /** How long the instance may hand the units out. */
+  holdMs: number;
+  /** Quota that must stay free after the lease, or none is granted. */
+  keepFree: number;
+}
+
+/** Units counted now, to be handed out by this instance until `expiresAtMs`; see `returnLease`. */
+export interface Lease {
+  units: number;
+  expiresAtMs: number;
+  /** The bucket that counted them (opaque to callers). */
+  bucket: number;
+}
+
+/** A limiter that can also count units ahead for an instance to hand out (both limiters here can). */
+export interface LeasingRateLimiter extends RateLimiter {
+  /**
+   * `consume` of `units` requests that, when all of them are admitted and `lease.keepFree` of the
+   * quota stays free after `lease.units` more, also counts those (`lease` in the answer; null when
+   * none). The decision's `remaining` is what is left after the lease.
+   */
+  consumeAndLease(key: string, limit: number, windowSeconds: number, units: number, lease: LeaseRequest): Promise<{ decision: RateLimitDecision; lease: Lease | null }>;
+  /** Gives back `units` of a lease that were never handed out: they stop counting. */
+  returnLease(key: string, windowSeconds: number, lease: Lease, units: number): Promise<void>;
+}
+
 /*
  * Sliding window of sub-buckets, shared by the memory and Redis limiters.
  *
@@ -143,16 +172,19 @@ function expire(entry: Entry, nowMs: number): boolean {
   return true;
 }
 
-function record(entry: Entry, nowMs: number, count: number): void {
+/** Counts `count` requests at `nowMs`, remembered as if the last came at `countedMs` (a lease's end). */
+function record(entry: Entry, nowMs: number, count: number, countedMs = nowMs): Bucket {
   const tail = entry.buckets.at(-1);
   const index = bucketIndex(nowMs, entry.windowMs);
+  entry.used += count;
   if (tail && index <= tail.index) {
     tail.count += count;
-    tail.lastMs = Math.max(tail.lastMs, nowMs);
-  } else {
-    entry.buckets.push({ index, count, lastMs: Math.max(nowMs, tail?.lastMs ?? nowMs) });
+    tail.lastMs = Math.max(tail.lastMs, countedMs);
+    return tail;
   }
-  entry.used += count;
+  const bucket = { index, count, lastMs: Math.max(countedMs, tail?.lastMs ?? countedMs) };
+  entry.buckets.push(bucket);
+  return bucket;
 }
 
 /** Ms until `used` drops below `limit` (at least one bucket leaving); null when nothing is counted. */
@@ -170,7 +202,7 @@ function waitMs(entry: Entry | undefined, limit: number, nowMs: number): number 
 const SWEEP_EVERY_MS = 60_000;
 
 /** Single-process limiter: the default without Redis, and the fallback when Redis fails. */
-export function createMemoryRateLimiter(options: { clock?: Clock } = {}): RateLimiter {
+export function createMemoryRateLimiter(options: { clock?: Clock } = {}): LeasingRateLimiter {
   const clock = options.clock ?? systemClock;
   const entries = new Map<string, Entry>();
   let lastSweepMs = clock.now().getTime();
@@ -193,24 +225,49 @@ export function createMemoryRateLimiter(options: { clock?: Clock } = {}): RateLi
     }
   }
 
+  function take(key: string, limit: number, windowSeconds: number, units: number, wanted?: LeaseRequest) {
+    const windowMs = windowMsFor(limit, windowSeconds);
+    checkUnits(units);
+    const nowMs = clock.now().getTime();
+    sweep(nowMs);
+    let entry = load(key, windowMs, nowMs);
+    // Nothing live, or counted for another window: the key starts afresh (old buckets mean nothing now).
+    if (!entry) entries.delete(key);
+    const used = entry?.used ?? 0;
+    const granted = Math.max(0, Math.min(units, limit - used));
+    const leased = wanted && granted === units && limit - used - granted - wanted.units >= wanted.keepFree ? wanted.units : 0;
+    let lease: Lease | null = null;
+    if (granted > 0) {
+      if (!entry) {
+        entry = { windowMs, buckets: [], used: 0 };
+        entries.set(key, entry);
+      }
+      const expiresAtMs = nowMs + (wanted?.holdMs ?? 0);
+      const bucket = record(entry, nowMs, granted + leased, leased > 0 ? expiresAtMs : nowMs);
+      if (leased > 0) lease = { units: leased, expiresAtMs, bucket: bucket.index };
+    }
+    const decision = toDecision(granted, limit, windowMs, { used: entry?.used ?? 0, waitMs: waitMs(entry, limit, nowMs) });
+    return { decision, lease };
+  }
+
   return {
     async consume(key, limit, windowSeconds, units = 1) {
-      const windowMs = windowMsFor(limit, windowSeconds);
-      checkUnits(units);
-      const nowMs = clock.now().getTime();
-      sweep(nowMs);
-      let entry = load(key, windowMs, nowMs);
-      // Nothing live, or counted for another window: the key starts afresh (old buckets mean nothing now).
-      if (!entry) entries.delete(key);
-      const granted = Math.max(0, Math.min(units, limit - (entry?.used ?? 0)));
-      if (granted > 0) {
-        if (!entry) {
-          entry = { windowMs, buckets: [], used: 0 };
-          entries.set(key, entry);
-        }
-        record(entry, nowMs, granted);
-      }
-      return toDecision(granted, limit, windowMs, { used: entry?.used ?? 0, waitMs: waitMs(entry, limit, nowMs) });
+      return take(key, limit, windowSeconds, units).decision;
+    },
+
+    async consumeAndLease(key, limit, windowSeconds, units, wanted) {
+      return take(key, limit, windowSeconds, units, wanted);
+    },
+
+    async returnLease(key, windowSeconds, lease, units) {
+      const entry = entries.get(key);
+      // As the Redis script: a window after the lease's end its bucket is gone for sure.
+      if (!entry || entry.windowMs !== windowSeconds * 1000 || clock.now().getTime() >= lease.expiresAtMs + entry.windowMs) return;
+      const bucket = entry.buckets.find((b) => b.index === lease.bucket);
+      if (!bucket) return;
+      const back = Math.min(units, bucket.count);
+      bucket.count -= back;
+      entry.used -= back;
     },
 
     async peek(key, limit, windowSeconds) {

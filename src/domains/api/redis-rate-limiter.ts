@@ -7,9 +7,13 @@ import {
   toDecision,
   toUsage,
   windowMsFor,
+  type Lease,
+  type LeaseRequest,
+  type LeasingRateLimiter,
   type RateLimiter,
   type WindowState,
 } from './rate-limiter.ts';
+import { RATE_LIMIT_SCRIPT, RETURN_LEASE_SCRIPT } from './redis-rate-limit-scripts.ts';
 import { createCircuitBreaker } from './circuit-breaker.ts';
 import { createSilenceWatch, withDeadline } from './silence-watch.ts';
 import { inRedisSpan, redisTarget } from '../../observability/redis-spans.ts';
@@ -45,108 +49,6 @@ export interface RedisRateLimiterOptions {
   traced?: boolean;
 }
 
-/*
- * One atomic check: the same algorithm as rate-limiter.ts (see the comment there), a constant
- * number of hash operations per check (amortized: a bucket is written at the tail and deleted
- * from the head once each).
- * KEYS[1] = limiter hash. Fields: window (ms), used (the running total), head and tail (sequence
- * numbers of the oldest and newest bucket), and the newest bucket, still open, as index (its
- * bucket index), count and last (ms of its last request). Closed buckets are fields named by
- * their sequence number, valued "count:last".
- * ARGV = now ms, window ms, limit, cost (0 = peek; n >= 1: count up to n requests, as many as the
- * quota holds, as n checks in a row would).
- * A consume with a different window than the stored one starts the key afresh; a peek with a
- * different window only reports it empty, so a mistaken peek can never reset a live limit.
- * The time comes from the caller, not from Redis TIME: tests drive it with a manual clock, and
- * instances agree as long as their clocks are synced (NTP).
- * Returns { requests counted (0..cost), used, ms until more quota is available (-1: nothing counted) }.
- */
-export const RATE_LIMIT_SCRIPT = `
-local key = KEYS[1]
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
-local cost = tonumber(ARGV[4])
-local function int(x) return string.format('%d', x) end
-
-local stored = redis.call('HMGET', key, 'window', 'used', 'head', 'tail', 'index', 'count', 'last')
-local used, head, tail, index, count, last = 0, 1, 0, 0, 0, 0
-if stored[1] then
-  if tonumber(stored[1]) ~= window then
-    if cost == 0 then return { 0, 0, -1 } end
-    redis.call('DEL', key)
-  elseif tonumber(stored[7]) + window <= now then
-    redis.call('DEL', key)
-  else
-    used, head, tail = tonumber(stored[2]), tonumber(stored[3]), tonumber(stored[4])
-    index, count, last = tonumber(stored[5]), tonumber(stored[6]), tonumber(stored[7])
-  end
-end
-
-local readSeq, readCount, readLast
-local function bucket(seq)
-  if seq == tail then return count, last end
-  if seq ~= readSeq then
-    local c, l = string.match(redis.call('HGET', key, seq), '^(%d+):(%d+)$')
-    readSeq, readCount, readLast = seq, tonumber(c), tonumber(l)
-  end
-  return readCount, readLast
-end
-
-local expired = false
-while head < tail do
-  local c, l = bucket(head)
-  if l + window > now then break end
-  redis.call('HDEL', key, head)
-  used = used - c
-  head = head + 1
-  expired = true
-end
-
-local granted = 0
-if cost > 0 and used < limit then
-  granted = math.min(cost, limit - used)
-  used = used + granted
-  local current = math.floor(now * 60 / window)
-  if tail > 0 and current <= index then
-    count, last = count + granted, math.max(now, last)
-    if expired then
-      redis.call('HSET', key, 'used', used, 'head', head, 'count', count, 'last', int(last))
-    else
-      redis.call('HSET', key, 'used', used, 'count', count, 'last', int(last))
-    end
-  else
-    if tail > 0 then
-      redis.call('HSET', key, tail, int(count) .. ':' .. int(last))
-      last = math.max(now, last)
-    else
-      last = now
-    end
-    tail, index, count = tail + 1, current, granted
-    redis.call('HSET', key, 'window', ARGV[2], 'used', used, 'head', head, 'tail', tail,
-      'index', int(index), 'count', count, 'last', int(last))
-  end
-  redis.call('PEXPIRE', key, int(last + window - now))
-elseif expired then
-  redis.call('HSET', key, 'used', used, 'head', head)
-end
-
-local wait = -1
-if used > 0 then
-  if limit == 0 then
-    wait = window
-  else
-    local seq, left, c, l = head, used, 0, 0
-    repeat
-      c, l = bucket(seq)
-      left = left - c
-      seq = seq + 1
-    until left < limit or seq > tail
-    wait = l + window - now
-  end
-end
-return { granted, used, wait }
-`;
 
 const LOG_EVERY_MS = 10_000;
 /** How long a liveness PING (on its own connection) may take before Redis counts as gone. */
@@ -155,13 +57,21 @@ const PING_DEADLINE_MS = 1_000;
 const MAX_SILENCE_MS = 10_000;
 
 interface LimiterClient extends Redis {
-  faroRateLimit(key: string, nowMs: number, windowMs: number, limit: number, cost: number): Promise<unknown>;
+  faroRateLimit(key: string, ...args: number[]): Promise<unknown>;
+  faroReturnLease(key: string, windowMs: number, bucket: number, units: number, nowMs: number, leaseEndMs: number): Promise<unknown>;
 }
 
-function parseReply(reply: unknown): { granted: number; state: WindowState } {
-  if (!Array.isArray(reply) || reply.length !== 3) throw new Error(`unexpected rate-limit script reply: ${String(reply)}`);
-  const [granted, used, waitMs] = reply.map(Number) as [number, number, number];
-  return { granted, state: { used, waitMs: waitMs < 0 ? null : waitMs } };
+interface ScriptReply {
+  granted: number;
+  state: WindowState;
+  leased: number;
+  bucket: number;
+}
+
+function parseReply(reply: unknown): ScriptReply {
+  if (!Array.isArray(reply) || reply.length !== 5) throw new Error(`unexpected rate-limit script reply: ${String(reply)}`);
+  const [granted, used, waitMs, leased, bucket] = reply.map(Number) as [number, number, number, number, number];
+  return { granted, state: { used, waitMs: waitMs < 0 ? null : waitMs }, leased, bucket };
 }
 
 /** Used only when no logger is given: one JSON line on stderr, like pino would write. */
@@ -188,7 +98,7 @@ class BreakerOpen extends Error {
  * does the breaker open: checks then go straight to the in-memory limiter (per-instance limits)
  * until a probe finds Redis again.
  */
-export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
+export function createRedisRateLimiter(options: RedisRateLimiterOptions): LeasingRateLimiter {
   const clock = options.clock ?? systemClock;
   const keyPrefix = options.keyPrefix ?? '';
   const logger = options.logger ?? stderrLogger;
@@ -205,7 +115,10 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     autoResendUnfulfilledCommands: false,
     retryStrategy: (times) => Math.min(times * 100, 1_000),
     enableAutoPipelining: options.autoPipelining ?? true,
-    scripts: { faroRateLimit: { lua: RATE_LIMIT_SCRIPT, numberOfKeys: 1 } },
+    scripts: {
+      faroRateLimit: { lua: RATE_LIMIT_SCRIPT, numberOfKeys: 1 },
+      faroReturnLease: { lua: RETURN_LEASE_SCRIPT, numberOfKeys: 1 },
+    },
   }) as LimiterClient;
 
   // A second connection answers "is Redis alive?" without queueing behind our own commands.
@@ -255,18 +168,19 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     started = true;
   });
 
-  const untracedScript = (key: string, nowMs: number, windowMs: number, limit: number, cost: number) =>
-    client.faroRateLimit(`${keyPrefix}rl:{${key}}`, nowMs, windowMs, limit, cost);
+  const hashKey = (key: string) => `${keyPrefix}rl:{${key}}`;
+  const untracedScript = (key: string, ...args: number[]) => client.faroRateLimit(hashKey(key), ...args);
   const target = options.traced ? redisTarget(options.url) : undefined;
   const script: typeof untracedScript = target
     ? (...args) => inRedisSpan('EVALSHA', target, () => untracedScript(...args))
     : untracedScript;
 
-  async function run(key: string, limit: number, windowMs: number, nowMs: number, cost: number) {
+  async function run(key: string, limit: number, windowMs: number, nowMs: number, cost: number, lease?: LeaseRequest): Promise<ScriptReply> {
     if (!started) await startup;
     if (breaker.isOpen) throw new BreakerOpen();
     try {
-      const reply = await silence.watch(script(key, nowMs, windowMs, limit, cost));
+      const args = lease ? [nowMs, windowMs, limit, cost, lease.units, lease.holdMs, lease.keepFree] : [nowMs, windowMs, limit, cost];
+      const reply = await silence.watch(script(key, ...args));
       breaker.success();
       return parseReply(reply);
     } catch (err) {
@@ -289,6 +203,28 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
         suppressed += 1;
         return fallback.consume(key, limit, windowSeconds, units);
       }
+    },
+
+    async consumeAndLease(key, limit, windowSeconds, units, wanted) {
+      const windowMs = windowMsFor(limit, windowSeconds);
+      checkUnits(units);
+      const nowMs = clock.now().getTime();
+      let reply: ScriptReply;
+      try {
+        reply = await run(key, limit, windowMs, nowMs, units, wanted);
+      } catch {
+        // Units are only leased from the shared count: on the fallback each request is checked.
+        suppressed += 1;
+        return { decision: await fallback.consume(key, limit, windowSeconds, units), lease: null };
+      }
+      const lease: Lease | null = reply.leased > 0 ? { units: reply.leased, expiresAtMs: nowMs + wanted.holdMs, bucket: reply.bucket } : null;
+      return { decision: toDecision(reply.granted, limit, windowMs, reply.state), lease };
+    },
+
+    async returnLease(key, windowSeconds, lease, units) {
+      // A lease that cannot be given back (Redis away) stays counted: never more than the limit.
+      if (breaker.isOpen) return;
+      await client.faroReturnLease(hashKey(key), windowSeconds * 1000, lease.bucket, units, clock.now().getTime(), lease.expiresAtMs);
     },
 
     async peek(key, limit, windowSeconds) {
