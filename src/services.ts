@@ -7,7 +7,7 @@ import type { Clock } from './lib/clock.ts';
 import type { RateLimiter } from './domains/api/rate-limiter.ts';
 import { createMemoryRateLimiter } from './domains/api/rate-limiter.ts';
 import { createRedisRateLimiter } from './domains/api/redis-rate-limiter.ts';
-import { coalesceChecks } from './domains/api/coalescing-limiter.ts';
+import { coalesceChecks, DEFAULT_LEASES, type LeaseOptions } from './domains/api/coalescing-limiter.ts';
 import { createKeyAuthenticator } from './domains/api/key-auth.ts';
 import { createApiKeyService } from './domains/api/service.ts';
 import { createAuditService } from './domains/audit/service.ts';
@@ -30,7 +30,7 @@ import { createSandboxService } from './domains/testing/sandbox.ts';
 import { createServiceMetrics, type ServiceMetrics } from './observability/metrics.ts';
 import { createUsageService } from './domains/usage/service.ts';
 import { createUsageRecorder } from './domains/usage/recorder.ts';
-import { createAlertService } from './domains/alerts/service.ts';
+import { createAlertService, quotaAlertThreshold } from './domains/alerts/service.ts';
 
 /** The services over the five resources (and sync runs) that raise the domain events. */
 export function createResourceServices(deps: { db: Kysely<DB>; clock: Clock }) {
@@ -88,6 +88,13 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
   };
 }
 
+/**
+ * No lease may reach a key's quota-alert threshold: the request that crosses it is then always
+ * checked on its own, so it sees the exact count and raises faro.rate_limit.approaching (a lease's
+ * units left over and given back would otherwise skip the counts they held).
+ */
+export const API_KEY_LEASES: LeaseOptions = { ...DEFAULT_LEASES, keepFree: (limit) => limit - quotaAlertThreshold(limit) + 1 };
+
 export function createAppContext(deps: { config: Config; database: Database; clock: Clock; logger: FastifyBaseLogger; redisKeyPrefix?: string }): AppContext {
   const { config, database, clock, logger } = deps;
   const memory = createMemoryRateLimiter({ clock });
@@ -95,7 +102,7 @@ export function createAppContext(deps: { config: Config; database: Database; clo
   // Checks of a key already on their way to Redis are joined by the next ones, and a key that busy
   // holds a short lease of its quota (coalescing-limiter.ts).
   const limiter = config.redisUrl && config.role !== 'worker'
-    ? coalesceChecks(createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger, traced: config.tracing }), { traced: config.tracing, clock })
+    ? coalesceChecks(createRedisRateLimiter({ url: config.redisUrl, clock, keyPrefix: deps.redisKeyPrefix ?? 'faro:', fallback: memory, logger, traced: config.tracing }), { traced: config.tracing, clock, leases: API_KEY_LEASES })
     : memory;
   const metrics = config.metrics ? createServiceMetrics({ database, clock, limiter: config.role === 'worker' ? undefined : limiter }) : undefined;
   const services = createServices({ db: database.db, clock, config, limiter, database, logger, redisKeyPrefix: deps.redisKeyPrefix ?? 'faro:', metrics });

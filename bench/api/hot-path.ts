@@ -15,6 +15,7 @@ export type VariantId =
   | 'get-key-full'
   | 'get-key-logged'
   | 'get-key-unrecorded'
+  | 'get-open-unrecorded'
   | 'peer'
   | 'peer-limited'
   | 'steady-open'
@@ -23,7 +24,7 @@ export type VariantId =
 /** Run back to back: the ratios compare variants inside a group. */
 const GROUPS: VariantId[][] = [
   ['list-open', 'list-key'],
-  ['get-open', 'get-key', 'get-key-full', 'get-key-unrecorded', 'peer-limited', 'peer', 'get-key-logged'],
+  ['get-open', 'get-key', 'get-key-full', 'get-key-unrecorded', 'get-open-unrecorded', 'peer-limited', 'peer', 'get-key-logged'],
   ['steady-open', 'steady-key'],
 ];
 
@@ -91,6 +92,7 @@ function variants(setup: HotPathSetup, fullWindowCounts: number[]): Variant[] {
     },
     { id: 'get-key-logged', target: () => get(faroLogged, '/api/v1', bearer(seeded.freshKey.key)), load: saturating },
     { id: 'get-key-unrecorded', target: () => get(faroUnrecorded, '/api/v1', bearer(seeded.freshKey.key)), load: saturating },
+    { id: 'get-open-unrecorded', target: () => get(faroUnrecorded, '/bench-noauth/v1'), load: saturating },
     { id: 'peer', target: () => get(peer, ''), load: saturating },
     { id: 'peer-limited', target: () => get(peer, '/limited', bearer(seeded.freshKey.key)), load: saturating },
     { id: 'steady-open', target: () => get(faro, '/bench-noauth/v1'), load: steady },

@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { coalesceChecks, DEFAULT_LEASES } from './coalescing-limiter.ts';
 import type { LeasingRateLimiter, RateLimitDecision, RateLimiter } from './rate-limiter.ts';
 import { limiterBackends, START } from './rate-limiter.test-support.ts';
+import { crossesQuotaAlert, quotaAlertThreshold } from '../alerts/service.ts';
+import { API_KEY_LEASES } from '../../services.ts';
 
 const { backends, loggedErrors, cleanUp } = limiterBackends();
 afterAll(cleanUp);
@@ -125,6 +127,25 @@ for (const backend of backends) {
       await sleep(HOLD_MS * 3);
       expect((await inner.peek(key, 5_000, 3600)).used).toBe(5_000);
       await limiter.close();
+    });
+
+    it("with the API's leases, exactly one request of a two-instance burst sees the quota alert's threshold, and none is leased past it", async () => {
+      const { inner, clock, key } = setup();
+      const granted: { remaining: number; limit: number }[] = [];
+      const watched: LeasingRateLimiter = {
+        ...inner,
+        async consumeAndLease(...args) {
+          const answer = await inner.consumeAndLease(...args);
+          if (answer.lease) granted.push(answer.decision);
+          return answer;
+        },
+      };
+      const [one, two] = [coalesceChecks(watched, { clock, leases: API_KEY_LEASES }), coalesceChecks(watched, { clock, leases: API_KEY_LEASES })];
+      const all = (await Promise.all([hammer(one, key, 5_000, 20, 300), hammer(two, key, 5_000, 20, 300)])).flat();
+      expect(granted.length).toBeGreaterThan(0);
+      for (const decision of granted) expect(decision.limit - decision.remaining).toBeLessThan(quotaAlertThreshold(5_000));
+      expect(all.filter((d) => crossesQuotaAlert(d))).toHaveLength(1);
+      await sleep(HOLD_MS * 3);
     });
 
     it('units a lease did not hand out go back when it ends, and when the limiter closes', async () => {

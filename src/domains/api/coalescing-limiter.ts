@@ -5,16 +5,17 @@ import type { Lease, LeasingRateLimiter, RateLimitDecision, RateLimiter } from '
 /**
  * How much of a key's quota an instance may hold ahead (see coalesceChecks). The bounds are what
  * a lease can cost a client: at most `shareOfLimit` of its quota per instance, held for at most
- * `holdMs`, and only while `keepFreeShare` of it would stay free besides.
+ * `holdMs`, and only while `keepFree(limit)` of it would stay free besides (past that, every
+ * request is checked one by one, exactly).
  */
 export interface LeaseOptions {
   holdMs: number;
   shareOfLimit: number;
-  keepFreeShare: number;
+  keepFree(limit: number): number;
   maxUnits: number;
 }
 
-export const DEFAULT_LEASES: LeaseOptions = { holdMs: 100, shareOfLimit: 0.01, keepFreeShare: 0.1, maxUnits: 1000 };
+export const DEFAULT_LEASES: LeaseOptions = { holdMs: 100, shareOfLimit: 0.01, keepFree: (limit) => Math.ceil(limit * 0.1), maxUnits: 1000 };
 
 /** A key busy on this instance needs this many requests in one round trip before it leases. */
 const MIN_LEASE = 2;
@@ -30,7 +31,7 @@ const MIN_LEASE = 2;
  * whatever is left then goes back. The quota is never exceeded (every unit is counted before the
  * request it admits, and counted for a whole window after the lease ends), and a client is refused
  * only once its window is full with every lease's units counted: at most `shareOfLimit` per
- * instance, taken only while `keepFreeShare` stays free, and back within `holdMs`. A lease is
+ * instance, taken only while `keepFree` stays free, and back within `holdMs`. A lease is
  * sized to what the key used of the last one, so a quiet key never leases.
  *
  * `traced`: a batch is checked in the async context of its first request, so its Redis span is a
@@ -111,8 +112,7 @@ export function coalesceChecks(
   async function checkBatch(queue: Queue, size: number): Promise<{ decision: RateLimitDecision; lease: Lease | null }> {
     const units = leasing ? leaseCap(queue, queue.leaseSize) : 0;
     if (units < MIN_LEASE) return { decision: await inner.consume(queue.key, queue.limit, queue.windowSeconds, size), lease: null };
-    const keepFree = Math.ceil(queue.limit * leasing!.keepFreeShare);
-    return leasing!.limiter.consumeAndLease(queue.key, queue.limit, queue.windowSeconds, size, { units, holdMs: leasing!.holdMs, keepFree });
+    return leasing!.limiter.consumeAndLease(queue.key, queue.limit, queue.windowSeconds, size, { units, holdMs: leasing!.holdMs, keepFree: leasing!.keepFree(queue.limit) });
   }
 
   async function check(queueId: string, queue: Queue): Promise<void> {
