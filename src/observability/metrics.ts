@@ -11,6 +11,7 @@ import { timeOfId } from '../lib/ids.ts';
 import type { RateLimiter } from '../domains/api/rate-limiter.ts';
 import type { AttemptObserver } from '../domains/webhooks/delivery/executor.ts';
 import { createQueueStatsCache, registerQueueGauges, type QueueStatsCache } from './queue-gauges.ts';
+import { registerHttpSeries } from './http-series.ts';
 
 /** The route label of a request no route matched: a raw path would make a series per URL tried. */
 export const UNROUTED = 'unrouted';
@@ -41,24 +42,25 @@ export function createServiceMetrics(deps: {
   // A second's samples still catch a loop held up for long, which is what the p99 panel is for.
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
 
-  const httpRequests = new Counter({
-    name: 'faro_http_requests_total',
-    help: 'HTTP requests answered, by method, route template and status code.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  });
-  const httpDuration = new Histogram({
-    name: 'faro_http_request_duration_seconds',
-    help: 'Time from receiving a request to sending its response, by method and route template.',
-    labelNames: ['method', 'route'] as const,
+  const http = registerHttpSeries(registry, {
+    requests: 'faro_http_requests_total',
+    requestsHelp: 'HTTP requests answered, by method, route template and status code.',
+    duration: 'faro_http_request_duration_seconds',
+    durationHelp: 'Time from receiving a request to sending its response, by method and route template.',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
   });
-  const rateLimitDecisions = new Counter({
+  // Counted in two numbers per request (as the HTTP series are) and handed to prom-client when scraped.
+  const decisions = { allowed: 0, refused: 0 };
+  new Counter({
     name: 'faro_rate_limit_decisions_total',
     help: 'Decisions of the public API hourly limit: allowed or refused (429).',
     labelNames: ['result'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ result: 'allowed' }, decisions.allowed);
+      this.inc({ result: 'refused' }, decisions.refused);
+    },
   });
   const attempts = new Counter({
     name: 'faro_webhook_attempts_total',
@@ -84,19 +86,15 @@ export function createServiceMetrics(deps: {
   const queueStats = createQueueStatsCache({ db: deps.database.db, clock: deps.clock, ...(deps.queueStatsTtlMs === undefined ? {} : { ttlMs: deps.queueStatsTtlMs }) });
   registerQueueGauges(registry, queueStats, deps.clock);
 
-  const allowed = rateLimitDecisions.labels('allowed');
-  const refused = rateLimitDecisions.labels('refused');
   return {
     registry,
     queueStats,
     httpRequest(method, route, status, seconds) {
-      const methodLabel = METHODS.has(method) ? method : 'OTHER';
-      const routeLabel = route ?? UNROUTED;
-      httpRequests.inc({ method: methodLabel, route: routeLabel, status });
-      httpDuration.observe({ method: methodLabel, route: routeLabel }, seconds);
+      http.record(METHODS.has(method) ? method : 'OTHER', route ?? UNROUTED, status, seconds);
     },
     rateLimitDecision(wasAllowed) {
-      (wasAllowed ? allowed : refused).inc();
+      if (wasAllowed) decisions.allowed += 1;
+      else decisions.refused += 1;
     },
     webhookAttempt({ delivery, outcome, finishedAt }) {
       // A test send is a probe an agency runs by hand, not the pipeline's work.
