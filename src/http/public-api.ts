@@ -91,17 +91,26 @@ export async function publicApi(app: App, options: PublicApiOptions): Promise<vo
     });
   }
 
+  // A cached key record (replaced when reloaded, at least every second) always makes the same
+  // caller: made once per record, frozen since every request of the key shares it.
+  const callers = new WeakMap<KeyRecord, Caller>();
+
   function admitKey(key: KeyRecord): Caller {
     if (key.revokedAtMs !== null) throw unauthorized('revoked_api_key', 'This API key has been revoked. Use another key or generate a new one.');
     if (key.expiresAtMs !== null && key.expiresAtMs <= clock.now().getTime()) {
       throw unauthorized('expired_api_key', `This API key expired at ${new Date(key.expiresAtMs).toISOString()}.`);
     }
     keyAuth.touch(key.id);
-    return {
-      auth: { agencyId: key.agencyId, tier: key.tier, via: 'api_key', keyId: key.id, userId: null, role: null, scopes: key.scopes, livemode: key.livemode },
-      limiterKey: limiterKeyForApiKey(key.id),
-      limit: effectiveKeyLimit(key.rateLimit, { tier: key.tier, api_rate_limit: key.agencyRateLimit }),
-    };
+    let caller = callers.get(key);
+    if (!caller) {
+      caller = Object.freeze({
+        auth: Object.freeze({ agencyId: key.agencyId, tier: key.tier, via: 'api_key', keyId: key.id, userId: null, role: null, scopes: key.scopes, livemode: key.livemode } as const),
+        limiterKey: limiterKeyForApiKey(key.id),
+        limit: effectiveKeyLimit(key.rateLimit, { tier: key.tier, api_rate_limit: key.agencyRateLimit }),
+      });
+      callers.set(key, caller);
+    }
+    return caller;
   }
 
   async function authenticateSession(request: FastifyRequest): Promise<Caller> {

@@ -109,6 +109,20 @@ for (const backend of backends) {
       await limiter.close();
     });
 
+    it('a key whose limit changes while it is busy is checked against the new limit at once', async () => {
+      const { limiter, key } = setup();
+      const decisions = await Promise.all([...Array.from({ length: 10 }, () => limiter.consume(key, 100, 3600)), ...Array.from({ length: 10 }, () => limiter.consume(key, 12, 3600))]);
+      expect(decisions.slice(0, 10).every((d) => d.allowed && d.limit === 100)).toBe(true);
+      // Each decided against its own limit, in the one window the key has.
+      const underTwelve = decisions.slice(10);
+      expect(underTwelve.every((d) => d.limit === 12)).toBe(true);
+      const admitted = underTwelve.filter((d) => d.allowed).length;
+      expect(admitted).toBeGreaterThan(0);
+      for (const d of underTwelve.filter((u) => u.allowed)) expect(d.remaining).toBeLessThan(12);
+      expect((await limiter.peek(key, 12, 3600)).used).toBe(10 + admitted);
+      await limiter.close();
+    });
+
     it('a quiet key never leases', async () => {
       const { limiter, checks, leased, key } = setup();
       for (let i = 0; i < 20; i += 1) expect((await limiter.consume(key, 1_000_000, 3600)).remaining).toBe(999_999 - i);

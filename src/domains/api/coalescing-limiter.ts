@@ -88,11 +88,15 @@ export function coalesceChecks(
     return leasing!.limiter.returnLease(queue.key, queue.windowSeconds, held.lease, held.left).catch(() => undefined);
   }
 
+  function forget(queue: Queue): void {
+    if (queues.get(queue.key) === queue) queues.delete(queue.key);
+  }
+
   function leaseCap(queue: Queue, wanted: number): number {
     return Math.min(wanted, leasing!.maxUnits, Math.floor(queue.limit * leasing!.shareOfLimit));
   }
 
-  function hold(queueId: string, queue: Queue, lease: Lease, decision: RateLimitDecision): void {
+  function hold(queue: Queue, lease: Lease, decision: RateLimitDecision): void {
     const held: Held = {
       lease,
       left: lease.units,
@@ -102,7 +106,7 @@ export function coalesceChecks(
       // Only an idle queue still holds its lease when it ends: a busy one ended it to check again.
       timer: setTimeout(() => {
         void endLease(queue, held);
-        if (!queue.checking) queues.delete(queueId);
+        if (!queue.checking) forget(queue);
       }, Math.max(0, lease.expiresAtMs - clock.now().getTime())),
     };
     held.timer.unref();
@@ -115,7 +119,7 @@ export function coalesceChecks(
     return leasing!.limiter.consumeAndLease(queue.key, queue.limit, queue.windowSeconds, size, { units, holdMs: leasing!.holdMs, keepFree: leasing!.keepFree(queue.limit) });
   }
 
-  async function check(queueId: string, queue: Queue): Promise<void> {
+  async function check(queue: Queue): Promise<void> {
     queue.checking = true;
     while (queue.waiting.length > 0) {
       if (queue.held) {
@@ -133,7 +137,7 @@ export function coalesceChecks(
         const { decision, lease } = await (batch[0]!.inContext ? batch[0]!.inContext(run) : run());
         const leased = lease?.units ?? 0;
         batch.forEach((waiting, position) => waiting.resolve(decisionFor(decision, position, leased)));
-        if (lease) hold(queueId, queue, lease, decision);
+        if (lease) hold(queue, lease, decision);
         // Requests piled up behind one round trip: the key is busy enough to lease.
         else if (leasing && batch.length >= MIN_LEASE && queue.leaseSize === 0) queue.leaseSize = leaseCap(queue, batch.length * 4);
       } catch (error) {
@@ -142,24 +146,26 @@ export function coalesceChecks(
     }
     queue.checking = false;
     // A queue lives while it checks or holds a lease, so an idle key leaves nothing behind.
-    if (!queue.held) queues.delete(queueId);
+    if (!queue.held) forget(queue);
   }
 
   return {
     consume(key, limit, windowSeconds, units = 1) {
       // A caller's own multi-unit check is not mixed into a batch.
       if (units !== 1) return inner.consume(key, limit, windowSeconds, units);
-      const queueId = `${limit}:${windowSeconds}:${key}`;
-      let queue = queues.get(queueId);
+      let queue = queues.get(key);
       if (!queue) {
         queue = { key, limit, windowSeconds, waiting: [], checking: false, held: null, leaseSize: 0 };
-        queues.set(queueId, queue);
+        queues.set(key, queue);
+      } else if (queue.limit !== limit || queue.windowSeconds !== windowSeconds) {
+        // The key's limit changed while it was busy (a new plan): checked alone until that queue ends.
+        return inner.consume(key, limit, windowSeconds);
       }
       if (!queue.checking && usable(queue.held)) return Promise.resolve(handOut(queue.held));
       const decided = new Promise<RateLimitDecision>((resolve, reject) =>
         queue.waiting.push(traced ? { resolve, reject, inContext: AsyncLocalStorage.snapshot() } : { resolve, reject }),
       );
-      if (!queue.checking) void check(queueId, queue);
+      if (!queue.checking) void check(queue);
       return decided;
     },
     peek: (key, limit, windowSeconds) => inner.peek(key, limit, windowSeconds),

@@ -44,11 +44,23 @@ export function effectiveKeyLimit(keyLimit: number | null, agency: { tier: Tier;
  * moment in Unix seconds, rounded up.
  */
 export function rateLimitHeaders(state: { limit: number; remaining: number; resetSeconds: number }, nowMs: number): Record<string, string> {
+  const limit = limitHeaders(state.limit);
   return {
-    'RateLimit-Policy': `"${POLICY_NAME}";q=${state.limit};w=${API_RATE_WINDOW_SECONDS}`,
+    'RateLimit-Policy': limit.policy,
     RateLimit: `"${POLICY_NAME}";r=${state.remaining};t=${state.resetSeconds}`,
-    'X-RateLimit-Limit': String(state.limit),
+    'X-RateLimit-Limit': limit.text,
     'X-RateLimit-Remaining': String(state.remaining),
     'X-RateLimit-Reset': String(Math.ceil(nowMs / 1000) + state.resetSeconds),
   };
+}
+
+/** The two headers that depend on the limit alone, made once per limit (limits are few: plans and custom ones). */
+const byLimit = new Map<number, { policy: string; text: string }>();
+function limitHeaders(limit: number): { policy: string; text: string } {
+  let headers = byLimit.get(limit);
+  if (!headers) {
+    headers = { policy: `"${POLICY_NAME}";q=${limit};w=${API_RATE_WINDOW_SECONDS}`, text: String(limit) };
+    if (byLimit.size < 10_000) byLimit.set(limit, headers);
+  }
+  return headers;
 }
