@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../lib/clock.ts';
-import type { LeasingRateLimiter } from './rate-limiter.ts';
-import { HOUR_MS, limiterBackends, maxInAnyWindow, mulberry32, START } from './rate-limiter.test-support.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HOUR_MS, limiterBackends, maxInAnyWindow, mulberry32, START, limiterPerTest } from './rate-limiter.test-support.ts';
 
 const { backends, loggedErrors, cleanUp } = limiterBackends();
 afterAll(cleanUp);
@@ -11,17 +8,7 @@ const lease = (units: number, keepFree = 0, holdMs = 100) => ({ units, holdMs, k
 
 for (const backend of backends) {
   describe.runIf(backend.enabled)(`leases on the ${backend.name} limiter`, () => {
-    const open: LeasingRateLimiter[] = [];
-    function setup() {
-      const clock = createManualClock(new Date(START));
-      const limiter = backend.create(clock);
-      open.push(limiter);
-      return { clock, limiter, key: `key_${randomUUID()}` };
-    }
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((l) => l.close()));
-      expect(loggedErrors).toEqual([]);
-    });
+    const setup = limiterPerTest(backend, loggedErrors);
 
     it('counts a lease with the requests it came with, and gives back what is returned', async () => {
       const { limiter, key } = setup();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterEach, expect } from 'vitest';
 import { Redis } from 'ioredis';
 import { createManualClock } from '../../lib/clock.ts';
 import { createMemoryRateLimiter, type LeasingRateLimiter } from './rate-limiter.ts';
@@ -67,4 +68,22 @@ export function maxInAnyWindow(admitted: number[], windowMs: number): number {
     max = Math.max(max, j - i);
   }
   return max;
+}
+
+/**
+ * Inside a describe: a fresh limiter per call on a manual clock (with a key of its own), closed
+ * after each test, which then fails if the limiter logged an error.
+ */
+export function limiterPerTest(backend: Backend, loggedErrors: unknown[]) {
+  const open: LeasingRateLimiter[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((limiter) => limiter.close()));
+    expect(loggedErrors).toEqual([]);
+  });
+  return (start = START) => {
+    const clock = createManualClock(new Date(start));
+    const limiter = backend.create(clock);
+    open.push(limiter);
+    return { clock, limiter, key: `key_${randomUUID()}` };
+  };
 }

@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../lib/clock.ts';
-import type { RateLimiter } from './rate-limiter.ts';
-import { HOUR_MS, limiterBackends, maxInAnyWindow, MINUTE_MS, mulberry32, START } from './rate-limiter.test-support.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HOUR_MS, limiterBackends, maxInAnyWindow, MINUTE_MS, mulberry32, START, limiterPerTest } from './rate-limiter.test-support.ts';
 
 const { backends, loggedErrors, cleanUp } = limiterBackends();
 
@@ -22,17 +19,7 @@ function countIn(sorted: number[], from: number, to: number): number {
 
 for (const backend of backends) {
   describe.runIf(backend.enabled)(`${backend.name} rate limiter`, () => {
-    const open: RateLimiter[] = [];
-    function setup() {
-      const clock = createManualClock(new Date(START));
-      const limiter = backend.create(clock);
-      open.push(limiter);
-      return { clock, limiter, key: `key_${randomUUID()}` };
-    }
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((l) => l.close()));
-      expect(loggedErrors).toEqual([]);
-    });
+    const setup = limiterPerTest(backend, loggedErrors);
 
     it('admits exactly `limit`, then denies with Retry-After', async () => {
       const { limiter, key } = setup();

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../lib/clock.ts';
 import { BUCKETS_PER_WINDOW, type RateLimitDecision, type RateLimiter } from './rate-limiter.ts';
-import { HOUR_MS, limiterBackends, maxInAnyWindow, mulberry32, redisUrl, START } from './rate-limiter.test-support.ts';
+import { HOUR_MS, limiterBackends, maxInAnyWindow, mulberry32, redisUrl, START, limiterPerTest } from './rate-limiter.test-support.ts';
 
 // Windows full of buckets, idle keys, window changes, clocks out of step, and what `t` tells a client.
 const { backends, loggedErrors, cleanUp } = limiterBackends();
@@ -43,17 +43,7 @@ function expectSaneReset(decision: RateLimitDecision, windowSeconds: number): vo
 
 for (const backend of backends) {
   describe.runIf(backend.enabled)(`${backend.name} rate limiter: windows and time`, () => {
-    const open: RateLimiter[] = [];
-    function setup(start = START) {
-      const clock = createManualClock(new Date(start));
-      const limiter = backend.create(clock);
-      open.push(limiter);
-      return { clock, limiter, key: `key_${randomUUID()}` };
-    }
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((l) => l.close()));
-      expect(loggedErrors).toEqual([]);
-    });
+    const setup = limiterPerTest(backend, loggedErrors);
 
     for (const { limit, windowSeconds, seed } of [
       { limit: 200, windowSeconds: 3600, seed: 11 },
