@@ -7,7 +7,8 @@ import type { Clock } from './lib/clock.ts';
 import type { RateLimiter } from './domains/api/rate-limiter.ts';
 import { createMemoryRateLimiter } from './domains/api/rate-limiter.ts';
 import { createRedisRateLimiter } from './domains/api/redis-rate-limiter.ts';
-import { coalesceChecks, DEFAULT_LEASES, type LeaseOptions } from './domains/api/coalescing-limiter.ts';
+import { coalesceChecks } from './domains/api/coalescing-limiter.ts';
+import { API_KEY_LEASES } from './domains/api/rate-limit-policy.ts';
 import { createKeyAuthenticator } from './domains/api/key-auth.ts';
 import { createApiKeyService } from './domains/api/service.ts';
 import { createAuditService } from './domains/audit/service.ts';
@@ -30,7 +31,7 @@ import { createSandboxService } from './domains/testing/sandbox.ts';
 import { createServiceMetrics, type ServiceMetrics } from './observability/metrics.ts';
 import { createUsageService } from './domains/usage/service.ts';
 import { createUsageRecorder } from './domains/usage/recorder.ts';
-import { createAlertService, quotaAlertThreshold } from './domains/alerts/service.ts';
+import { createAlertService } from './domains/alerts/service.ts';
 
 /** The services over the five resources (and sync runs) that raise the domain events. */
 export function createResourceServices(deps: { db: Kysely<DB>; clock: Clock }) {
@@ -87,13 +88,6 @@ function createServices(deps: { db: Kysely<DB>; clock: Clock; config: Config; li
     ...createWebhookServices({ ...deps, executor: deliveryEngine.executor }),
   };
 }
-
-/**
- * No lease may reach a key's quota-alert threshold: the request that crosses it is then always
- * checked on its own, so it sees the exact count and raises faro.rate_limit.approaching (a lease's
- * units left over and given back would otherwise skip the counts they held).
- */
-export const API_KEY_LEASES: LeaseOptions = { ...DEFAULT_LEASES, keepFree: (limit) => limit - quotaAlertThreshold(limit) + 1 };
 
 export function createAppContext(deps: { config: Config; database: Database; clock: Clock; logger: FastifyBaseLogger; redisKeyPrefix?: string }): AppContext {
   const { config, database, clock, logger } = deps;

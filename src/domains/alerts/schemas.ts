@@ -24,6 +24,11 @@ export const EXPIRING_ALERT_WITHIN_MS = 7 * 24 * 3600_000;
 /** The share of a key's hourly quota that raises `rate_limit_approaching`. */
 export const QUOTA_ALERT_RATIO = 0.8;
 
+/** The request count at which a key's quota alert is raised. */
+export function quotaAlertThreshold(limit: number): number {
+  return Math.max(1, Math.ceil(limit * QUOTA_ALERT_RATIO));
+}
+
 const AlertId = Type.String({ pattern: '^alert_[0-9a-z]{26}$', description: 'The alert. The same occurrence is never raised twice; a new one gets a new id.' });
 const SubscriptionId = Type.String({ description: 'The webhook subscription (endpoint).' });
 const KeyId = Type.String({ description: 'The API key.' });

@@ -16,12 +16,7 @@ import { findKeyName, listExpiringKeys, listKeyQuotas } from '../api/repository.
 import { listFailingSubscriptions, listStillDisabled } from '../webhooks/subscriptions-repository.ts';
 import { raiseAlert, type AlertOccurrence } from './raise.ts';
 import * as repo from './repository.ts';
-import { ALERT_EVENT_TYPES, EXPIRING_ALERT_WITHIN_MS, FAILING_ALERT_AFTER_MS, QUOTA_ALERT_RATIO, type OpenAlert } from './schemas.ts';
-
-/** The request count at which a key's quota alert is raised. */
-export function quotaAlertThreshold(limit: number): number {
-  return Math.max(1, Math.ceil(limit * QUOTA_ALERT_RATIO));
-}
+import { ALERT_EVENT_TYPES, EXPIRING_ALERT_WITHIN_MS, FAILING_ALERT_AFTER_MS, quotaAlertThreshold, type OpenAlert } from './schemas.ts';
 
 /**
  * True for the one admitted request that brings the window's count to the threshold: each admit

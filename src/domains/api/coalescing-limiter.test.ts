@@ -5,8 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { coalesceChecks, DEFAULT_LEASES } from './coalescing-limiter.ts';
 import type { LeasingRateLimiter, RateLimitDecision, RateLimiter } from './rate-limiter.ts';
 import { limiterBackends, START } from './rate-limiter.test-support.ts';
-import { crossesQuotaAlert, quotaAlertThreshold } from '../alerts/service.ts';
-import { API_KEY_LEASES } from '../../services.ts';
+import { crossesQuotaAlert } from '../alerts/service.ts';
+import { quotaAlertThreshold } from '../alerts/schemas.ts';
+import { API_KEY_LEASES } from './rate-limit-policy.ts';
 
 const { backends, loggedErrors, cleanUp } = limiterBackends();
 afterAll(cleanUp);

@@ -1,5 +1,7 @@
 import type { Tier } from '../../db/types.ts';
 import { agencyHourlyLimit } from '../agencies/entitlements.ts';
+import { quotaAlertThreshold } from '../alerts/schemas.ts';
+import { DEFAULT_LEASES, type LeaseOptions } from './coalescing-limiter.ts';
 
 /** Public API quotas are per rolling hour. */
 export const API_RATE_WINDOW_SECONDS = 3600;
@@ -25,6 +27,13 @@ export const limiterKeyForUnknownKeys = (address: string) => `api:unknown-keys:$
  */
 export const KNOWN_KEY_WINDOW_SECONDS = 24 * 3600;
 export const limiterKeyForKnownKey = (keyHash: string) => `api:known-key:${keyHash}`;
+
+/**
+ * No lease may reach a key's quota-alert threshold: the request that crosses it is then always
+ * checked on its own, so it sees the exact count and raises faro.rate_limit.approaching (a lease's
+ * units left over and given back would otherwise skip the counts they held).
+ */
+export const API_KEY_LEASES: LeaseOptions = { ...DEFAULT_LEASES, keepFree: (limit) => limit - quotaAlertThreshold(limit) + 1 };
 
 /**
  * The key's own limit, but never above what the agency is entitled to now: a key created while the

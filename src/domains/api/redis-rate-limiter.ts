@@ -10,6 +10,7 @@ import {
   type Lease,
   type LeaseRequest,
   type LeasingRateLimiter,
+  type RateLimitDecision,
   type RateLimiter,
   type WindowState,
 } from './rate-limiter.ts';
@@ -189,37 +190,31 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): Leasin
     }
   }
 
+  /** A consume, with a lease when one is asked for (`wanted`) and granted. */
+  async function take(key: string, limit: number, windowSeconds: number, units: number, wanted?: LeaseRequest): Promise<{ decision: RateLimitDecision; lease: Lease | null }> {
+    const windowMs = windowMsFor(limit, windowSeconds);
+    checkUnits(units);
+    const nowMs = clock.now().getTime();
+    let reply: ScriptReply;
+    try {
+      reply = await run(key, limit, windowMs, nowMs, units, wanted);
+    } catch {
+      // Units are only leased from the shared count: on the fallback each request is checked.
+      suppressed += 1;
+      return { decision: await fallback.consume(key, limit, windowSeconds, units), lease: null };
+    }
+    const lease = wanted && reply.leased > 0 ? { units: reply.leased, expiresAtMs: nowMs + wanted.holdMs, bucket: reply.bucket } : null;
+    return { decision: toDecision(reply.granted, limit, windowMs, reply.state), lease };
+  }
+
   return {
     backend: () => (breaker.isOpen ? 'memory' : 'redis'),
 
     async consume(key, limit, windowSeconds, units = 1) {
-      const windowMs = windowMsFor(limit, windowSeconds);
-      checkUnits(units);
-      const nowMs = clock.now().getTime();
-      try {
-        const { granted, state } = await run(key, limit, windowMs, nowMs, units);
-        return toDecision(granted, limit, windowMs, state);
-      } catch {
-        suppressed += 1;
-        return fallback.consume(key, limit, windowSeconds, units);
-      }
+      return (await take(key, limit, windowSeconds, units)).decision;
     },
 
-    async consumeAndLease(key, limit, windowSeconds, units, wanted) {
-      const windowMs = windowMsFor(limit, windowSeconds);
-      checkUnits(units);
-      const nowMs = clock.now().getTime();
-      let reply: ScriptReply;
-      try {
-        reply = await run(key, limit, windowMs, nowMs, units, wanted);
-      } catch {
-        // Units are only leased from the shared count: on the fallback each request is checked.
-        suppressed += 1;
-        return { decision: await fallback.consume(key, limit, windowSeconds, units), lease: null };
-      }
-      const lease: Lease | null = reply.leased > 0 ? { units: reply.leased, expiresAtMs: nowMs + wanted.holdMs, bucket: reply.bucket } : null;
-      return { decision: toDecision(reply.granted, limit, windowMs, reply.state), lease };
-    },
+    consumeAndLease: take,
 
     async returnLease(key, windowSeconds, lease, units) {
       // A lease that cannot be given back (Redis away) stays counted: never more than the limit.
