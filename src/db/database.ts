@@ -28,7 +28,7 @@ export interface Database {
    * where an INSERT's parameters cost Postgres more to parse than the rows cost to store. Not
    * part of any transaction.
    */
-  copyRows(table: string, columns: readonly string[], rows: AsyncIterable<string>): Promise<void>;
+  copyRows(table: string, columns: readonly string[], rows: AsyncIterable<Uint8Array>): Promise<void>;
   /** Connections right now, for the metrics (absent on a detached database, which has none). */
   poolStats?(): PoolStats;
   close(): Promise<void>;
@@ -124,7 +124,7 @@ export function wrapPglite(pglite: PGlite, onClose: () => Promise<void> = async 
     kind: 'pglite',
     poolStats: () => ({ max: 1, total: 1, idle: dialect.turns.holding ? 0 : 1, waiting: dialect.turns.waiting }),
     async copyRows(table, columns, rows) {
-      const chunks: string[] = [];
+      const chunks: Uint8Array[] = [];
       for await (const chunk of rows) chunks.push(chunk);
       // Holding Kysely's connection is holding PGlite's one turn: no statement runs in between.
       await db.connection().execute(() => pglite.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob(chunks) }));

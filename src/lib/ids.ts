@@ -14,13 +14,14 @@ const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 const RANDOM_POOL = Buffer.alloc(16 * 256);
 let poolOffset = RANDOM_POOL.length;
 
-function sixteenRandomBytes(): Buffer {
+/** Where 16 fresh random bytes start in RANDOM_POOL. */
+function sixteenRandomBytes(): number {
   if (poolOffset >= RANDOM_POOL.length) {
     randomFillSync(RANDOM_POOL);
     poolOffset = 0;
   }
   poolOffset += 16;
-  return RANDOM_POOL.subarray(poolOffset - 16, poolOffset);
+  return poolOffset - 16;
 }
 
 /**
@@ -31,8 +32,30 @@ function sixteenRandomBytes(): Buffer {
 export function newId(prefix: IdPrefix, at: Date = new Date()): string {
   const random = sixteenRandomBytes();
   let randomPart = '';
-  for (let i = 0; i < 16; i++) randomPart += CROCKFORD[random[i]! % 32];
+  for (let i = 0; i < 16; i++) randomPart += CROCKFORD[RANDOM_POOL[random + i]! % 32];
   return idFloor(prefix, at) + randomPart;
+}
+
+const CROCKFORD_CODES = Uint8Array.from(CROCKFORD, (char) => char.charCodeAt(0));
+
+/**
+ * newId written as ASCII bytes into `target` from `at` (for rows written as bytes, such as a COPY);
+ * returns the offset after it. `target` needs prefix length + 27 bytes from `at`.
+ */
+export function writeNewId(prefix: IdPrefix, atMs: number, target: Uint8Array, at: number): number {
+  for (let i = 0; i < prefix.length; i++) target[at++] = prefix.charCodeAt(i);
+  target[at++] = 0x5f; // _
+  // Milliseconds exceed 32 bits: split into two 25-bit halves (5 characters each) so the digits
+  // come from integer operations rather than floating-point remainders.
+  const high = Math.floor(atMs / 2 ** 25);
+  let low = atMs - high * 2 ** 25;
+  let rest = high;
+  for (let i = 4; i >= 0; i--, rest >>>= 5) target[at + i] = CROCKFORD_CODES[rest & 31]!;
+  for (let i = 9; i >= 5; i--, low >>>= 5) target[at + i] = CROCKFORD_CODES[low & 31]!;
+  at += 10;
+  const random = sixteenRandomBytes();
+  for (let i = 0; i < 16; i++) target[at++] = CROCKFORD_CODES[RANDOM_POOL[random + i]! & 31]!;
+  return at;
 }
 
 /**

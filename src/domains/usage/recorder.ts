@@ -1,6 +1,6 @@
 /**
  * Counts and logs public API requests off the hot path. Recording a request is a Map increment
- * and an array push; every `flushIntervalMs` (and on stop) the counts go out as one upsert that
+ * and a row copied into a block of columns (request-log-rows.ts); every `flushIntervalMs` (and on stop) the counts go out as one upsert that
  * adds to the hourly rows, and the buffered log rows as one COPY. A flush that fails
  * (the database is away) keeps what it held and the next one tries again: counts merge back
  * (one entry per key and hour, so they stay small), log rows are bounded by `requestLogBuffer`
@@ -11,6 +11,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { DB } from '../../db/types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import * as repo from './repository.ts';
+import { RequestLogQueue, type RequestLogBatch, type RequestLogEntry } from './request-log-rows.ts';
 
 const HOUR_MS = 3600_000;
 /** Rows per COPY, so one stays about a megabyte. */
@@ -22,7 +23,7 @@ const LOG_ROWS_PER_COPY = 5000;
 const MAX_PENDING_KEY_HOURS = 100_000;
 
 /** What the request hook hands over once the response has gone out. */
-export type RecordedRequest = Omit<repo.RequestLogEntry, 'arrivedMs'>;
+export type RecordedRequest = RequestLogEntry;
 
 type Outcome = keyof repo.UsageCounts;
 
@@ -58,7 +59,7 @@ export function createUsageRecorder(deps: {
   // lookup per request hashes no new string.
   let counts = new Map<string, Map<number, PendingHour>>();
   let pendingKeyHours = 0;
-  let logs: repo.RequestLogEntry[] = [];
+  const logs = new RequestLogQueue();
   const stats = { droppedLogs: 0, droppedKeyHours: 0, failedFlushes: 0 };
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | null = null;
@@ -85,12 +86,8 @@ export function createUsageRecorder(deps: {
     }
   }
 
-  function keepLogs(rows: repo.RequestLogEntry[]): void {
-    const overflow = rows.length - config.requestLogBuffer;
-    if (overflow > 0) {
-      stats.droppedLogs += overflow;
-      rows.splice(0, overflow);
-    }
+  function keepLogs(): void {
+    stats.droppedLogs += logs.keepAtMost(config.requestLogBuffer);
   }
 
   function ensureTimer(): void {
@@ -101,27 +98,24 @@ export function createUsageRecorder(deps: {
 
   async function flushOnce(): Promise<void> {
     if (pendingKeyHours === 0 && logs.length === 0) return;
-    const batch = [...counts.values()].flatMap((hours) => [...hours.values()]);
-    const rows = logs;
+    const hourly = [...counts.values()].flatMap((hours) => [...hours.values()]);
+    const batches: RequestLogBatch[] = logs.takeAll(LOG_ROWS_PER_COPY);
     counts = new Map();
     pendingKeyHours = 0;
-    logs = [];
     let written = 0;
     try {
-      await repo.addHourlyUsage(db, batch);
+      await repo.addHourlyUsage(db, hourly);
       lastFlushFailed = false;
       // Counts are written: a failure below must not put them back (they would be added twice).
-      batch.length = 0;
-      for (; written < rows.length; written += LOG_ROWS_PER_COPY) {
-        await repo.appendRequestLogs(copyRows, rows.slice(written, written + LOG_ROWS_PER_COPY));
-      }
+      hourly.length = 0;
+      for (; written < batches.length; written++) await repo.appendRequestLogs(copyRows, batches[written]!);
     } catch (error) {
       stats.failedFlushes++;
       lastFlushFailed = true;
       // What this flush held goes back ahead of what arrived meanwhile.
-      for (const row of batch) add(row);
-      logs = rows.slice(written).concat(logs);
-      keepLogs(logs);
+      for (const row of hourly) add(row);
+      logs.putBack(batches.slice(written));
+      keepLogs();
       logger.warn({ err: error, pending_logs: logs.length, pending_key_hours: pendingKeyHours, dropped_logs: stats.droppedLogs }, 'usage: flush failed; kept for the next one');
     }
   }
@@ -151,11 +145,10 @@ export function createUsageRecorder(deps: {
         row[outcome] = 1;
         add(row);
       }
-      // One flat entry per request: it lives until the next flush, so it is kept small.
-      logs.push({ ...request, arrivedMs });
+      logs.push(request, arrivedMs);
       // While the database refuses writes the timer alone retries, not every request.
       if (logs.length >= flushEarlyAt && !flushing && !lastFlushFailed) void flush();
-      else if (logs.length > config.requestLogBuffer) keepLogs(logs);
+      else if (logs.length > config.requestLogBuffer) keepLogs();
       ensureTimer();
     },
     flush,

@@ -1,9 +1,8 @@
 /** The usage history (`api_usage_hourly`) and the request log (`api_request_log`) of the public API. */
-import { setImmediate } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Executor } from '../../db/types.ts';
-import { idFloor, newId } from '../../lib/ids.ts';
-import { copyText } from '../../db/copy-text.ts';
+import { idFloor } from '../../lib/ids.ts';
+import { REQUEST_LOG_COPY_COLUMNS, type RequestLogBatch } from './request-log-rows.ts';
 
 export interface UsageCounts {
   succeeded: number;
@@ -73,68 +72,15 @@ export async function pruneUsage(db: Executor, cutoff: Date, batchSize: number):
   return Number(result.numAffectedRows ?? 0);
 }
 
-/** A request as the recorder holds it until it is written; its row's id and timestamp are made then. */
-export interface RequestLogEntry {
-  agencyId: string;
-  keyId: string;
-  method: string;
-  /** Path and query, credentials already redacted. */
-  path: string;
-  status: number;
-  durationMs: number;
-  requestId: string;
-  clientIp: string | null;
-  /** When the request arrived (epoch ms): the row's time and its id's. */
-  arrivedMs: number;
-}
-
-export type CopyRows = (table: string, columns: readonly string[], rows: AsyncIterable<string>) => Promise<void>;
-
-const REQUEST_LOG_COLUMNS = ['agency_id', 'id', 'key_id', 'method', 'path', 'status', 'duration_ms', 'request_id', 'client_ip', 'created_at'] as const;
-
-/**
- * ISO 8601 UTC timestamps of epoch milliseconds, as toISOString writes them, for rows that arrive
- * in time order: the date and time up to the second are made once per second, not once per row.
- */
-function isoTimestamps() {
-  let second = Number.NaN;
-  let prefix = '';
-  return {
-    format(ms: number): string {
-      const millis = ms % 1000;
-      if (ms - millis !== second) {
-        second = ms - millis;
-        prefix = new Date(second).toISOString().slice(0, 20);
-      }
-      return `${prefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
-    },
-  };
-}
-
-/** Rows formatted between two turns of the event loop, so a flush of thousands never holds up requests. */
-const ROWS_PER_CHUNK = 500;
+export type CopyRows = (table: string, columns: readonly string[], rows: AsyncIterable<Uint8Array>) => Promise<void>;
 
 /**
  * Appends log rows with one COPY. An INSERT of the same rows as arrays (`unnest`) cost Postgres
  * 6 µs a row, most of it parsing the arrays; COPY costs it 4, and the API process less too
  * (bench/api/recording-part.ts).
  */
-export async function appendRequestLogs(copyRows: CopyRows, entries: readonly RequestLogEntry[]): Promise<void> {
-  if (entries.length > 0) await copyRows('api_request_log', REQUEST_LOG_COLUMNS, requestLogLines(entries));
-}
-
-async function* requestLogLines(entries: readonly RequestLogEntry[]): AsyncGenerator<string> {
-  const timestamps = isoTimestamps();
-  for (let start = 0; start < entries.length; start += ROWS_PER_CHUNK) {
-    if (start > 0) await setImmediate();
-    let text = '';
-    for (const entry of entries.slice(start, start + ROWS_PER_CHUNK)) {
-      text +=
-        `${entry.agencyId}\t${newId('reqlog', new Date(entry.arrivedMs))}\t${entry.keyId}\t${copyText(entry.method)}\t${copyText(entry.path)}\t` +
-        `${entry.status}\t${entry.durationMs}\t${copyText(entry.requestId)}\t${copyText(entry.clientIp)}\t${timestamps.format(entry.arrivedMs)}\n`;
-    }
-    yield text;
-  }
+export async function appendRequestLogs(copyRows: CopyRows, batch: RequestLogBatch): Promise<void> {
+  if (batch.rows > 0) await copyRows('api_request_log', REQUEST_LOG_COPY_COLUMNS, batch.copyText());
 }
 
 export interface RequestLogFilters {
