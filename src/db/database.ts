@@ -23,8 +23,8 @@ export interface Database {
    */
   listen(channel: string, onPayload: (payload: string) => void, events?: Omit<ListenHandlers, 'onPayload'>): Promise<() => Promise<void>>;
   /**
-   * Appends rows to a table with `COPY … FROM STDIN`: `rows` are chunks of COPY's text format
-   * (see db/copy-text.ts), sent as they come. For append-only bulk writes (the request log),
+   * Appends rows to a table with `COPY … FROM STDIN (FORMAT binary)`: `rows` are chunks of COPY's
+   * binary format, header and trailer included (see db/copy-binary.ts), sent as they come. For append-only bulk writes (the request log),
    * where an INSERT's parameters cost Postgres more to parse than the rows cost to store. Not
    * part of any transaction.
    */
@@ -144,7 +144,7 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 function copyStatement(table: string, columns: readonly string[], source: string): string {
   // Names are the repositories' constants, never input; checked since they go into SQL unquoted.
   for (const name of [table, ...columns]) if (!IDENTIFIER.test(name)) throw new Error(`not a plain identifier: ${name}`);
-  return `COPY ${table} (${columns.join(', ')}) FROM ${source}`;
+  return `COPY ${table} (${columns.join(', ')}) FROM ${source} WITH (FORMAT binary)`;
 }
 
 export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir: string } & DatabaseOptions): Promise<Database> {

@@ -1,9 +1,13 @@
 // The recorder's pending request-log rows (src/domains/usage/request-log-rows.ts): kept in blocks
-// of columns, dropped oldest first, taken in batches and put back, and written as COPY text that
-// says exactly what was recorded.
-import { describe, expect, it } from 'vitest';
-import { REQUEST_LOG_COPY_COLUMNS, RequestLogQueue, type RequestLogBatch, type RequestLogEntry } from '../../src/domains/usage/request-log-rows.ts';
+// of columns, dropped oldest first, taken in batches and put back, and written with COPY (binary
+// format) as exactly what was recorded, read back from the database.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import type { Database } from '../../src/db/database.ts';
+import { RequestLogQueue, type RequestLogBatch, type RequestLogEntry } from '../../src/domains/usage/request-log-rows.ts';
+import { appendRequestLogs } from '../../src/domains/usage/repository.ts';
 import { isId, timeOfId } from '../../src/lib/ids.ts';
+import { createTestDatabase } from '../support/database.ts';
 
 const AT = Date.parse('2026-12-06T01:00:00.000Z');
 
@@ -19,17 +23,19 @@ const entry = (n: number, overrides: Partial<RequestLogEntry> = {}): RequestLogE
   ...overrides,
 });
 
-/** The batches' rows as Postgres would read them: one record per line, by column name. */
-async function rowsOf(batches: readonly RequestLogBatch[]): Promise<Array<Record<string, string>>> {
-  const rows: Array<Record<string, string>> = [];
-  for (const batch of batches) {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of batch.copyText()) chunks.push(chunk);
-    const lines = Buffer.concat(chunks).toString('utf8').split('\n');
-    expect(lines.pop()).toBe('');
-    for (const line of lines) rows.push(Object.fromEntries(line.split('\t').map((value, i) => [REQUEST_LOG_COPY_COLUMNS[i]!, value])));
-  }
-  return rows;
+let database: Database;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database?.close();
+});
+
+/** Writes the batches, as the recorder does, and reads their rows back in the order they were recorded. */
+async function rowsOf(batches: readonly RequestLogBatch[]) {
+  await sql`TRUNCATE api_request_log`.execute(database.db);
+  for (const batch of batches) await appendRequestLogs(database.copyRows, batch);
+  return database.db.selectFrom('api_request_log').selectAll().orderBy('id').execute();
 }
 
 describe('request-log rows', () => {
@@ -44,7 +50,7 @@ describe('request-log rows', () => {
     const rows = await rowsOf(batches);
     expect(rows).toHaveLength(1234);
     for (const [n, row] of rows.entries()) {
-      const { id, ...rest } = row;
+      const { id, duration_ms, created_at, ...rest } = row;
       expect(rest).toEqual({
         agency_id: 'agy_01jd5m0d9d6v3fw8p3n4q7r2s1',
         key_id: entry(n).keyId,
@@ -52,17 +58,17 @@ describe('request-log rows', () => {
         client_ip: '10.0.0.1',
         path: `/api/v1/locations?n=${n}`,
         request_id: `req_${n}`,
-        status: String(200 + (n % 7)),
-        duration_ms: (n / 1000).toFixed(6),
-        created_at: new Date(AT + n).toISOString(),
+        status: 200 + (n % 7),
       });
-      expect(isId('reqlog', id!)).toBe(true);
-      expect(timeOfId(id!)).toBe(AT + n);
+      expect(duration_ms).toBeCloseTo(n / 1000, 6);
+      expect(created_at.toISOString()).toBe(new Date(AT + n).toISOString());
+      expect(isId('reqlog', id)).toBe(true);
+      expect(timeOfId(id)).toBe(AT + n);
     }
     expect(new Set(rows.map((row) => row.id)).size).toBe(1234);
   });
 
-  it('keeps values that are not plain ASCII, and long paths, as strings and escapes them', async () => {
+  it('keeps values that are not ASCII, and long paths, as strings and stores them as they were', async () => {
     const queue = new RequestLogQueue();
     const long = `/api/v1/leads?q=${'x'.repeat(5000)}`;
     queue.push(entry(1, { path: '/api/v1/x?a=\tb\\c&é=ü', requestId: 'req_\u0000', clientIp: null, method: 'PATCH' }), AT);
@@ -70,7 +76,7 @@ describe('request-log rows', () => {
     queue.push(entry(3), AT + 2);
     const rows = await rowsOf(queue.takeAll(5000));
     expect(rows.map((row) => [row.method, row.client_ip, row.path, row.request_id])).toEqual([
-      ['PATCH', '\\N', '/api/v1/x?a=\\tb\\\\c&é=ü', 'req_\uFFFD'],
+      ['PATCH', null, '/api/v1/x?a=\tb\\c&é=ü', 'req_\uFFFD'],
       ['GET', '10.0.0.1', long, 'req_2'],
       ['GET', '10.0.0.1', '/api/v1/locations?n=3', 'req_3'],
     ]);
@@ -100,6 +106,6 @@ describe('request-log rows', () => {
     expect(queue.length).toBe(460);
     expect(queue.keepAtMost(400)).toBe(60);
     const rows = await rowsOf(queue.takeAll(5000));
-    expect(rows.map((row) => Number(row.request_id!.slice(4)))).toEqual(Array.from({ length: 400 }, (_, i) => 810 + i));
+    expect(rows.map((row) => Number(row.request_id.slice(4)))).toEqual(Array.from({ length: 400 }, (_, i) => 810 + i));
   });
 });

@@ -108,7 +108,10 @@ export function createUsageRecorder(deps: {
       lastFlushFailed = false;
       // Counts are written: a failure below must not put them back (they would be added twice).
       hourly.length = 0;
-      for (; written < batches.length; written++) await repo.appendRequestLogs(copyRows, batches[written]!);
+      for (; written < batches.length; written++) {
+        await repo.appendRequestLogs(copyRows, batches[written]!);
+        logs.reuse(batches[written]!);
+      }
     } catch (error) {
       stats.failedFlushes++;
       lastFlushFailed = true;

@@ -76,11 +76,11 @@ export type CopyRows = (table: string, columns: readonly string[], rows: AsyncIt
 
 /**
  * Appends log rows with one COPY. An INSERT of the same rows as arrays (`unnest`) cost Postgres
- * 6 µs a row, most of it parsing the arrays; COPY costs it 4, and the API process less too
- * (bench/api/recording-part.ts).
+ * 6 µs a row, most of it parsing the arrays; COPY costs it 4 as text and about 3.3 in the binary
+ * format, and the API process less too (bench/api/recorder-part.ts).
  */
 export async function appendRequestLogs(copyRows: CopyRows, batch: RequestLogBatch): Promise<void> {
-  if (batch.rows > 0) await copyRows('api_request_log', REQUEST_LOG_COPY_COLUMNS, batch.copyText());
+  if (batch.rows > 0) await copyRows('api_request_log', REQUEST_LOG_COPY_COLUMNS, batch.copyData());
 }
 
 export interface RequestLogFilters {

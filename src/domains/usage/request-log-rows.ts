@@ -1,15 +1,15 @@
 /**
- * The request-log rows an instance holds until its next flush, and their COPY text.
+ * The request-log rows an instance holds until its next flush, and their COPY (binary format).
  *
  * Rows wait a second or more, long enough for V8 to copy a young object twice and then promote
  * it; an object per request with its path and request id strings cost the API process about 2 µs
  * a request in garbage collection alone. So rows are kept in blocks of columns instead: numbers in
  * typed arrays, the path and request id copied as bytes (their strings die young), and the key,
  * agency, method and client address as references to strings that live on anyway (the cached
- * key's, the socket's). Whole blocks are formatted at flush time, straight into bytes.
+ * key's, the socket's). Whole blocks are written out at flush time, straight into COPY's bytes.
  */
 import { setImmediate } from 'node:timers/promises';
-import { CopyTextWriter, copyPlainText } from '../../db/copy-text.ts';
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, CopyBinaryWriter, copyAsciiField } from '../../db/copy-binary.ts';
 import { writeNewId } from '../../lib/ids.ts';
 
 /** A request as the recorder is handed it, once the response has gone out. */
@@ -26,7 +26,7 @@ export interface RequestLogEntry {
 }
 
 /**
- * The columns of the COPY text, in its order. The first four repeat from row to row (one key, one
+ * The columns of the COPY, in its order. The first four repeat from row to row (one key, one
  * client), so a block writes them once for each run of rows and copies the bytes.
  */
 export const REQUEST_LOG_COPY_COLUMNS = ['agency_id', 'key_id', 'method', 'client_ip', 'id', 'path', 'request_id', 'status', 'duration_ms', 'created_at'] as const;
@@ -36,17 +36,18 @@ const BLOCK_ROWS = 500;
 const BLOCK_TEXT_BYTES = 64 * 1024;
 /** A path or request id longer than this (a URL may reach the 16 KB header limit) is kept as its string. */
 const MAX_COPIED_TEXT = 2048;
-const TAB = 0x09;
+/** Spare blocks kept for reuse: 20,000 rows, the default request-log buffer. */
+const MAX_SPARE_BLOCKS = 40;
 
 class RequestLogBlock {
   /** Rows [first, count) are held; rows before `first` were dropped. */
   first = 0;
   count = 0;
   private textEnd = 0;
-  /** Each row's path, a tab and its request id, as COPY text: row i's end at textEnds[i]. */
+  /** Each row's path and request id as COPY fields: row i's end at textEnds[i]. */
   private readonly text = Buffer.allocUnsafe(BLOCK_TEXT_BYTES);
   private readonly textEnds = new Uint32Array(BLOCK_ROWS);
-  /** Paths and request ids that could not be copied as plain bytes, by row. */
+  /** Paths and request ids that could not be copied as ASCII, by row. */
   private uncopied: Map<number, { path: string; requestId: string }> | undefined;
   /** Runs of rows with the same agency, key, method and client address: row i's run is runs[i]. */
   private readonly runs = new Uint16Array(BLOCK_ROWS);
@@ -59,12 +60,21 @@ class RequestLogBlock {
     return this.count - this.first;
   }
 
+  /** Empties the block for reuse. */
+  clear(): void {
+    this.first = 0;
+    this.count = 0;
+    this.textEnd = 0;
+    this.runValues.length = 0;
+    this.uncopied = undefined;
+  }
+
   /** Adds a row; false when the block is full. */
   add(entry: RequestLogEntry, arrivedMs: number): boolean {
     const row = this.count;
     if (row === BLOCK_ROWS) return false;
     const { path, requestId } = entry;
-    if (this.textEnd + Math.min(path.length, MAX_COPIED_TEXT) + 1 + Math.min(requestId.length, MAX_COPIED_TEXT) > BLOCK_TEXT_BYTES) return false;
+    if (this.textEnd + 8 + Math.min(path.length, MAX_COPIED_TEXT) + Math.min(requestId.length, MAX_COPIED_TEXT) > BLOCK_TEXT_BYTES) return false;
     this.storeText(row, path, requestId);
     const last = this.runValues.at(-1);
     if (!last || last.keyId !== entry.keyId || last.agencyId !== entry.agencyId || last.method !== entry.method || last.clientIp !== entry.clientIp) {
@@ -80,71 +90,62 @@ class RequestLogBlock {
 
   private storeText(row: number, path: string, requestId: string): void {
     const start = this.textEnd;
-    let end = path.length <= MAX_COPIED_TEXT && requestId.length <= MAX_COPIED_TEXT ? copyPlainText(path, this.text, start, BLOCK_TEXT_BYTES) : -1;
-    if (end >= 0) {
-      this.text[end] = TAB;
-      end = copyPlainText(requestId, this.text, end + 1, BLOCK_TEXT_BYTES);
-    }
+    let end = path.length <= MAX_COPIED_TEXT && requestId.length <= MAX_COPIED_TEXT ? copyAsciiField(path, this.text, start, BLOCK_TEXT_BYTES) : -1;
+    if (end >= 0) end = copyAsciiField(requestId, this.text, end, BLOCK_TEXT_BYTES);
     if (end < 0) (this.uncopied ??= new Map()).set(row, { path, requestId });
     else this.textEnd = end;
     this.textEnds[row] = this.textEnd;
   }
 
-  /** The held rows as COPY text (REQUEST_LOG_COPY_COLUMNS). */
-  copyText(): Buffer {
-    const writer = new CopyTextWriter(this.textEnd + this.rows * 160);
-    const runs = this.runValues.map(({ agencyId, keyId, method, clientIp }) => new CopyTextWriter(128).text(agencyId).text(keyId).text(method).text(clientIp).bytes());
-    const timestamps = isoTimestamps();
+  /** The held rows in COPY's binary format (REQUEST_LOG_COPY_COLUMNS), without header or trailer. */
+  copyRows(): Buffer {
+    const writer = new CopyBinaryWriter(this.textEnd + this.rows * 150);
+    const runs = this.runValues.map(({ agencyId, keyId, method, clientIp }) => new CopyBinaryWriter(160).text(agencyId).text(keyId).text(method).text(clientIp).bytes());
     for (let row = this.first; row < this.count; row++) {
       const arrivedMs = this.arrivals[row]!;
       const run = runs[this.runs[row]!]!;
-      writer.raw(run, 0, run.length).raw(idBytes, 0, writeNewId('reqlog', arrivedMs, idBytes, 0));
+      writer.row(REQUEST_LOG_COPY_COLUMNS.length).raw(run, 0, run.length).raw(idField, 0, writeNewId('reqlog', arrivedMs, idField, 4));
       const uncopied = this.uncopied?.get(row);
       if (uncopied) writer.text(uncopied.path).text(uncopied.requestId);
       else writer.raw(this.text, row === 0 ? 0 : this.textEnds[row - 1]!, this.textEnds[row]!);
-      writer.integer(this.statuses[row]!).fixed(this.durations[row]!, 6);
-      timestamps.write(writer, arrivedMs);
-      writer.endRow();
+      writer.int16(this.statuses[row]!).float4(this.durations[row]!).timestamp(arrivedMs);
     }
     return writer.bytes();
   }
 }
 
-const idBytes = Buffer.alloc(64);
-
-/**
- * ISO 8601 UTC timestamps of epoch milliseconds, as toISOString writes them, for rows that arrive
- * in time order: the date and time up to the second are made once per second, not once per row.
- */
-function isoTimestamps() {
-  let second = Number.NaN;
-  let prefix = Buffer.alloc(0);
-  return {
-    write(writer: CopyTextWriter, ms: number): void {
-      const start = Math.floor(ms / 1000) * 1000;
-      const millis = ms - start;
-      if (start !== second) {
-        second = start;
-        prefix = Buffer.from(new Date(second).toISOString().slice(0, 20), 'latin1');
-      }
-      writer.raw(prefix, 0, prefix.length).appendDigits(millis, 3).appendPlain('Z');
-    },
-  };
-}
+/** A row id as a field: its length, then the id (writeNewId). */
+const idField = Buffer.alloc(4 + 'reqlog_'.length + 26);
+idField.writeInt32BE(idField.length - 4, 0);
 
 /** The rows waiting for a flush, oldest first. */
 export class RequestLogQueue {
   private blocks: RequestLogBlock[] = [];
+  /**
+   * Blocks whose rows were written, kept for new rows: a block's arrays live outside V8's heap,
+   * and allocating them afresh for every 500 requests made V8 collect more often (it counts that
+   * memory against its heap).
+   */
+  private readonly spare: RequestLogBlock[] = [];
   length = 0;
 
   push(entry: RequestLogEntry, arrivedMs: number): void {
     const last = this.blocks.at(-1);
     if (!last || !last.add(entry, arrivedMs)) {
-      const block = new RequestLogBlock();
+      const block = this.spare.pop() ?? new RequestLogBlock();
       block.add(entry, arrivedMs);
       this.blocks.push(block);
     }
     this.length++;
+  }
+
+  /** Takes back the blocks of a batch once it is written. */
+  reuse(batch: RequestLogBatch): void {
+    for (const block of batch.blocks) {
+      if (this.spare.length >= MAX_SPARE_BLOCKS) return;
+      block.clear();
+      this.spare.push(block);
+    }
   }
 
   /** Drops the oldest rows until at most `limit` are held; returns how many went. */
@@ -198,11 +199,13 @@ export class RequestLogBatch {
     this.rows += block.rows;
   }
 
-  /** The batch's COPY text, a block at a time with a turn of the event loop between blocks. */
-  async *copyText(): AsyncGenerator<Uint8Array> {
+  /** The batch in COPY's binary format, a block at a time with a turn of the event loop between blocks. */
+  async *copyData(): AsyncGenerator<Uint8Array> {
+    yield COPY_BINARY_HEADER;
     for (const [index, block] of this.blocks.entries()) {
       if (index > 0) await setImmediate();
-      yield block.copyText();
+      yield block.copyRows();
     }
+    yield COPY_BINARY_TRAILER;
   }
 }
