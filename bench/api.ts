@@ -23,6 +23,7 @@ import { preparedPart } from './api/prepared-part.ts';
 import { metricsPart } from './api/metrics-part.ts';
 import { tracingPart } from './api/tracing-part.ts';
 import { recordingPart } from './api/recording-part.ts';
+import { recorderPart } from './api/recorder-part.ts';
 import type { VariantId } from './api/hot-path.ts';
 
 const only = process.env.BENCH_ONLY?.split(',').map((id) => id.trim()) as VariantId[] | undefined;
@@ -46,6 +47,7 @@ const parts: BenchPart[] = [
   metricsPart,
   tracingPart,
   recordingPart,
+  recorderPart,
   // bench/api-polling.ts adds its part here: the list filters' p50 at 10k / 300k / 1M rows.
 ];
 

@@ -40,7 +40,7 @@ export interface Meters {
 }
 
 /** µs Redis spent so far running scripts (both rate limiters are scripts), whoever sent them. */
-async function redisScriptUs(redis: Redis): Promise<number> {
+export async function redisScriptUs(redis: Redis): Promise<number> {
   const info = await redis.info('commandstats');
   let total = 0;
   for (const match of info.matchAll(/^cmdstat_(?:evalsha|eval):.*?usec=(\d+)/gm)) total += Number(match[1]);
