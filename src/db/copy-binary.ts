@@ -37,8 +37,9 @@ export class CopyBinaryWriter {
   private buffer: Buffer;
   private at = 0;
 
-  constructor(expectedBytes = 64 * 1024) {
-    this.buffer = Buffer.allocUnsafe(expectedBytes);
+  /** Writes into `storage` when given one that is large enough (a buffer kept for reuse), else into a new one. */
+  constructor(expectedBytes = 64 * 1024, storage?: Buffer) {
+    this.buffer = storage && storage.length >= expectedBytes ? storage : Buffer.allocUnsafe(expectedBytes);
   }
 
   /** Starts a row of `fields` fields. */
@@ -106,6 +107,11 @@ export class CopyBinaryWriter {
   /** The bytes written (a view of the writer's buffer: take it once the rows are done). */
   bytes(): Buffer {
     return this.buffer.subarray(0, this.at);
+  }
+
+  /** The whole buffer written into, to be given to a later writer once these bytes are sent. */
+  storage(): Buffer {
+    return this.buffer;
   }
 
   private reserve(bytes: number): void {

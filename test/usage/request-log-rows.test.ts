@@ -94,6 +94,18 @@ describe('request-log rows', () => {
     expect(rows.every((row) => row.path === path)).toBe(true);
   });
 
+  it('reuses written blocks, their rows and COPY bytes replaced by the new ones', async () => {
+    const queue = new RequestLogQueue();
+    for (let n = 0; n < 600; n++) queue.push(entry(n, { path: `/api/v1/leads?first=${'a'.repeat(n % 50)}` }), AT + n);
+    const first = queue.takeAll(5000);
+    expect(await rowsOf(first)).toHaveLength(600);
+    for (const batch of first) queue.reuse(batch);
+    // Shorter rows in the same blocks: nothing of the first rows may show through.
+    for (let n = 0; n < 550; n++) queue.push(entry(n, { path: `/b/${n}`, requestId: `r${n}`, clientIp: null }), AT + 1000 + n);
+    const rows = await rowsOf(queue.takeAll(5000));
+    expect(rows.map((row) => [row.path, row.request_id, row.client_ip])).toEqual(Array.from({ length: 550 }, (_, n) => [`/b/${n}`, `r${n}`, null]));
+  });
+
   it('drops the oldest rows across blocks, and puts batches back ahead of newer rows', async () => {
     const queue = new RequestLogQueue();
     for (let n = 0; n < 1200; n++) queue.push(entry(n), AT + n);

@@ -55,6 +55,8 @@ class RequestLogBlock {
   private readonly statuses = new Uint16Array(BLOCK_ROWS);
   private readonly durations = new Float64Array(BLOCK_ROWS);
   private readonly arrivals = new Float64Array(BLOCK_ROWS);
+  /** Where the rows were last written as COPY data, kept to write them there again. */
+  private output: Buffer | undefined;
 
   get rows(): number {
     return this.count - this.first;
@@ -97,9 +99,12 @@ class RequestLogBlock {
     this.textEnds[row] = this.textEnd;
   }
 
-  /** The held rows in COPY's binary format (REQUEST_LOG_COPY_COLUMNS), without header or trailer. */
+  /**
+   * The held rows in COPY's binary format (REQUEST_LOG_COPY_COLUMNS), without header or trailer.
+   * The bytes are the block's own, valid until it is cleared for reuse (once its batch is written).
+   */
   copyRows(): Buffer {
-    const writer = new CopyBinaryWriter(this.textEnd + this.rows * 150);
+    const writer = new CopyBinaryWriter(this.textEnd + this.rows * 150, this.output);
     const runs = this.runValues.map(({ agencyId, keyId, method, clientIp }) => new CopyBinaryWriter(160).text(agencyId).text(keyId).text(method).text(clientIp).bytes());
     for (let row = this.first; row < this.count; row++) {
       const arrivedMs = this.arrivals[row]!;
@@ -110,6 +115,7 @@ class RequestLogBlock {
       else writer.raw(this.text, row === 0 ? 0 : this.textEnds[row - 1]!, this.textEnds[row]!);
       writer.int16(this.statuses[row]!).float4(this.durations[row]!).timestamp(arrivedMs);
     }
+    this.output = writer.storage();
     return writer.bytes();
   }
 }
