@@ -97,12 +97,37 @@ export function cpuBy(profile: CpuProfile, grouping: Grouping, options: { second
   return [...totals].sort((a, b) => b[1] - a[1]);
 }
 
+/**
+ * The share of busy time spent in, or below, frames whose source matches `pattern`: a sample counts
+ * when any frame on its stack matches, so what that code calls (Node's buffers, a socket write) is
+ * counted too.
+ */
+export function inclusiveShare(profile: CpuProfile, pattern: RegExp): { us: number; busyUs: number } {
+  const parents = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node);
+  let us = 0;
+  let busyUs = 0;
+  for (const [node, weight] of evenlyWeighed(samplesOf(profile))) {
+    if (node.callFrame.functionName === '(idle)') continue;
+    busyUs += weight;
+    for (let at: ProfileNode | undefined = node; at; at = parents.get(at.id)) {
+      if (pattern.test(at.callFrame.url)) {
+        us += weight;
+        break;
+      }
+    }
+  }
+  return { us, busyUs };
+}
+
+export const readProfile = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
   const file = args.find((arg) => !arg.startsWith('--'));
   if (!file) throw new Error('usage: node bench/api/profile.ts <file.cpuprofile> [--last=<s>] [--requests=<n>] [--rows=<n>] [--areas|--functions] [--wall-clock]');
-  const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+  const profile = readProfile(file);
   const requests = option('requests') ? Number(option('requests')) : null;
   const last = option('last');
   const grouping: Grouping = args.includes('--functions') ? 'functions' : args.includes('--areas') ? 'areas' : 'components';
