@@ -83,7 +83,7 @@ export const recorderPart: BenchPart = {
       context.log(`recorder: record ${recorded.toFixed(2)} µs, flush ${flushed.toFixed(2)} µs, Postgres ${postgres.toFixed(2)} µs per request (${kept} objects of garbage)`);
       return [
         `${FLUSHES} flushes of ${ROWS_PER_FLUSH.toLocaleString('en-US')} recorded requests each, in the bench process, into a bench database on the same Postgres (bench/api/recorder-part.ts). ` +
-          'Record: CPU of the loop that records, less the same loop not recording. Flush: CPU of the flush (the hourly upsert, the rows formatted as COPY text and sent). Postgres: its processes for that database during the flushes.',
+          'Record: CPU of the loop that records, less the same loop not recording. Flush: CPU of the flush (the hourly upsert, the rows written as COPY data in the binary format and sent). Postgres: its processes for that database during the flushes.',
         '',
         '| record µs/request | flush µs/row | API process µs/request | Postgres µs/row | dropped rows |',
         '|---:|---:|---:|---:|---:|',
