@@ -4,13 +4,13 @@
 //
 // A few percent is the question, and on this shared machine one round can run 30 % slower than the
 // next (other tenants of the host): rounds taken one after the other gave pair ratios from 0.86 to
-// 1.11 for the same code. Loaded together, both servers at least see the same machine. The verdict
-// is taken inside the recording server, where such noise slows everything alike: a V8 CPU profile
-// of it under load, and the share of its busy time spent in recording (the request hook, the
-// recorder, the COPY it sends). An API node is CPU-bound, so its throughput with recording is that
-// share less than without. Postgres runs elsewhere in production; its cost is reported apart, and
-// so is what each variant costs this whole machine per request: its server process, its own
-// database's Postgres processes, and the shares of the load generator and Redis.
+// 1.11 for the same code. Loaded together, both servers see the same machine and get the same CPU
+// (an A/A run of two recording-off servers: rounds 0.91 to 1.03, median 0.99), so the ratio of
+// their throughputs is the verdict. Two readings explain it: a V8 CPU profile of each server, and
+// the share of its busy time spent in recording's code (the request hook, the recorder, the COPY it
+// sends, with what they call; the off server's share is the control); and what each variant costs
+// this whole machine per request: its server process, its own database's Postgres processes, and
+// the shares of the load generator and Redis (in production Postgres has a machine of its own).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -116,14 +116,14 @@ export const recordingPart: BenchPart = {
       const written = await countWritten(on.database.url);
       // The off server runs none of that code: its share shows what the pattern catches otherwise.
       const share = { on: recordingShare(profileDir, on.server.pid), off: recordingShare(profileDir, off.server.pid) };
-      const apiRatio = 1 - share.on;
+      const throughputRatio = median(throughputRatios);
       const rows = [off, on].map((variant) => {
         const samples = rounds.map((r) => r[variant.id]);
         const s = summarise(samples);
         const perRound = samples.map((x) => fmt(x.rps)).join(' / ');
         const [costNote, throughputNote] =
           variant.id === 'on'
-            ? [`${costRatio.toFixed(3)}×; rounds ${costRatios.map((r) => r.toFixed(3)).join(', ')}`, `${median(throughputRatios).toFixed(3)}×; rounds ${throughputRatios.map((r) => r.toFixed(2)).join(', ')}`]
+            ? [`${costRatio.toFixed(3)}×; rounds ${costRatios.map((r) => r.toFixed(3)).join(', ')}`, `${throughputRatio.toFixed(3)}×; rounds ${throughputRatios.map((r) => r.toFixed(2)).join(', ')}`]
             : ['', ''];
         return `| ${variant.label} | ${fmt(s.rps)} (${perRound}) | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.serverCpuUs, 1)} | ${(share[variant.id] * 100).toFixed(2)} % | ${s.postgresCpuUs === null ? '—' : fmt(s.postgresCpuUs, 1)} | ${fmt(machineCostUs(s, sharedUs), 1)} | ${s.bad} | ${throughputNote} | ${costNote} |`;
       });
@@ -137,7 +137,8 @@ export const recordingPart: BenchPart = {
         '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
         ...rows,
         '',
-        `API throughput with recording / without: **${apiRatio.toFixed(3)}×** (1 − recording's share; target ≥ ${TARGET_RATIO}) ${apiRatio >= TARGET_RATIO ? '✓' : '✗'}.`,
+        `Throughput with recording / without, both loaded together: **${throughputRatio.toFixed(3)}×** (target ≥ ${TARGET_RATIO}) ${throughputRatio >= TARGET_RATIO ? '✓' : '✗'}. ` +
+          `Recording's own code took ${(share.on * 100).toFixed(2)} % of the recording server's CPU; the rest of the difference in server CPU per request (${fmt(summarise(rounds.map((r) => r.on)).serverCpuUs - summarise(rounds.map((r) => r.off)).serverCpuUs, 1)} µs) was spent elsewhere in it.`,
         '',
         loggedVersusCounted(written.rows, written.counted),
       ].join('\n');
