@@ -1,15 +1,11 @@
 // The table `npm run bench:api` prints for the hot path, with its ratios against their targets.
 import { summarise, type Sample } from './load.ts';
+import { median } from './paired-rounds.ts';
 import type { HotPathResult, HotPathSetup, VariantId } from './hot-path.ts';
 
 const int = (value: number) => value.toLocaleString('en', { maximumFractionDigits: 0 });
 const ms = (value: number) => value.toFixed(2);
 const us = (value: number | null) => (value === null ? 'n/a' : value.toFixed(0));
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 export interface Ratio {
   value: number;

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import type { BenchContext, BenchPart } from './part.ts';
 import { createBenchDatabase, seed } from './seed.ts';
 import { startFaro, type Server } from './servers.ts';
-import { orderOf, pairedRatio, pairedRounds, settle } from './paired-rounds.ts';
+import { median, orderOf, pairedRatio, pairedRounds, settle } from './paired-rounds.ts';
 import { measure, summarise, type Sample, type Target } from './load.ts';
 import { openPostgres } from '../../src/db/database.ts';
 import { systemClock } from '../../src/lib/clock.ts';
@@ -18,12 +18,6 @@ const CONNECTIONS = 20;
 const SCRAPE_INTERVAL_MS = 5_000;
 /** The cost the metrics may add: at most 3 % of throughput. */
 const TARGET_RATIO = 0.97;
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /** Scrapes `url` every few seconds until stopped; answers how many scrapes succeeded. */
 function scrapeEvery(url: string, ms: number): { stop(): Promise<number> } {

@@ -23,8 +23,11 @@ export const settle = () => delay(SETTLE_MS);
 export function pairedRatio(mine: readonly number[], base: readonly number[]): { ratio: number; pairs: number[] } {
   const pairs: number[] = [];
   for (let i = 0; i + 1 < mine.length && i + 1 < base.length; i += 2) pairs.push((mine[i]! + mine[i + 1]!) / (base[i]! + base[i + 1]!));
-  const sorted = [...pairs].sort((x, y) => x - y);
+  return { ratio: median(pairs), pairs };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
   const middle = Math.floor(sorted.length / 2);
-  const ratio = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return { ratio, pairs };
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

@@ -20,7 +20,7 @@ import pg from 'pg';
 import type { BenchContext, BenchPart } from './part.ts';
 import { createBenchDatabase, seed, type BenchDatabase } from './seed.ts';
 import { startFaro, type Server } from './servers.ts';
-import { settle } from './paired-rounds.ts';
+import { median, settle } from './paired-rounds.ts';
 import { measure, redisScriptUs, summarise, type Sample, type Target } from './load.ts';
 import { inclusiveShare, readProfile } from './profile.ts';
 
@@ -29,11 +29,6 @@ const CONNECTIONS = 10;
 const TARGET_RATIO = 0.97;
 
 const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 interface Variant {
   id: 'on' | 'off';
@@ -117,9 +112,10 @@ export const recordingPart: BenchPart = {
       // The off server runs none of that code: its share shows what the pattern catches otherwise.
       const share = { on: recordingShare(profileDir, on.server.pid), off: recordingShare(profileDir, off.server.pid) };
       const throughputRatio = median(throughputRatios);
+      const summary = { on: summarise(rounds.map((r) => r.on)), off: summarise(rounds.map((r) => r.off)) };
       const rows = [off, on].map((variant) => {
         const samples = rounds.map((r) => r[variant.id]);
-        const s = summarise(samples);
+        const s = summary[variant.id];
         const perRound = samples.map((x) => fmt(x.rps)).join(' / ');
         const [costNote, throughputNote] =
           variant.id === 'on'
@@ -138,7 +134,8 @@ export const recordingPart: BenchPart = {
         ...rows,
         '',
         `Throughput with recording / without, both loaded together: **${throughputRatio.toFixed(3)}×** (target ≥ ${TARGET_RATIO}) ${throughputRatio >= TARGET_RATIO ? '✓' : '✗'}. ` +
-          `Recording's own code took ${(share.on * 100).toFixed(2)} % of the recording server's CPU; the rest of the difference in server CPU per request (${fmt(summarise(rounds.map((r) => r.on)).serverCpuUs - summarise(rounds.map((r) => r.off)).serverCpuUs, 1)} µs) was spent elsewhere in it.`,
+          `Recording's own code took ${(share.on * 100).toFixed(2)} % of the recording server's CPU (${fmt(share.on * summary.on.serverCpuUs, 1)} µs a request); ` +
+          `that server spent ${fmt(summary.on.serverCpuUs - summary.off.serverCpuUs, 1)} µs a request more than the other.`,
         '',
         loggedVersusCounted(written.rows, written.counted),
       ].join('\n');

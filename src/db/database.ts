@@ -24,9 +24,9 @@ export interface Database {
   listen(channel: string, onPayload: (payload: string) => void, events?: Omit<ListenHandlers, 'onPayload'>): Promise<() => Promise<void>>;
   /**
    * Appends rows to a table with `COPY … FROM STDIN (FORMAT binary)`: `rows` are chunks of COPY's
-   * binary format, header and trailer included (see db/copy-binary.ts), sent as they come. For append-only bulk writes (the request log),
-   * where an INSERT's parameters cost Postgres more to parse than the rows cost to store. Not
-   * part of any transaction.
+   * binary format, header and trailer included (see db/copy-binary.ts), sent as they come. For
+   * append-only bulk writes (the request log), where an INSERT's parameters cost Postgres more to
+   * parse than the rows cost to store. Not part of any transaction.
    */
   copyRows(table: string, columns: readonly string[], rows: AsyncIterable<Uint8Array>): Promise<void>;
   /** Connections right now, for the metrics (absent on a detached database, which has none). */

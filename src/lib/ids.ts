@@ -30,17 +30,15 @@ function sixteenRandomBytes(): number {
  * newest-first cursors a plain `id < $cursor`.
  */
 export function newId(prefix: IdPrefix, at: Date = new Date()): string {
-  const random = sixteenRandomBytes();
-  let randomPart = '';
-  for (let i = 0; i < 16; i++) randomPart += CROCKFORD[RANDOM_POOL[random + i]! % 32];
-  return idFloor(prefix, at) + randomPart;
+  return ID_SCRATCH.toString('latin1', 0, writeNewId(prefix, at.getTime(), ID_SCRATCH, 0));
 }
 
 const CROCKFORD_CODES = Uint8Array.from(CROCKFORD, (char) => char.charCodeAt(0));
+const ID_SCRATCH = Buffer.alloc(64);
 
 /**
- * newId written as ASCII bytes into `target` from `at` (for rows written as bytes, such as a COPY);
- * returns the offset after it. `target` needs prefix length + 27 bytes from `at`.
+ * newId written as ASCII bytes into `target` from `at` (for rows written as bytes, such as a
+ * COPY); returns the offset after it. `target` needs prefix length + 27 bytes from `at`.
  */
 export function writeNewId(prefix: IdPrefix, atMs: number, target: Uint8Array, at: number): number {
   for (let i = 0; i < prefix.length; i++) target[at++] = prefix.charCodeAt(i);

@@ -1,7 +1,8 @@
 /**
  * Counts and logs public API requests off the hot path. Recording a request is a Map increment
- * and a row copied into a block of columns (request-log-rows.ts); every `flushIntervalMs` (and on stop) the counts go out as one upsert that
- * adds to the hourly rows, and the buffered log rows as one COPY. A flush that fails
+ * and a row copied into a block of columns (request-log-rows.ts); every `flushIntervalMs` (and on
+ * stop) the counts go out as one upsert that adds to the hourly rows, and the buffered log rows
+ * as one COPY. A flush that fails
  * (the database is away) keeps what it held and the next one tries again: counts merge back
  * (one entry per key and hour, so they stay small), log rows are bounded by `requestLogBuffer`
  * with the oldest dropped first and counted. Requests never wait on any of it.
@@ -11,7 +12,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { DB } from '../../db/types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import * as repo from './repository.ts';
-import { RequestLogQueue, type RequestLogBatch, type RequestLogEntry } from './request-log-rows.ts';
+import { RequestLogQueue, type RequestLogEntry } from './request-log-rows.ts';
 
 const HOUR_MS = 3600_000;
 /** Rows per COPY, so one stays about a megabyte. */
@@ -99,7 +100,7 @@ export function createUsageRecorder(deps: {
   async function flushOnce(): Promise<void> {
     if (pendingKeyHours === 0 && logs.length === 0) return;
     const hourly = [...counts.values()].flatMap((hours) => [...hours.values()]);
-    const batches: RequestLogBatch[] = logs.takeAll(LOG_ROWS_PER_COPY);
+    const batches = logs.takeAll(LOG_ROWS_PER_COPY);
     counts = new Map();
     pendingKeyHours = 0;
     let written = 0;
